@@ -1,0 +1,53 @@
+/*
+ * compat.c - OS-specific calls behind portable names (Linux/glibc).
+ * Linked into: every program.  Trust: not applicable (our own calls).
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "base/compat.h"
+#include "base/xmem.h"
+
+void
+secret_wipe(void *p, size_t n)
+{
+	explicit_bzero(p, n);
+}
+
+int
+compat_parent_death_signal(int sig)
+{
+	return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0);
+}
+
+int
+compat_no_new_privs(void)
+{
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+int
+compat_setresgid(gid_t gid)
+{
+	return setresgid(gid, gid, gid);
+}
+
+int
+compat_setresuid(uid_t uid)
+{
+	return setresuid(uid, uid, uid);
+}
+
+int
+compat_getresgid(gid_t *r, gid_t *e, gid_t *s)
+{
+	return getresgid(r, e, s);
+}
+
+int
+compat_getresuid(uid_t *r, uid_t *e, uid_t *s)
+{
+	return getresuid(r, e, s);
+}
