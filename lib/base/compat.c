@@ -51,3 +51,12 @@ compat_getresuid(uid_t *r, uid_t *e, uid_t *s)
 {
 	return getresuid(r, e, s);
 }
+
+void
+compat_close_from(int lowfd)
+{
+	if (close_range((unsigned int)lowfd, ~0U, 0) == 0)
+		return;
+	for (int fd = lowfd; fd < 1024; fd++)
+		close(fd);
+}

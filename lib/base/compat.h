@@ -21,4 +21,7 @@ int	compat_setresuid(uid_t uid);
 int	compat_getresgid(gid_t *r, gid_t *e, gid_t *s);
 int	compat_getresuid(uid_t *r, uid_t *e, uid_t *s);
 
+/* Close every descriptor >= lowfd (used between fork and exec). */
+void	compat_close_from(int lowfd);
+
 #endif

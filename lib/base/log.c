@@ -46,7 +46,8 @@ log_open(const char *name, unsigned int dest, const char *facility)
 			fac = facilities[i].facility;
 	if (fac == -1)
 		return -1;
-	snprintf(log_name, sizeof(log_name), "%s", name);
+	if (name != NULL)
+		snprintf(log_name, sizeof(log_name), "%s", name);
 	log_dest = dest;
 	if (dest & LOG_DEST_SYSLOG) {
 		closelog();

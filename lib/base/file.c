@@ -1,0 +1,103 @@
+/*
+ * file.c - read a whole file; replace a file atomically and durably.
+ * Linked into: every program.  Trust: paths come from configuration.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/file.h"
+
+int
+file_read(const char *path, struct buf *out, struct why *why)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return errno == ENOENT ? 1 : why_syserr(why, "%s", path);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (buf_add(out, chunk, (size_t)n) == -1) {
+			close(fd);
+			return why_set(why, "%s: larger than %zu bytes", path,
+			    out->max);
+		}
+	}
+	if (n == -1)
+		why_syserr(why, "%s", path);
+	close(fd);
+	return n == -1 ? -1 : 0;
+}
+
+int
+file_sync_dir(const char *path, struct why *why)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+	int r;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path),
+		     path) >= (int)sizeof(dir))
+		return why_set(why, "%s: path too long", path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return why_syserr(why, "%s", dir);
+	r = fsync(fd);
+	if (r == -1)
+		why_syserr(why, "fsync %s", dir);
+	close(fd);
+	return r;
+}
+
+static int
+write_all(int fd, struct span data)
+{
+	while (data.len > 0) {
+		ssize_t n = write(fd, data.p, data.len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data = span_sub(data, (size_t)n, data.len);
+	}
+	return 0;
+}
+
+int
+file_write_atomic(const char *path, struct span data, mode_t mode,
+    struct why *why)
+{
+	char tmp[4096];
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof(tmp))
+		return why_set(why, "%s: path too long", path);
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd == -1)
+		return why_syserr(why, "create %s", tmp);
+	if (write_all(fd, data) == -1 || fsync(fd) == -1) {
+		why_syserr(why, "write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		why_syserr(why, "rename %s to %s", tmp, path);
+		unlink(tmp);
+		return -1;
+	}
+	return file_sync_dir(path, why);
+}

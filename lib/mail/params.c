@@ -1,0 +1,109 @@
+/*
+ * params.c - the table of every postern.conf parameter: one row each with
+ * name, type, default, limits and a one-line description.  Adding a
+ * parameter means a field in struct params, a row here, a line in
+ * conf/postern.conf and an entry in man/postern.conf.5 (make lint checks).
+ * Linked into: every program.  Trust: not applicable (static data).
+ */
+#include <netdb.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/xmem.h"
+#include "mail/params.h"
+
+#define ROW(n, t, d, lo, hi, text)                                         \
+	{ #n, t, d, lo, hi, offsetof(struct params, n), text }
+#define P_STR(n, d, text) ROW(n, CFG_STR, d, 0, 0, text)
+#define P_LIST(n, d, text) ROW(n, CFG_LIST, d, 0, 0, text)
+#define P_BOOL(n, d, text) ROW(n, CFG_BOOL, d, 0, 1, text)
+#define P_INT(n, d, lo, hi, text) ROW(n, CFG_INT, d, lo, hi, text)
+#define P_TIME(n, d, lo, hi, text) ROW(n, CFG_TIME, d, lo, hi, text)
+#define P_SIZE(n, d, lo, hi, text) ROW(n, CFG_SIZE, d, lo, hi, text)
+
+const struct cfg_param params_table[] = {
+	P_STR(config_directory, PARAMS_DEFAULT_CONFIG_DIR, "The instance directory: postern.conf, master.conf, tables, TLS files."),
+	P_STR(queue_directory, "/var/spool/postern", "The mail queue; chrooted services run inside it."),
+	P_STR(data_directory, "/var/lib/postern", "Run-time state: the master pid file and lock."),
+	P_STR(daemon_directory, POSTERN_LIBEXECDIR, "Where master finds the daemon programs named in master.conf."),
+	P_STR(mail_owner, "postern", "Unprivileged user of the mail-handling daemons (smtpd, qmgr, delivery)."),
+	P_STR(auth_owner, "postern-auth", "User of authd, the only process that reads secrets."),
+	P_STR(store_owner, "vmail", "Owner of the mailbox store (lmtpd, imapd, pop3d)."),
+	P_STR(myhostname, "localhost", "This host's fully qualified name (default: from the system)."),
+	P_STR(mydomain, "localdomain", "This host's domain (default: $myhostname less its first label)."),
+	P_STR(myorigin, "$myhostname", "Domain appended to unqualified sender addresses."),
+	P_LIST(mydestination, "$myhostname, localhost.$mydomain, localhost", "Domains delivered on this host."),
+	P_STR(syslog_name, "postern", "Prefix of the program names in log lines."),
+	P_STR(syslog_facility, "mail", "Syslog facility for every daemon."),
+	P_STR(log_level, "info", "Least severe level logged: debug, info, notice, warn or error."),
+	P_LIST(smtp_listen, "0.0.0.0:25, [::]:25", "Addresses of the SMTP (MX) service."),
+	P_LIST(submission_listen, "0.0.0.0:587, [::]:587", "Addresses of the submission service (RFC 6409)."),
+	P_LIST(smtps_listen, "0.0.0.0:465, [::]:465", "Addresses of the submissions service (implicit TLS, RFC 8314)."),
+	P_LIST(lmtp_listen, "unix:$queue_directory/private/lmtp", "Addresses of the LMTP service of the local store."),
+	P_LIST(imap_listen, "0.0.0.0:143, [::]:143", "Addresses of the IMAP service."),
+	P_LIST(imaps_listen, "0.0.0.0:993, [::]:993", "Addresses of the IMAP service with implicit TLS."),
+	P_LIST(pop3_listen, "0.0.0.0:110, [::]:110", "Addresses of the POP3 service."),
+	P_LIST(pop3s_listen, "0.0.0.0:995, [::]:995", "Addresses of the POP3 service with implicit TLS."),
+	P_STR(tls_cert_file, "$config_directory/tls/cert.pem", "Server certificate chain (PEM) for every TLS service."),
+	P_STR(tls_key_file, "$config_directory/tls/key.pem", "Private key (PEM) of tls_cert_file."),
+	P_INT(default_process_limit, "1", 1, 1000, "Processes of a service when master.conf says \"-\"."),
+	P_TIME(master_stop_timeout, "10s", 1, 3600, "How long master waits for children to stop before SIGKILL."),
+	P_TIME(service_restart_delay, "1s", 0, 3600, "Delay before restarting a service whose process failed."),
+	P_TIME(service_throttle_time, "60s", 1, 86400, "Longest restart delay of a crash-looping service."),
+	P_INT(service_listen_backlog, "128", 1, 65535, "Listen queue length of every service socket."),
+	{ NULL, CFG_STR, NULL, 0, 0, 0, NULL },
+};
+
+/* Defaults computed from the system: host name and domain. */
+static void
+set_host_defaults(struct cfg *cfg)
+{
+	char host[256];
+	struct addrinfo hints = { .ai_flags = AI_CANONNAME };
+	struct addrinfo *ai = NULL;
+	const char *dot;
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		return;
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(host, '.') == NULL &&
+	    getaddrinfo(host, NULL, &hints, &ai) == 0 && ai != NULL &&
+	    ai->ai_canonname != NULL && strchr(ai->ai_canonname, '.') != NULL)
+		snprintf(host, sizeof(host), "%s", ai->ai_canonname);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	cfg_set_default(cfg, "myhostname", host);
+	dot = strchr(host, '.');
+	if (dot != NULL && dot[1] != '\0')
+		cfg_set_default(cfg, "mydomain", dot + 1);
+}
+
+struct cfg *
+params_load(const char *config_dir, char *const *overrides, int noverrides,
+    struct params *out, cfg_warn_fn *warn, void *warn_arg, struct why *why)
+{
+	struct cfg *cfg = cfg_new(params_table, warn, warn_arg);
+	char path[4096];
+	int i;
+
+	set_host_defaults(cfg);
+	cfg_set_default(cfg, "config_directory", config_dir);
+	if (snprintf(path, sizeof(path), "%s/postern.conf", config_dir) >=
+	    (int)sizeof(path)) {
+		why_set(why, "%s: path too long", config_dir);
+		goto fail;
+	}
+	if (cfg_read_file(cfg, path, why) == -1)
+		goto fail;
+	for (i = 0; i < noverrides; i++)
+		if (cfg_override(cfg, overrides[i], why) == -1)
+			goto fail;
+	if (cfg_finish(cfg, out, why) == -1)
+		goto fail;
+	return cfg;
+fail:
+	cfg_free(&cfg);
+	return NULL;
+}

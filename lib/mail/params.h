@@ -1,0 +1,67 @@
+/*
+ * params.h - every postern.conf parameter, as one struct filled from the
+ * one table in params.c (the single source of names, types, defaults,
+ * limits and descriptions; postern.conf(5) documents each row).
+ * Linked into: every program.  Trust: values come from the admin's files
+ * and have been range-checked by cfg_finish().
+ */
+#ifndef POSTERN_PARAMS_H
+#define POSTERN_PARAMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/cfg.h"
+
+/* Field names equal parameter names.  Strings are owned by the cfg. */
+struct params {
+	const char *config_directory;
+	const char *queue_directory;
+	const char *data_directory;
+	const char *daemon_directory;
+	const char *mail_owner;
+	const char *auth_owner;
+	const char *store_owner;
+	const char *myhostname;
+	const char *mydomain;
+	const char *myorigin;
+	const char *mydestination;
+	const char *syslog_name;
+	const char *syslog_facility;
+	const char *log_level;
+	const char *smtp_listen;
+	const char *submission_listen;
+	const char *smtps_listen;
+	const char *lmtp_listen;
+	const char *imap_listen;
+	const char *imaps_listen;
+	const char *pop3_listen;
+	const char *pop3s_listen;
+	const char *tls_cert_file;
+	const char *tls_key_file;
+	uint64_t default_process_limit;
+	uint64_t master_stop_timeout;
+	uint64_t service_restart_delay;
+	uint64_t service_throttle_time;
+	uint64_t service_listen_backlog;
+};
+
+/* The table, ending with a row whose name is NULL. */
+extern const struct cfg_param params_table[];
+
+/* Default location of the instance directory (postern -c). */
+#define PARAMS_DEFAULT_CONFIG_DIR "/etc/postern"
+
+/*
+ * Load the configuration of the instance in config_dir: postern.conf
+ * there (missing means defaults), then the overrides ("name=value", in
+ * order), computed defaults (host name, domain).  On success fills *out
+ * and returns the cfg that owns its strings (caller frees with cfg_free);
+ * on failure returns NULL with why = "file:line: reason".  Unknown
+ * parameters are passed to warn.
+ */
+struct cfg *params_load(const char *config_dir, char *const *overrides,
+	    int noverrides, struct params *out, cfg_warn_fn *warn,
+	    void *warn_arg, struct why *why);
+
+#endif

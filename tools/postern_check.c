@@ -1,0 +1,134 @@
+/*
+ * postern_check.c - "postern check": validate an instance's configuration,
+ * directories, ownership and permissions, programs and listen addresses,
+ * and say what is wrong.
+ * Linked into: postern.  Trust: the admin's files.
+ */
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/net.h"
+#include "postern.h"
+
+static int problems;
+
+static void
+problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+problem(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "postern: check: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	problems++;
+}
+
+/* A directory that must exist, owned by owner (root: NULL), not writable
+ * by group or others. */
+static void
+check_dir(const char *what, const char *path, const char *owner)
+{
+	struct passwd *pw;
+	struct stat st;
+
+	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		problem("%s %s does not exist (postern start creates it)", what,
+		    path);
+		return;
+	}
+	if (st.st_mode & 022)
+		problem("%s %s is writable by group or others (mode %03o)",
+		    what, path, (unsigned)(st.st_mode & 0777));
+	if (geteuid() != 0) {
+		if (access(path, W_OK) == -1)
+			problem("%s %s is not writable by uid %ld", what, path,
+			    (long)geteuid());
+		return;
+	}
+	pw = owner != NULL ? getpwnam(owner) : NULL;
+	if (owner != NULL && pw == NULL)
+		problem("user %s does not exist (postern start creates it)",
+		    owner);
+	else if (st.st_uid != (pw != NULL ? pw->pw_uid : 0))
+		problem("%s %s should be owned by %s (uid %ld), not uid %ld",
+		    what, path, owner != NULL ? owner : "root",
+		    (long)(pw != NULL ? pw->pw_uid : 0), (long)st.st_uid);
+}
+
+static void
+check_service(const struct instance *inst, const struct mastercf_service *s)
+{
+	char path[4096];
+	struct net_addr na;
+	struct why why;
+	size_t i;
+
+	if (s->argv[0][0] == '/')
+		snprintf(path, sizeof(path), "%s", s->argv[0]);
+	else
+		snprintf(path, sizeof(path), "%s/%s",
+		    inst->params.daemon_directory, s->argv[0]);
+	if (access(path, X_OK) == -1)
+		problem("master.conf:%d: service %s: %s is not an executable "
+			"program", s->line, s->name, path);
+	for (i = 0; i < s->nlisten; i++) {
+		if (net_addr_parse(span_str(s->listen[i]), &na, &why) == -1)
+			problem("master.conf:%d: service %s: %s: %s", s->line,
+			    s->name, s->listen[i], why.msg);
+		else if ((s->type == MASTERCF_UNIX) != (na.kind == NET_UNIX))
+			problem("master.conf:%d: service %s: %s does not fit "
+				"type %s", s->line, s->name, s->listen[i],
+			    s->type == MASTERCF_UNIX ? "unix" : "inet");
+	}
+	if (geteuid() == 0 && s->user != NULL && getpwnam(s->user) == NULL)
+		problem("master.conf:%d: service %s: user %s does not exist",
+		    s->line, s->name, s->user);
+}
+
+static void
+check_tls(const struct params *p)
+{
+	struct stat st;
+
+	if (stat(p->tls_key_file, &st) == 0 && (st.st_mode & 077))
+		problem("tls_key_file %s is readable by group or others "
+			"(mode %03o)", p->tls_key_file,
+		    (unsigned)(st.st_mode & 0777));
+}
+
+int
+postern_check(const char *dir, int argc, char **argv)
+{
+	struct instance inst;
+	char priv[4096];
+	size_t i;
+
+	(void)argv;
+	if (argc != 1)
+		return 2;
+	if (postern_load(&inst, dir, NULL, 0) == -1)
+		return 2;
+	problems = 0;
+	check_dir("config_directory", inst.params.config_directory, NULL);
+	check_dir("queue_directory", inst.params.queue_directory, NULL);
+	check_dir("data_directory", inst.params.data_directory, NULL);
+	snprintf(priv, sizeof(priv), "%s/private",
+	    inst.params.queue_directory);
+	check_dir("private socket directory", priv, inst.params.mail_owner);
+	for (i = 0; i < inst.services.n; i++)
+		check_service(&inst, &inst.services.v[i]);
+	check_tls(&inst.params);
+	instance_fini(&inst);
+	if (problems == 0)
+		printf("postern: check: %s is fine\n", dir);
+	return problems == 0 ? 0 : 1;
+}

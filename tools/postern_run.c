@@ -1,0 +1,196 @@
+/*
+ * postern_run.c - "postern run --dir DIR [-o name=value]...": a complete
+ * development instance in the foreground, rooted at DIR, created on first
+ * use with unprivileged loopback ports and a self-signed certificate.
+ * Linked into: postern.  Runs as the invoking user.  Trust: arguments are
+ * the user's.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "base/xmem.h"
+#include "postern.h"
+
+/* Listen addresses of a development instance (postern(1)). */
+static const char *const run_ports[] = {
+	"smtp_listen = 127.0.0.1:2525",
+	"submission_listen = 127.0.0.1:2587",
+	"smtps_listen = 127.0.0.1:2465",
+	"lmtp_listen = 127.0.0.1:2024",
+	"imap_listen = 127.0.0.1:2143",
+	"imaps_listen = 127.0.0.1:2993",
+	"pop3_listen = 127.0.0.1:2110",
+	"pop3s_listen = 127.0.0.1:2995",
+	NULL,
+};
+
+/* The services a development instance runs (none are implemented yet;
+ * each daemon's issue adds its line here and to conf/master.conf). */
+static const char run_master_conf[] =
+    "# master.conf of a development instance made by \"postern run\".\n"
+    "# name  type  listen  chroot  limit  user  command [args]\n"
+    "# See master.conf(5).\n";
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: postern run --dir DIR [-o name=value]...\n");
+	return 2;
+}
+
+/* The libexec directory next to this program (build/ or PREFIX/). */
+static void
+find_libexec(char *out, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	snprintf(out, size, "%s", POSTERN_LIBEXECDIR);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash == NULL)
+		return;
+	*slash = '\0';
+	if (snprintf(out, size, "%s/libexec/master", self) < (int)size &&
+	    access(out, X_OK) == 0 &&
+	    snprintf(out, size, "%s/libexec", self) < (int)size)
+		return;
+	snprintf(out, size, "%s", POSTERN_LIBEXECDIR);
+}
+
+static int
+write_conf(const char *dir, struct why *why)
+{
+	char libexec[PATH_MAX];
+	char path[PATH_MAX + 32];
+	struct buf text;
+	int r;
+	int i;
+
+	find_libexec(libexec, sizeof(libexec));
+	buf_init(&text, 65536);
+	buf_addf(&text, "# postern.conf of a development instance made by "
+			"\"postern run\".\n# See postern.conf(5).\n"
+			"queue_directory = %s/queue\n"
+			"data_directory = %s/data\n"
+			"daemon_directory = %s\n", dir, dir, libexec);
+	for (i = 0; run_ports[i] != NULL; i++)
+		buf_addf(&text, "%s\n", run_ports[i]);
+	snprintf(path, sizeof(path), "%s/postern.conf", dir);
+	r = file_write_atomic(path, buf_span(&text), 0644, why);
+	snprintf(path, sizeof(path), "%s/master.conf", dir);
+	if (r == 0)
+		r = file_write_atomic(path, span_str(run_master_conf), 0644,
+		    why);
+	buf_fini(&text);
+	return r;
+}
+
+static int
+make_dir(const char *path)
+{
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	fprintf(stderr, "postern: mkdir %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+/* First use: DIR, its config, its certificate. */
+static int
+create_instance(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	char key[PATH_MAX + 32];
+	struct why why;
+
+	snprintf(path, sizeof(path), "%s/postern.conf", dir);
+	if (access(path, F_OK) == 0)
+		return 0;
+	printf("postern: creating a development instance in %s\n", dir);
+	if (write_conf(dir, &why) == -1) {
+		fprintf(stderr, "postern: %s\n", why.msg);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/tls", dir);
+	if (make_dir(path) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/tls/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/tls/key.pem", dir);
+	if (postern_cert_make(path, key, "localhost", &why) == -1) {
+		fprintf(stderr, "postern: %s\n", why.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+describe(const struct instance *inst)
+{
+	size_t i;
+	size_t j;
+
+	printf("postern: instance %s\n", inst->config_dir);
+	for (i = 0; i < inst->services.n; i++) {
+		const struct mastercf_service *s = &inst->services.v[i];
+
+		printf("postern:   %-12s", s->name);
+		for (j = 0; j < s->nlisten; j++)
+			printf(" %s", s->listen[j]);
+		printf("\n");
+	}
+	if (inst->services.n == 0)
+		printf("postern:   (no services in master.conf yet)\n");
+	printf("postern: stop with Ctrl-C\n");
+	fflush(stdout);
+}
+
+static int
+parse_args(int argc, char **argv, const char **dir, char **ov, int *nov)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+			*dir = argv[++i];
+		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc &&
+		    *nov < 64)
+			ov[(*nov)++] = argv[++i];
+		else
+			return -1;
+	}
+	return *dir == NULL ? -1 : 0;
+}
+
+int
+postern_run(int argc, char **argv)
+{
+	char *overrides[64];
+	int noverrides = 0;
+	const char *arg_dir = NULL;
+	char dir[PATH_MAX];
+	struct instance inst;
+
+	if (parse_args(argc, argv, &arg_dir, overrides, &noverrides) == -1)
+		return usage();
+	if (make_dir(arg_dir) == -1 || realpath(arg_dir, dir) == NULL)
+		return 1;
+	if (create_instance(dir) == -1)
+		return 1;
+	if (postern_load(&inst, dir, overrides, noverrides) == -1)
+		return 2;
+	if (postern_prepare(&inst) == -1) {
+		instance_fini(&inst);
+		return 1;
+	}
+	describe(&inst);
+	return postern_exec_master(&inst, true, overrides, noverrides);
+}
