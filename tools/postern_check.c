@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/net.h"
 #include "postern.h"
 
 static int problems;
@@ -68,10 +67,6 @@ static void
 check_service(const struct instance *inst, const struct mastercf_service *s)
 {
 	char path[4096];
-	struct net_addr na;
-	struct why why;
-	size_t i;
-
 	if (s->argv[0][0] == '/')
 		snprintf(path, sizeof(path), "%s", s->argv[0]);
 	else
@@ -80,15 +75,6 @@ check_service(const struct instance *inst, const struct mastercf_service *s)
 	if (access(path, X_OK) == -1)
 		problem("master.conf:%d: service %s: %s is not an executable "
 			"program", s->line, s->name, path);
-	for (i = 0; i < s->nlisten; i++) {
-		if (net_addr_parse(span_str(s->listen[i]), &na, &why) == -1)
-			problem("master.conf:%d: service %s: %s: %s", s->line,
-			    s->name, s->listen[i], why.msg);
-		else if ((s->type == MASTERCF_UNIX) != (na.kind == NET_UNIX))
-			problem("master.conf:%d: service %s: %s does not fit "
-				"type %s", s->line, s->name, s->listen[i],
-			    s->type == MASTERCF_UNIX ? "unix" : "inet");
-	}
 	if (geteuid() == 0 && s->user != NULL && getpwnam(s->user) == NULL)
 		problem("master.conf:%d: service %s: user %s does not exist",
 		    s->line, s->name, s->user);

@@ -50,8 +50,8 @@ void	event_loop_stop(struct event_base *base);
  * as with libevent, only one loop per process should watch signals.
  * Returns 0, or -1 (invalid signal or libevent failure; nothing kept).
  */
-int	event_signal_watch(struct event_base *base, int sig, event_signal_fn *fn,
-	    void *arg);
+int	event_signal_watch(struct event_base *base, int sig,
+	    event_signal_fn *fn, void *arg);
 
 /*
  * A stopped timer on base that calls fn(arg) on the loop thread.

@@ -174,7 +174,8 @@ parse_hostport(struct span s, struct net_addr *a, struct why *why)
 		return why_set(why, "missing port (host:port)");
 	host = span_sub(s, 0, (size_t)colon);
 	if (span_chr(host, ':') != -1)
-		return why_set(why, "IPv6 address needs brackets ([addr]:port)");
+		return why_set(why,
+		    "IPv6 address needs brackets ([addr]:port)");
 	if (parse_host(host, a, why) == -1)
 		return -1;
 	return parse_port(span_sub(s, (size_t)colon + 1, s.len), &a->port,

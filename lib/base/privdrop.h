@@ -29,9 +29,10 @@ int	privdrop_lookup(const char *user, uid_t *uid_out, gid_t *gid_out,
  * forbid gaining privileges through exec (no_new_privs).
  *
  * Development mode: when not running as root (euid != 0) and uid is our
- * own real and effective uid, nothing is changed (no chroot, no group
- * change) and 0 is returned; the caller logs one warning.  When not root
- * and uid is someone else's, it fails.
+ * real, effective and saved uid, nothing is changed (gid and chroot_dir
+ * are ignored: no chroot, no group change, no no_new_privs) and 0 is
+ * returned; the caller logs one warning.  When not root and any of our
+ * uids differs from uid (including a saved uid of 0), it fails.
  *
  * Returns 0, or -1 with a reason; the process may then be half-dropped,
  * so the caller must treat -1 as fatal (start-up).  Does not log.

@@ -43,8 +43,8 @@ struct worker_pool *worker_pool_new(struct event_base *base,
  * the pool or the pool is being freed: the caller answers "try again
  * later".  May be called from any thread.
  */
-int	worker_submit(struct worker_pool *pool, worker_fn *work, worker_fn *done,
-	    void *arg);
+int	worker_submit(struct worker_pool *pool, worker_fn *work,
+	    worker_fn *done, void *arg);
 
 /* Jobs in the pool now (as counted against max_queued). */
 unsigned worker_pending(struct worker_pool *pool);

@@ -164,8 +164,10 @@ fsync_dir(const char *path, struct why *why)
 
 	if (slash == NULL)
 		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
 	else
-		dir = xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+		dir = xstrndup(path, (size_t)(slash - path));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1 || fsync(fd) == -1)
 		r = why_syserr(why, "%s: fsync", dir);

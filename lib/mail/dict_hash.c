@@ -7,6 +7,7 @@
  * rename; a file that cannot be read is a temporary failure, never "not
  * found".
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -69,7 +70,9 @@ hash_load(struct hash_table *h, struct why *why)
 	if (ret == 0)
 		ret = db->fd(db, &fd);
 	if (ret != 0) {
-		why_set(why, "%s: %s", h->path, db_strerror(ret));
+		/* What Berkeley DB says about a file in another format. */
+		why_set(why, "%s: %s", h->path, ret == EINVAL ?
+		    "not a Berkeley DB hash file" : db_strerror(ret));
 		db->close(db, 0);
 		return -1;
 	}

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/file.h"
+#include "base/net.h"
 #include "base/xmem.h"
 #include "mail/instance.h"
 
@@ -38,6 +39,33 @@ fingerprint(struct instance *inst, char *const *overrides, int n,
 	return 0;
 }
 
+/* Every listen address must parse and fit its service type. */
+static int
+check_listeners(const struct mastercf *mc, const char *path, struct why *why)
+{
+	struct net_addr na;
+	struct why inner;
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < mc->n; i++) {
+		const struct mastercf_service *s = &mc->v[i];
+
+		for (j = 0; j < s->nlisten; j++) {
+			if (net_addr_parse(span_str(s->listen[j]), &na,
+				&inner) == -1)
+				return why_set(why, "%s:%d: %s: %s", path,
+				    s->line, s->listen[j], inner.msg);
+			if ((s->type == MASTERCF_UNIX) != (na.kind == NET_UNIX))
+				return why_set(why, "%s:%d: %s: not a%s "
+						    "address", path, s->line,
+				    s->listen[j], s->type == MASTERCF_UNIX ?
+				    " unix socket" : "n inet");
+		}
+	}
+	return 0;
+}
+
 int
 instance_load(struct instance *inst, const char *config_dir,
     char *const *overrides, int noverrides, cfg_warn_fn *warn,
@@ -58,7 +86,8 @@ instance_load(struct instance *inst, const char *config_dir,
 		goto fail;
 	}
 	if (mastercf_read(path, expand_field, inst->cfg, &inst->services,
-		why) == -1)
+		why) == -1 ||
+	    check_listeners(&inst->services, path, why) == -1)
 		goto fail;
 	return 0;
 fail:

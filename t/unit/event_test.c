@@ -251,7 +251,8 @@ test_clock(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ok(b >= a, "clock does not go backwards");
-	ok(a / 1000 <= (uint64_t)ts.tv_sec && a / 1000 + 1 >= (uint64_t)ts.tv_sec,
+	ok(a / 1000 <= (uint64_t)ts.tv_sec &&
+	    a / 1000 + 1 >= (uint64_t)ts.tv_sec,
 	    "clock is CLOCK_MONOTONIC in milliseconds");
 }
 

@@ -140,6 +140,7 @@ test_lookup(void)
 	struct why why = { "" };
 	uid_t uid = 1;
 	gid_t gid = 1;
+	int rc;
 
 	ok(privdrop_lookup("root", &uid, &gid, &why) == 0 && uid == 0 &&
 	    gid == 0, "root is uid 0, gid 0");
@@ -149,8 +150,8 @@ test_lookup(void)
 	    "missing user: %s", why.msg);
 	ok(privdrop_lookup("", &uid, &gid, &why) == -1 &&
 	    strstr(why.msg, "empty") != NULL, "empty name refused");
-	ok(privdrop_lookup("nobody", &nobody_uid, &nobody_gid, &why) == 0 &&
-	    nobody_uid != 0, "nobody found (uid %lu)",
+	rc = privdrop_lookup("nobody", &nobody_uid, &nobody_gid, &why);
+	ok(rc == 0 && nobody_uid != 0, "nobody found (uid %lu)",
 	    (unsigned long)nobody_uid);
 }
 
@@ -183,7 +184,8 @@ test_as_root(void)
 	    r.uid[2] == nobody_uid, "real/effective/saved uid are nobody's");
 	ok(r.gid[0] == nobody_gid && r.gid[1] == nobody_gid &&
 	    r.gid[2] == nobody_gid, "real/effective/saved gid are nobody's");
-	ok(r.ngroups == 1 && r.group0 == nobody_gid, "groups are just nobody's");
+	ok(r.ngroups == 1 && r.group0 == nobody_gid,
+	    "groups are just nobody's");
 	ok(r.setuid0 == -1, "setuid(0) fails afterwards");
 	ok(r.setgid0 == -1, "setgid(0) fails afterwards");
 	ok(r.marker, "/marker is visible: / is the chroot");

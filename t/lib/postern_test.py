@@ -1,0 +1,262 @@
+"""Helpers for Postern's protocol and end-to-end tests (Python 3 stdlib).
+
+- run(): runs a unittest module and reports in TAP, for prove.
+- Instance: a throwaway instance directory with free loopback ports; it
+  starts `postern run` in the background, waits until the listeners
+  answer, stops it by pid and checks that no process is left behind and
+  that the logs hold no panic or sanitizer report.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("POSTERN_BUILD", os.path.join(ROOT, "build"))
+POSTERN = os.path.join(BUILD, "postern")
+LIBEXEC = os.path.join(BUILD, "libexec")
+TESTBIN = os.path.join(BUILD, "t", "bin")
+
+# Text that must never appear in a daemon's log.
+BAD_LOG = ("panic:", "AddressSanitizer", "LeakSanitizer", "runtime error:",
+           "UndefinedBehaviorSanitizer")
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout=10.0, what="condition"):
+    """Poll cond() until it is true; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+def connect_line(addr, timeout=5.0):
+    """Connect to ("host", port) or a unix path and read one line."""
+    if isinstance(addr, str):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(addr)
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        return data.decode()
+    finally:
+        s.close()
+
+
+def try_connect_line(addr):
+    try:
+        return connect_line(addr, timeout=2.0)
+    except OSError:
+        return None
+
+
+def parse_reply(line):
+    """'testsvc pid=1 service=x ...' -> dict."""
+    return dict(f.split("=", 1) for f in line.split()[1:])
+
+
+def proc_cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return None
+
+
+def pids_with_arg(arg):
+    """Pids of live processes with arg among their arguments."""
+    arg = arg.encode()
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        argv = proc_cmdline(int(name))
+        if argv and arg in argv and not is_zombie(int(name)):
+            out.append(int(name))
+    return out
+
+
+def is_zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+class Instance:
+    """A throwaway instance run by `postern run` in the background."""
+
+    def __init__(self, master_conf="", params=None):
+        self.dir = tempfile.mkdtemp(prefix="postern-t-")
+        os.chmod(self.dir, 0o755)
+        self.proc = None
+        self.logpath = os.path.join(self.dir, "test.log")
+        p = {
+            "queue_directory": self.dir + "/queue",
+            "data_directory": self.dir + "/data",
+            "daemon_directory": LIBEXEC,
+        }
+        p.update(params or {})
+        for d in ("queue", "queue/private", "data"):
+            os.mkdir(self.path(d))
+        self.write_conf(p)
+        self.write_master(master_conf)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write_conf(self, params):
+        with open(self.path("postern.conf"), "w") as f:
+            for k, v in params.items():
+                f.write("%s = %s\n" % (k, v))
+
+    def write_master(self, text):
+        with open(self.path("master.conf"), "w") as f:
+            f.write(text)
+
+    def start(self, *args, wait=()):
+        """Start `postern run`; wait until every address in wait answers."""
+        self.log = open(self.logpath, "ab")
+        self.proc = subprocess.Popen(
+            [POSTERN, "run", "--dir", self.dir] + list(args),
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        for addr in wait:
+            wait_for(lambda: try_connect_line(addr), what="%s to answer" % (addr,))
+        return self.proc
+
+    def logtext(self):
+        try:
+            with open(self.logpath, "rb") as f:
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def children(self, service=None):
+        """Live processes of this instance other than master."""
+        pids = [p for p in pids_with_arg(self.dir) if p != self.master_pid()]
+        if service is None:
+            return sorted(pids)
+        return sorted(p for p in pids
+                      if service.encode() in (proc_cmdline(p) or [])[4:5])
+
+    def master_pid(self):
+        return self.proc.pid if self.proc else None
+
+    def stop(self, timeout=20.0):
+        """SIGTERM master; return its exit status; nothing may be left."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            status = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            status = self.proc.wait()
+        left = pids_with_arg(self.dir)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        self.log.close()
+        self.proc = None
+        if left:
+            raise AssertionError("processes left behind: %r" % left)
+        return status
+
+    def check_log(self):
+        text = self.logtext()
+        for bad in BAD_LOG:
+            if bad in text:
+                raise AssertionError("log contains %r:\n%s" % (bad, text[-4000:]))
+        for ch in text:
+            if ord(ch) < 32 and ch not in "\n\t":
+                raise AssertionError("unescaped control byte in log")
+
+    def cleanup(self):
+        try:
+            self.stop()
+        finally:
+            subprocess.run(["rm", "-rf", self.dir], check=False) if not os.environ.get("POSTERN_KEEP") else None
+
+
+class InstanceTest(unittest.TestCase):
+    """A test case whose instances are stopped and checked afterwards."""
+
+    def setUp(self):
+        self.instances = []
+
+    def instance(self, *a, **kw):
+        inst = Instance(*a, **kw)
+        self.instances.append(inst)
+        return inst
+
+    def tearDown(self):
+        for inst in self.instances:
+            try:
+                inst.stop()
+                inst.check_log()
+            finally:
+                inst.cleanup()
+
+
+class _TapResult(unittest.TestResult):
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def _line(self, ok, test, extra=""):
+        self.n += 1
+        print("%s %d - %s%s" % ("ok" if ok else "not ok", self.n, test.id(), extra))
+        sys.stdout.flush()
+
+    def addSuccess(self, test):
+        self._line(True, test)
+
+    def _fail(self, test, err):
+        self._line(False, test)
+        for line in "".join(traceback.format_exception(*err)).splitlines():
+            print("# " + line)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._fail(test, err)
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._fail(test, err)
+
+    def addSkip(self, test, reason):
+        self._line(True, test, " # SKIP " + reason)
+
+
+def run(module="__main__"):
+    """Run every test of module and print TAP; exit non-zero on failure."""
+    suite = unittest.defaultTestLoader.loadTestsFromName(module)
+    result = _TapResult()
+    suite.run(result)
+    print("1..%d" % result.n)
+    sys.exit(0 if result.wasSuccessful() and result.n > 0 else 1)
