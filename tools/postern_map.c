@@ -8,24 +8,18 @@
 #include "mail/dict_build.h"
 #include "postern.h"
 
-struct diag_ctx {
-	const char *path;
-};
-
 static void
 diag(void *arg, size_t line, bool is_error, const char *msg)
 {
-	struct diag_ctx *d = arg;
-
-	fprintf(stderr, "postern: %s%s:%zu: %s\n", is_error ? "" : "warning: ",
-	    d->path, line, msg);
+	(void)arg;
+	(void)line;
+	fprintf(stderr, "postern: %s%s\n", is_error ? "" : "warning: ", msg);
 }
 
 int
 postern_map(int argc, char **argv)
 {
 	struct dict_build_report rep = { 0 };
-	struct diag_ctx d;
 	const char *spec;
 	const char *type = "hash";
 	struct why why;
@@ -43,9 +37,7 @@ postern_map(int argc, char **argv)
 				"built from text\n", argv[1]);
 		return 2;
 	}
-	d.path = spec;
 	rep.diag = diag;
-	rep.arg = &d;
 	if (dict_build(type, spec, &rep, &why) == -1) {
 		if (rep.errors == 0)
 			fprintf(stderr, "postern: %s\n", why.msg);

@@ -96,6 +96,9 @@ emit(int prio, const char *tag, const char *text)
 		    tag, text);
 }
 
+static void format(char *text, size_t size, int errnum, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
+
 static void
 format(char *text, size_t size, int errnum, const char *fmt, va_list ap)
 {
@@ -107,6 +110,9 @@ format(char *text, size_t size, int errnum, const char *fmt, va_list ap)
 		snprintf(text + len, size - len, ": %s", strerror(errnum));
 	}
 }
+
+static void vlog(enum log_level level, int errnum, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
 
 static void
 vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
