@@ -1,0 +1,87 @@
+"""postern run --dir DIR creates a development instance on first use
+(paths inside DIR, unprivileged loopback ports, a self-signed certificate)
+and runs it in the foreground until Ctrl-C, leaving nothing behind."""
+
+import shutil
+import ssl
+import subprocess
+import tempfile
+import unittest
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+import postern_test as pt  # noqa: E402
+
+
+
+class PosternRun(unittest.TestCase):
+    def setUp(self):
+        self.top = tempfile.mkdtemp(prefix="postern-run-")
+        self.dir = os.path.join(self.top, "inst")
+
+    def tearDown(self):
+        for pid in pt.pids_with_arg(self.dir):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(self.top)
+
+    def test_first_run_and_ctrl_c(self):
+        log = open(os.path.join(self.top, "log"), "w+")
+        proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir, "-o",
+                                 "myhostname=run.example"], stdout=log, stderr=log,
+                                stdin=subprocess.DEVNULL)
+        pt.wait_for(lambda: os.path.exists(os.path.join(self.dir, "data/master.pid")),
+                    what="master to start")
+        conf = open(os.path.join(self.dir, "postern.conf")).read()
+        for line in ("queue_directory = %s/queue" % self.dir,
+                     "data_directory = %s/data" % self.dir,
+                     "daemon_directory = %s" % pt.LIBEXEC,
+                     "smtp_listen = 127.0.0.1:2525", "submission_listen = 127.0.0.1:2587",
+                     "smtps_listen = 127.0.0.1:2465", "lmtp_listen = 127.0.0.1:2024",
+                     "imap_listen = 127.0.0.1:2143", "imaps_listen = 127.0.0.1:2993",
+                     "pop3_listen = 127.0.0.1:2110", "pop3s_listen = 127.0.0.1:2995"):
+            self.assertIn(line + "\n", conf)
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "master.conf")))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(self.dir, "tls/cert.pem"),
+                            os.path.join(self.dir, "tls/key.pem"))
+        self.assertEqual(os.stat(os.path.join(self.dir, "tls/key.pem")).st_mode & 0o777, 0o600)
+        r = subprocess.run([pt.POSTERN, "-c", self.dir, "config", "myhostname"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotIn("run.example", r.stdout, "-o applies to that run only")
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(30), 0)
+        log.seek(0)
+        text = log.read()
+        self.assertIn("postern: creating a development instance in " + self.dir, text)
+        self.assertIn("stopped", text)
+        self.assertEqual(pt.pids_with_arg(self.dir), [])
+
+        # A second run reuses the instance and keeps the admin's edits.
+        with open(os.path.join(self.dir, "postern.conf"), "a") as f:
+            f.write("syslog_name = mine\n")
+        proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir], stdout=log,
+                                stderr=log, stdin=subprocess.DEVNULL)
+        pt.wait_for(lambda: os.path.exists(os.path.join(self.dir, "data/master.pid")),
+                    what="master to start again")
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(30), 0)
+        log.seek(0)
+        text = log.read()
+        self.assertEqual(text.count("creating a development instance"), 1)
+        self.assertIn("mine/master[", text)
+        log.close()
+
+    def test_bad_override(self):
+        r = subprocess.run([pt.POSTERN, "run", "--dir", self.dir, "-o",
+                            "master_stop_timeout=never"], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("-o master_stop_timeout: bad time value", r.stderr)
+        r = subprocess.run([pt.POSTERN, "run"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+
+
+if __name__ == "__main__":
+    pt.run()
