@@ -281,8 +281,11 @@ service_main(int argc, char **argv, const char *progname,
 	parse_opts(argc, argv, &svc, &o);
 	load_config(&svc, &o);
 	take_listeners(&svc);
-	if (ops->init(&svc) == -1)
+	if (ops->init(&svc) == -1) {
+		cfg_free(&svc.cfg);
+		free(o.overrides);
 		return 1;
+	}
 	drop_privileges(&o);
 	setup_loop(&svc);
 	if (ops->ready != NULL)
