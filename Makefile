@@ -33,7 +33,6 @@ LDSAN	:= -fsanitize=address,undefined
 endif
 ifeq ($(FUZZ),1)
 CC	:= $(CLANG)
-WARN	:= -Wall -Wextra -Werror -Wno-unused-command-line-argument
 ALL_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined
 LDSAN	:= -fsanitize=address,undefined
 endif

@@ -89,21 +89,33 @@ child_lock_and_exit(int fd)
 	send_report(fd, r, (long)getpid(), why.msg);
 }
 
+/*
+ * The pid in the file, read through fd.  Opening the file again and
+ * closing it would drop our fcntl lock (POSIX: any close releases all of
+ * the process's locks on the file).
+ */
 static long
-file_pid(void)
+fd_pid(int fd)
 {
 	char text[64];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
+	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
 
-	if (fd == -1)
-		return -1;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
 	if (n <= 0)
 		return -1;
 	text[n] = '\0';
 	return text[n - 1] == '\n' ? strtol(text, NULL, 10) : -1;
+}
+
+/* The pid in the file, for when we hold no lock on it. */
+static long
+file_pid(void)
+{
+	int fd = open(path, O_RDONLY);
+	long pid = fd == -1 ? -1 : fd_pid(fd);
+
+	if (fd != -1)
+		close(fd);
+	return pid;
 }
 
 static void
@@ -121,7 +133,7 @@ test_lock(void)
 	fd = pidfile_lock(path, &why);
 	if (!ok(fd >= 0, "lock taken"))
 		diag("why: %s", why.msg);
-	is_int(file_pid(), getpid(), "file holds our pid and a newline");
+	is_int(fd_pid(fd), getpid(), "file holds our pid and a newline");
 	ok(fd >= 0 && (fcntl(fd, F_GETFD) & FD_CLOEXEC), "fd is close-on-exec");
 
 	ok(in_child(child_lock, &rep), "child ran");
@@ -129,13 +141,13 @@ test_lock(void)
 	snprintf(want, sizeof(want), "%s: already running (pid %ld)", path,
 	    (long)getpid());
 	is_str(rep.msg, want, "refusal names our pid");
-	is_int(file_pid(), getpid(), "refused lock leaves the pid alone");
+	is_int(fd_pid(fd), getpid(), "refused lock leaves the pid alone");
 
 	ok(in_child(child_owner, &rep), "child ran");
 	is_int(rep.r, 0, "pidfile_owner from another process: running");
 	is_int(rep.pid, getpid(), "pidfile_owner reports our pid");
 
-	ok(pidfile_update(fd, &why) == 0 && file_pid() == getpid(),
+	ok(pidfile_update(fd, &why) == 0 && fd_pid(fd) == getpid(),
 	    "pidfile_update rewrites the pid");
 	close(fd);
 
@@ -160,7 +172,7 @@ test_dead_owner(void)
 	is_int(pid, 12345, "not running leaves pid_out alone");
 	fd = pidfile_lock(path, &why);
 	ok(fd >= 0, "a stale file does not block the lock");
-	is_int(file_pid(), getpid(), "the stale pid is replaced");
+	is_int(fd_pid(fd), getpid(), "the stale pid is replaced");
 	if (fd >= 0)
 		close(fd);
 	unlink(path);
