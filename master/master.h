@@ -82,6 +82,10 @@ void	master_signal_children(struct master *m, int sig);
 /* master_spawn.c: fork and exec one child. */
 pid_t	master_spawn(struct master *m, struct master_service *svc);
 
+/* master_users.c: as root, every service's user must exist.  0 or -1. */
+int	master_check_users(const struct master *m, const struct instance *inst,
+	    struct why *why);
+
 /* master_reload.c: SIGHUP. */
 void	master_reload(struct master *m);
 

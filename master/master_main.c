@@ -155,11 +155,13 @@ daemonize(void)
 }
 
 static void
-detach_stdio(int ready_fd)
+detach_stdio(struct master *m, int ready_fd)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	log_open(NULL, LOG_DEST_SYSLOG, NULL);
+	log_open(NULL, LOG_DEST_SYSLOG, m->inst.params.syslog_facility);
+	if (chdir("/") == -1)
+		log_warn("chdir /: %s", strerror(errno));
 	if (fd >= 0) {
 		dup2(fd, 0);
 		dup2(fd, 1);
@@ -177,6 +179,8 @@ start_services(struct master *m)
 	struct why why;
 	size_t i;
 
+	if (master_check_users(m, &m->inst, &why) == -1)
+		log_fatal("%s", why.msg);
 	m->nsvc = m->inst.services.n;
 	m->svc = xcalloc(m->nsvc + 1, sizeof(*m->svc));
 	for (i = 0; i < m->nsvc; i++) {
@@ -251,7 +255,7 @@ main(int argc, char **argv)
 	watch_signals(&m);
 	start_services(&m);
 	if (ready_fd != -1)
-		detach_stdio(ready_fd);
+		detach_stdio(&m, ready_fd);
 	log_serving();
 	for (i = 0; i < m.nsvc; i++)
 		master_service_fill(m.svc[i]);

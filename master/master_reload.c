@@ -89,9 +89,11 @@ master_reload(struct master *m)
 	size_t i;
 
 	if (instance_load(&next, m->inst.config_dir, m->overrides,
-		m->noverrides, master_warn_cb, NULL, &why) == -1) {
+		m->noverrides, master_warn_cb, NULL, &why) == -1 ||
+	    master_check_users(m, &next, &why) == -1) {
 		log_error("reload refused: %s; keeping the running "
 			  "configuration", why.msg);
+		instance_fini(&next);
 		return;
 	}
 	conf_changed = !span_eq_span(buf_span(&m->inst.fingerprint),

@@ -4,6 +4,7 @@
  * Linked into: every program.  Trust: admin files; every error names its
  * file and line, nothing is trusted to be well-formed.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,6 +445,33 @@ convert(const struct cfg_param *p, const char *text, void *dst,
 }
 
 static int
+located(const struct setting *s, struct why *why, const char *reason)
+{
+	if (s->origin == NULL)
+		return why_set(why, "default of %s: %s", s->name, reason);
+	if (s->line == 0)
+		return why_set(why, "%s %s: %s", s->origin, s->name, reason);
+	return why_set(why, "%s:%d: %s: %s", s->origin, s->line, s->name,
+	    reason);
+}
+
+int
+cfg_error(const struct cfg *cfg, const char *name, struct why *why,
+    const char *fmt, ...)
+{
+	struct setting *s = find(cfg, name, strlen(name));
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (s == NULL)
+		return why_set(why, "%s: %s", name, reason);
+	return located(s, why, reason);
+}
+
+static int
 finish_one(struct cfg *cfg, const struct cfg_param *p, void *dst,
     struct why *why)
 {
@@ -453,12 +481,7 @@ finish_one(struct cfg *cfg, const struct cfg_param *p, void *dst,
 	if (expand_setting(cfg, s, 0, &inner) == 0 &&
 	    convert(p, s->expanded, dst, &inner) == 0)
 		return 0;
-	if (s->origin == NULL)
-		return why_set(why, "default of %s: %s", p->name, inner.msg);
-	if (s->line == 0)
-		return why_set(why, "%s %s: %s", s->origin, p->name, inner.msg);
-	return why_set(why, "%s:%d: %s: %s", s->origin, s->line, p->name,
-	    inner.msg);
+	return located(s, why, inner.msg);
 }
 
 int

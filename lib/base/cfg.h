@@ -95,6 +95,12 @@ int	cfg_expand(struct cfg *cfg, struct span text, struct buf *out,
 const char *cfg_value(const struct cfg *cfg, const char *name);
 /* After cfg_finish: true when the parameter was set (file or override). */
 bool	cfg_is_set(const struct cfg *cfg, const char *name);
+/*
+ * Report a problem with a parameter's value where it was set: why becomes
+ * "origin:line: name: reason" (or "default of name: reason").  Returns -1.
+ */
+int	cfg_error(const struct cfg *cfg, const char *name, struct why *why,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The table row for name, or NULL. */
 const struct cfg_param *cfg_lookup(const struct cfg_param *table,
 	    const char *name);

@@ -30,20 +30,31 @@ static const struct {
 	{ "local7", LOG_LOCAL7 },
 };
 
+static int
+facility_code(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcasecmp(name, facilities[i].name) == 0)
+			return facilities[i].facility;
+	return -1;
+}
+
+bool
+log_facility_valid(const char *name)
+{
+	return facility_code(name) != -1;
+}
+
 static const char *const level_names[] = { "debug", "info", "notice", "warn",
 	"error" };
 
 int
 log_open(const char *name, unsigned int dest, const char *facility)
 {
-	int fac = -1;
-	size_t i;
+	int fac = facility_code(facility != NULL ? facility : "mail");
 
-	if (facility == NULL)
-		facility = "mail";
-	for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
-		if (strcasecmp(facility, facilities[i].name) == 0)
-			fac = facilities[i].facility;
 	if (fac == -1)
 		return -1;
 	if (name != NULL)

@@ -35,6 +35,8 @@ enum log_dest {
  */
 int	log_open(const char *name, unsigned int dest, const char *facility);
 void	log_set_level(enum log_level level);
+/* True when name is a facility log_open() accepts. */
+bool	log_facility_valid(const char *name);
 /* Parse "debug", "info", "notice", "warn", "error"; -1 if unknown. */
 int	log_level_parse(const char *s, enum log_level *out);
 

@@ -39,6 +39,24 @@ fingerprint(struct instance *inst, char *const *overrides, int n,
 	return 0;
 }
 
+/* The service before index i (or address j of i) with the same address. */
+static const char *
+used_by(const struct mastercf *mc, size_t i, size_t j)
+{
+	const struct mastercf_service *s = &mc->v[i];
+	size_t a;
+	size_t b;
+
+	for (a = 0; a <= i; a++) {
+		const struct mastercf_service *t = &mc->v[a];
+
+		for (b = 0; b < t->nlisten && (a < i || b < j); b++)
+			if (strcmp(t->listen[b], s->listen[j]) == 0)
+				return t->name;
+	}
+	return NULL;
+}
+
 /* Every listen address must parse and fit its service type. */
 static int
 check_listeners(const struct mastercf *mc, const char *path, struct why *why)
@@ -52,6 +70,12 @@ check_listeners(const struct mastercf *mc, const char *path, struct why *why)
 		const struct mastercf_service *s = &mc->v[i];
 
 		for (j = 0; j < s->nlisten; j++) {
+			const char *other = used_by(mc, i, j);
+
+			if (other != NULL)
+				return why_set(why, "%s:%d: %s is already the "
+						    "address of service %s",
+				    path, s->line, s->listen[j], other);
 			if (net_addr_parse(span_str(s->listen[j]), &na,
 				&inner) == -1)
 				return why_set(why, "%s:%d: %s: %s", path,

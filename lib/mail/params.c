@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/xmem.h"
 #include "mail/params.h"
 
@@ -50,7 +51,7 @@ const struct cfg_param params_table[] = {
 	P_STR(tls_key_file, "$config_directory/tls/key.pem", "Private key (PEM) of tls_cert_file."),
 	P_INT(default_process_limit, "1", 1, 1000, "Processes of a service when master.conf says \"-\"."),
 	P_TIME(master_stop_timeout, "10s", 1, 3600, "How long master waits for children to stop before SIGKILL."),
-	P_TIME(service_restart_delay, "1s", 0, 3600, "Delay before restarting a service whose process failed."),
+	P_TIME(service_restart_delay, "1s", 1, 3600, "Delay before restarting a service whose process failed."),
 	P_TIME(service_throttle_time, "60s", 1, 86400, "Longest restart delay of a crash-looping service."),
 	P_INT(service_listen_backlog, "128", 1, 65535, "Listen queue length of every service socket."),
 	{ NULL, CFG_STR, NULL, 0, 0, 0, NULL },
@@ -63,7 +64,6 @@ set_host_defaults(struct cfg *cfg)
 	char host[256];
 	struct addrinfo hints = { .ai_flags = AI_CANONNAME };
 	struct addrinfo *ai = NULL;
-	const char *dot;
 
 	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
 		return;
@@ -75,9 +75,32 @@ set_host_defaults(struct cfg *cfg)
 	if (ai != NULL)
 		freeaddrinfo(ai);
 	cfg_set_default(cfg, "myhostname", host);
-	dot = strchr(host, '.');
-	if (dot != NULL && dot[1] != '\0')
-		cfg_set_default(cfg, "mydomain", dot + 1);
+}
+
+/* Unless set, mydomain is the effective myhostname less its first label. */
+static int
+derive_mydomain(struct cfg *cfg, struct params *out, struct why *why)
+{
+	const char *dot = strchr(out->myhostname, '.');
+
+	if (cfg_is_set(cfg, "mydomain") || dot == NULL || dot[1] == '\0')
+		return 0;
+	cfg_set_default(cfg, "mydomain", dot + 1);
+	return cfg_finish(cfg, out, why);
+}
+
+static int
+check_logging(const struct cfg *cfg, const struct params *p, struct why *why)
+{
+	enum log_level level;
+
+	if (!log_facility_valid(p->syslog_facility))
+		return cfg_error(cfg, "syslog_facility", why, "unknown syslog "
+		    "facility \"%s\"", p->syslog_facility);
+	if (log_level_parse(p->log_level, &level) == -1)
+		return cfg_error(cfg, "log_level", why, "unknown level \"%s\" "
+		    "(debug, info, notice, warn or error)", p->log_level);
+	return 0;
 }
 
 struct cfg *
@@ -100,7 +123,8 @@ params_load(const char *config_dir, char *const *overrides, int noverrides,
 	for (i = 0; i < noverrides; i++)
 		if (cfg_override(cfg, overrides[i], why) == -1)
 			goto fail;
-	if (cfg_finish(cfg, out, why) == -1)
+	if (cfg_finish(cfg, out, why) == -1 || derive_mydomain(cfg, out, why) ==
+	    -1 || check_logging(cfg, out, why) == -1)
 		goto fail;
 	return cfg;
 fail:

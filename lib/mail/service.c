@@ -275,8 +275,6 @@ service_main(int argc, char **argv, const char *progname,
 
 	ops = service_ops;
 	signal(SIGPIPE, SIG_IGN);
-	/* Children end with master even if the pipe were lost. */
-	compat_parent_death_signal(SIGTERM);
 	log_open(progname, LOG_DEST_STDERR, NULL);
 	parse_opts(argc, argv, &svc, &o);
 	load_config(&svc, &o);
@@ -287,6 +285,9 @@ service_main(int argc, char **argv, const char *progname,
 		return 1;
 	}
 	drop_privileges(&o);
+	/* After the drop: changing credentials clears this setting.  The
+	 * alive pipe covers a master that died before this point. */
+	compat_parent_death_signal(SIGTERM);
 	setup_loop(&svc);
 	if (ops->ready != NULL)
 		ops->ready(&svc);

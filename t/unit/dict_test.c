@@ -630,6 +630,14 @@ test_build_misc(void)
 	ok(build("btree", "misc", "a b\n", &why) == -1,
 	    "unsupported build type refused");
 	is_str(why.msg, "btree: unsupported table type", "reason");
+
+	/* Someone else's file where ours would go is not touched. */
+	snprintf(want, sizeof(want), "misc.db.tmp.%ld", (long)getpid());
+	write_file(tpath(want), "theirs", 6);
+	ok(build("hash", "misc", "a b\n", &why) == -1, "existing temporary "
+	    "file: refused (%s)", why.msg);
+	ok(stat(tpath(want), &st) == 0 && st.st_size == 6, "and left alone");
+	unlink(tpath(want));
 }
 
 int

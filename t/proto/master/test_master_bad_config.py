@@ -33,6 +33,29 @@ class BadConfig(pt.InstanceTest):
         self.assertIn("master.conf:3: expected: name type listen", r.stderr)
         self.assertFalse(os.path.exists(inst.path("data/master.pid")))
 
+    def test_shared_address_and_missing_user(self):
+        port = pt.free_port()
+        inst = self.instance()
+        inst.write_master("a inet 127.0.0.1:%d n 1 - %s/testsvc\n"
+                          "b inet 127.0.0.1:%d n 1 - %s/testsvc\n" % (port, pt.TESTBIN, port, pt.TESTBIN))
+        r = self.run_master(inst)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("master.conf:2: 127.0.0.1:%d is already the address of service a" % port,
+                      r.stderr)
+        if os.geteuid() == 0:
+            inst.write_master("a inet 127.0.0.1:%d n 1 no-such-user %s/testsvc\n" % (port, pt.TESTBIN))
+            r = self.run_master(inst)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("master.conf:1: service a: ", r.stderr)
+            self.assertIn("no-such-user", r.stderr)
+            self.assertEqual(pt.pids_with_arg(inst.dir), [])
+
+    def test_bad_log_level(self):
+        inst = self.instance(params={"log_level": "chatty"})
+        r = self.run_master(inst)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("postern.conf:4: log_level: unknown level", r.stderr)
+
     def test_unknown_parameter_warns(self):
         port = pt.free_port()
         inst = self.instance(params={"no_such_thing": "1"})

@@ -37,6 +37,12 @@ class PosternConfig(unittest.TestCase):
         self.assertEqual(lines["tls_cert_file"], self.inst.dir + "/tls/cert.pem")
         self.assertGreaterEqual(len(lines), 29)
 
+    def test_mydomain_follows_myhostname(self):
+        self.inst.write_conf({"myhostname": "mx.branch.example.net"})
+        r = postern("-c", self.inst.dir, "config", "mydomain", "mydestination")
+        self.assertEqual(r.stdout, "mydomain = branch.example.net\nmydestination = "
+                         "mx.branch.example.net, localhost.branch.example.net, localhost\n")
+
     def test_changed_only_and_names(self):
         r = postern("-c", self.inst.dir, "config", "-n")
         names = [l.split(" = ")[0] for l in r.stdout.splitlines()]
