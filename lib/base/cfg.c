@@ -110,7 +110,7 @@ parse_line(struct pending *pd, struct span line, int lineno, cfg_entry_fn *fn,
 		return 0;
 	}
 	if (flush_pending(pd, fn, arg) == -1)
-		return -1;
+		return -2;	/* the caller refused the previous entry */
 	if (parse_assignment(t, &pd->name, &value, why) == -1)
 		return -1;
 	if (buf_addspan(&pd->value, value) == -1)
@@ -138,9 +138,12 @@ cfg_parse(struct span text, cfg_entry_fn *fn, void *arg, int *err_line_out,
 		r = parse_line(&pd, span_make(text.p, n), lineno, fn, arg, why);
 		text = span_sub(text, nl == -1 ? n : n + 1, text.len);
 	}
-	if (r == 0) {
+	if (r == 0 && flush_pending(&pd, fn, arg) == -1)
+		r = -2;
+	if (r == -2) {
+		/* Report the refused entry's own line. */
 		lineno = pd.line;
-		r = flush_pending(&pd, fn, arg);
+		r = why_set(why, "setting refused");
 	}
 	if (r == -1)
 		*err_line_out = lineno;
@@ -365,9 +368,12 @@ expand_setting(struct cfg *cfg, struct setting *s, int depth, struct why *why)
 
 	if (s->expanded != NULL)
 		return 0;
-	if (s->busy || depth > CFG_MAX_DEPTH)
+	if (s->busy)
 		return why_set(why, "$%s refers to itself (expansion loop)",
 		    s->name);
+	if (depth > CFG_MAX_DEPTH)
+		return why_set(why, "$%s: references nested deeper than %d",
+		    s->name, CFG_MAX_DEPTH);
 	s->busy = true;
 	buf_init(&out, CFG_MAX_VALUE);
 	r = expand_text(cfg, span_str(s->raw), &out, depth, why);

@@ -27,7 +27,9 @@
  * Changed files: hash and lmdb tables remember the device, inode, mtime
  * and size of the file they opened; every lookup stat()s the file and
  * reopens it when any of these changed, so a table replaced by
- * `postern map` is served at once.
+ * `postern map` is served at once.  Files must be replaced by rename:
+ * no lock is taken, so a table rewritten in place (as Postfix's postmap
+ * does, under its own lock) may be read half-written.
  */
 #ifndef POSTERN_DICT_H
 #define POSTERN_DICT_H

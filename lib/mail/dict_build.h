@@ -37,8 +37,10 @@ struct dict_build_report {
  * written to a new file path.SUFFIX.tmp.PID (O_EXCL, mode 0644) in the
  * same directory, fsynced, renamed over path.SUFFIX, and the directory
  * is fsynced.  rep may be NULL; its counts are filled in either way.
- * Returns 0, or -1 with why (then nothing was replaced and no temporary
- * file is left behind).  Does not log.
+ * Returns 0, or -1 with why: then no temporary file is left behind and
+ * nothing was replaced, unless only the final directory fsync failed
+ * (the new table is in place but may not survive a crash).  Does not
+ * log.
  */
 int	dict_build(const char *type, const char *path,
 	    struct dict_build_report *rep, struct why *why);

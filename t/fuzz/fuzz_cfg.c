@@ -92,7 +92,8 @@ entry(struct span name, struct span value, int line, void *arg)
 	check(value.len <= CFG_MAX_VALUE);
 	check(value.len == 0 || value.p != NULL);
 	if (value.len > 0) {
-		check(!is_blank(value.p[0]) && !is_blank(value.p[value.len - 1]));
+		check(!is_blank(value.p[0]));
+		check(!is_blank(value.p[value.len - 1]));
 		check(memchr(value.p, '\0', value.len) == NULL);
 		check(memchr(value.p, '\n', value.len) == NULL);
 	}

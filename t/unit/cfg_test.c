@@ -16,6 +16,8 @@
 #include "tap.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+/* A literal with embedded NULs and its length. */
+#define WITH_LEN(s) s, sizeof(s) - 1
 
 /* Collects "name=value@line;" for every entry cfg_parse reports. */
 static int
@@ -63,9 +65,10 @@ static const struct parse_case {
 	{ "f.o = 1\n", 0, -1, "", 1, "missing '='" },
 	{ "  x = 1\n", 0, -1, "", 1, "continuation" },
 	{ "# c\n\n\tx\n", 0, -1, "", 3, "continuation" },
-	{ "a = 1\nb = x\0y\n", 12, -1, "", 2, "NUL" },
-	{ "# a\0\n", 5, -1, "", 1, "NUL" },
-	{ "a = 1\n  \0\n", 10, -1, "", 2, "NUL" },
+	{ WITH_LEN("a = 1\nb = x\0y\n"), -1, "", 2, "NUL" },
+	{ WITH_LEN("# a\0\n"), -1, "", 1, "NUL" },
+	{ WITH_LEN("a = 1\n  \0\n"), -1, "", 2, "NUL" },
+	{ WITH_LEN("a = 1\n\0"), -1, "", 2, "NUL" },
 };
 
 static void
@@ -88,7 +91,8 @@ test_parse_table(void)
 		is_str(buf_str(&got), c->want, "cfg_parse case %zu: entries",
 		    i);
 		if (c->ret == -1) {
-			is_int(line, c->err_line, "cfg_parse case %zu: line", i);
+			is_int(line, c->err_line, "cfg_parse case %zu: line",
+			    i);
 			if (!ok(strstr(why.msg, c->reason) != NULL,
 				"cfg_parse case %zu: reason mentions '%s'", i,
 				c->reason))
@@ -448,7 +452,8 @@ static const struct error_case {
 	{ "name = ${na me}", NULL, "t.conf:1: name: ", "bad $ reference" },
 	{ "name = $-", NULL, "t.conf:1: name: ", "bad $ reference" },
 	/* An error in a referenced value is reported where it is used. */
-	{ "count = $name", NULL, "t.conf:1: count: ", "bad int value \"host\"" },
+	{ "count = $name", NULL, "t.conf:1: count: ",
+	    "bad int value \"host\"" },
 	/* Overrides name themselves. */
 	{ NULL, "count", "-o count: ", "missing '='" },
 	{ NULL, "=5", "-o =5: ", "expected" },
@@ -618,7 +623,8 @@ test_read_file(const char *dir)
 	cfg = cfg_new(ttable, NULL, NULL);
 	ok(cfg_read_file(cfg, path, &why) == -1,
 	    "unreadable path (ENOTDIR) is an error");
-	ok(strstr(why.msg, path) != NULL && strstr(why.msg, strerror(ENOTDIR)) != NULL,
+	ok(strstr(why.msg, path) != NULL &&
+		strstr(why.msg, strerror(ENOTDIR)) != NULL,
 	    "unreadable path error names path and errno");
 	cfg_free(&cfg);
 
@@ -661,8 +667,8 @@ test_params(const char *dir)
 	if (cfg == NULL)
 		return;
 	for (i = 0; params_table[i].name != NULL; i++)
-		ok(cfg_value(cfg, params_table[i].name) != NULL, "%s has a value",
-		    params_table[i].name);
+		ok(cfg_value(cfg, params_table[i].name) != NULL,
+		    "%s has a value", params_table[i].name);
 	is_int(p.master_stop_timeout, 10, "master_stop_timeout default");
 	is_str(p.config_directory, dir, "config_directory is the directory");
 	ok(p.tls_cert_file != NULL &&

@@ -42,7 +42,8 @@ count_entries(const char *s)
 	if (d == NULL)
 		return -1;
 	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		if (strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0 &&
 		    strstr(e->d_name, s) != NULL)
 			n++;
 	closedir(d);

@@ -91,7 +91,8 @@ test_level_parse(void)
 
 		is_int(log_level_parse(level_cases[i].in, &l),
 		    level_cases[i].ret, "level '%s'", level_cases[i].in);
-		is_int(l, level_cases[i].ret == 0 ? (int)level_cases[i].want : 77,
+		is_int(l,
+		    level_cases[i].ret == 0 ? (int)level_cases[i].want : 77,
 		    "level '%s' value", level_cases[i].in);
 	}
 }

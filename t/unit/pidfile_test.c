@@ -147,6 +147,13 @@ test_lock(void)
 	is_int(rep.r, 0, "pidfile_owner from another process: running");
 	is_int(rep.pid, getpid(), "pidfile_owner reports our pid");
 
+	pid = 0;
+	is_int(pidfile_owner(path, &pid, &why), 0,
+	    "pidfile_owner from the holder itself: running");
+	is_int(pid, getpid(), "and names the holder");
+	ok(in_child(child_lock, &rep) && rep.r == -1,
+	    "the holder's own query did not drop its lock");
+
 	ok(pidfile_update(fd, &why) == 0 && fd_pid(fd) == getpid(),
 	    "pidfile_update rewrites the pid");
 	close(fd);

@@ -19,6 +19,9 @@
 static int tap_n;
 static int tap_failed;
 
+static inline bool tap_ok(bool cond, const char *file, int line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 static inline bool
 tap_ok(bool cond, const char *file, int line, const char *fmt, ...)
 {
@@ -54,6 +57,9 @@ tap_ok(bool cond, const char *file, int line, const char *fmt, ...)
 			printf("#   got '%s', want '%s'\n",                \
 			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");       \
 	} while (0)
+
+static inline void diag(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 static inline void
 diag(const char *fmt, ...)
