@@ -91,9 +91,11 @@ check: deps
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) BUILD=build/san SAN=1 tests
-	POSTERN_BUILD=$(CURDIR)/build/san prove -j2 --exec 'sh t/lib/runtest' \
-		$$(ls build/san/t/unit/*_test) $$(find t/proto t/e2e -name 'test_*.py' | sort)
 	$(MAKE) fuzz-smoke
+	sh build-aux/refpostfix.sh $(CURDIR)/build/ref
+	POSTERN_BUILD=$(CURDIR)/build/san POSTERN_POSTMAP=$(CURDIR)/build/ref/postmap \
+		prove -j2 --exec 'sh t/lib/runtest' \
+		$$(ls build/san/t/unit/*_test) $$(find t/proto t/e2e -name 'test_*.py' | sort)
 
 run: deps all
 	./build/postern run --dir $(CURDIR)/run

@@ -451,12 +451,21 @@ test_postfix_format(void)
 	check_fixture("lmdb", "pf-raw");
 }
 
-#define POSTMAP "/usr/sbin/postmap"
+/* make check points POSTERN_POSTMAP at an unpacked Postfix postmap. */
+static const char *
+postmap_path(void)
+{
+	const char *p = getenv("POSTERN_POSTMAP");
+
+	return p != NULL && access(p, X_OK) == 0 ? p : "/usr/sbin/postmap";
+}
 
 static void
 run_postmap(void *arg)
 {
-	execl(POSTMAP, "postmap", (const char *)arg, (char *)NULL);
+	if (freopen("/dev/null", "w", stderr) == NULL)
+		_exit(126);
+	execl(postmap_path(), "postmap", (const char *)arg, (char *)NULL);
 	_exit(127);
 }
 
@@ -468,8 +477,8 @@ test_postmap(void)
 	struct dict *d;
 	int status;
 
-	if (access(POSTMAP, X_OK) != 0) {
-		ok(1, "# SKIP " POSTMAP " is not installed");
+	if (access(postmap_path(), X_OK) != 0) {
+		ok(1, "# SKIP Postfix's postmap is not available");
 		return;
 	}
 	write_file(tpath("pm"), "Alias@Example.COM target, two\n", 30);

@@ -41,6 +41,15 @@ class PosternMap(unittest.TestCase):
         self.assertIn(" user@example.org\\00\n u1@example.org\\00\n", dump)
         self.assertIn(" sales@example.org\\00\n a@example.org, b@example.org\\00\n", dump)
 
+    @unittest.skipUnless(os.access(os.environ.get("POSTERN_POSTMAP", "/usr/sbin/postmap"), os.X_OK),
+                         "Postfix's postmap is not available")
+    def test_postfix_reads_our_table(self):
+        self.assertEqual(postern("map", self.src).returncode, 0)
+        q = subprocess.run([os.environ.get("POSTERN_POSTMAP", "/usr/sbin/postmap"), "-q",
+                            "USER@example.org", "hash:" + self.src],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(q.stdout, "u1@example.org\n", q.stderr)
+
     def test_lmdb(self):
         r = postern("map", "lmdb:" + self.src)
         self.assertEqual(r.returncode, 0, r.stderr)
