@@ -80,6 +80,15 @@ $(LIBA): $(call obj,$(LIB_SRC))
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
+# The compiled-in daemon_directory follows PREFIX: rebuild what uses it
+# when PREFIX changes (make install PREFIX=/usr after a plain make).
+PREFIX_STAMP := $(BUILD)/prefix.$(subst /,_,$(LIBEXECDIR))
+$(PREFIX_STAMP):
+	@mkdir -p $(@D)
+	@rm -f $(BUILD)/prefix.*
+	@touch $@
+$(call obj,lib/mail/params.c tools/postern_run.c): $(PREFIX_STAMP)
+
 deps:
 	@sh build-aux/deps.sh
 
