@@ -12,9 +12,13 @@ import postern_test as pt  # noqa: E402
 
 
 
+SANLOG = {}
+
+
 def postern(*args):
+    env = dict(os.environ, **SANLOG)
     return subprocess.run([pt.POSTERN] + list(args), capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, env=env)
 
 
 class PosternControl(unittest.TestCase):
@@ -22,10 +26,19 @@ class PosternControl(unittest.TestCase):
         self.port = pt.free_port()
         self.inst = pt.Instance(master_conf="svc inet 127.0.0.1:%d n 1 - %s/testsvc\n"
                                 % (self.port, pt.TESTBIN))
+        # A detached master and its children have no stderr: sanitizer
+        # reports go to files, which must not exist afterwards.
+        self.sandir = self.inst.path("sanitizer")
+        os.mkdir(self.sandir)
+        SANLOG["ASAN_OPTIONS"] = "log_path=%s/asan" % self.sandir
+        SANLOG["UBSAN_OPTIONS"] = "log_path=%s/ubsan" % self.sandir
 
     def tearDown(self):
         postern("-c", self.inst.dir, "stop")
+        reports = os.listdir(self.sandir)
+        text = "".join(open(os.path.join(self.sandir, r)).read() for r in reports)
         self.inst.cleanup()
+        self.assertEqual(reports, [], text)
 
     def test_lifecycle(self):
         d = self.inst.dir

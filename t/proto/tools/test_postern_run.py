@@ -70,6 +70,8 @@ class PosternRun(unittest.TestCase):
         log.seek(0)
         text = log.read()
         self.assertEqual(text.count("creating a development instance"), 1)
+        for bad in pt.BAD_LOG:
+            self.assertNotIn(bad, text)
         self.assertIn("mine/master[", text)
         log.close()
 
