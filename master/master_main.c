@@ -259,6 +259,8 @@ main(int argc, char **argv)
 	log_serving();
 	for (i = 0; i < m.nsvc; i++)
 		master_service_fill(m.svc[i]);
+	if (m.nsvc == 0)
+		log_warn("%s/master.conf lists no services", m.inst.config_dir);
 	log_info("started: %zu services from %s/master.conf", m.nsvc,
 	    m.inst.config_dir);
 	event_loop_run(m.base);

@@ -531,5 +531,30 @@ cfg_lookup(const struct cfg_param *table, const char *name)
 bool
 cfg_list_next(struct span *list, struct span *item_out)
 {
-	return span_token(list, ", \t\r\n", item_out);
+	static const char seps[] = ", \t\r\n";
+	size_t i = 0;
+	size_t start;
+	int depth = 0;
+
+	while (i < list->len && strchr(seps, list->p[i]) != NULL &&
+	    list->p[i] != '\0')
+		i++;
+	if (i == list->len) {
+		*list = span_make(list->p + i, 0);
+		return false;
+	}
+	/* Separators inside {...} belong to the item (inline:{a=b, c=d}). */
+	for (start = i; i < list->len; i++) {
+		unsigned char c = list->p[i];
+
+		if (c == '{')
+			depth++;
+		else if (c == '}' && depth > 0)
+			depth--;
+		else if (depth == 0 && c != '\0' && strchr(seps, c) != NULL)
+			break;
+	}
+	*item_out = span_make(list->p + start, i - start);
+	*list = span_make(list->p + i, list->len - i);
+	return true;
 }

@@ -109,8 +109,9 @@ const struct cfg_param *cfg_lookup(const struct cfg_param *table,
 const char *cfg_type_name(enum cfg_type type);
 
 /*
- * Iterate over the items of a list value: commas and blanks separate.
- * Returns false when no item is left.
+ * Iterate over the items of a list value: commas and blanks separate,
+ * except inside braces, so "inline:{a=b, c=d}" is one item.  Returns
+ * false when no item is left.
  */
 bool	cfg_list_next(struct span *list, struct span *item_out);
 

@@ -298,7 +298,7 @@ mastercf_read(const char *path, mastercf_expand_fn *expand, void *arg,
 	buf_init(&text, MASTERCF_MAX_FILE);
 	r = file_read(path, &text, why);
 	if (r == 1)
-		r = why_set(why, "%s: No such file or directory", path);
+		r = 0;		/* no file: no services */
 	if (r == 0 && mastercf_parse(buf_span(&text), expand, arg, out, &line,
 			  &inner) == -1)
 		r = why_set(why, "%s:%d: %s", path, line, inner.msg);

@@ -59,7 +59,8 @@ typedef int mastercf_expand_fn(struct span field, struct buf *out,
  */
 int	mastercf_parse(struct span text, mastercf_expand_fn *expand, void *arg,
 	    struct mastercf *out, int *err_line_out, struct why *why);
-/* Read and parse a file; why is "path:line: reason".  0 or -1. */
+/* Read and parse a file; why is "path:line: reason".  A missing file
+ * means no services.  0 or -1. */
 int	mastercf_read(const char *path, mastercf_expand_fn *expand, void *arg,
 	    struct mastercf *out, struct why *why);
 void	mastercf_fini(struct mastercf *mc);
