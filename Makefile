@@ -53,6 +53,7 @@ endef
 
 $(eval $(call program,postern,$(wildcard tools/postern*.c)))
 $(eval $(call program,libexec/master,$(wildcard master/*.c)))
+$(eval $(call program,libexec/authd,$(wildcard authd/*.c)))
 
 # Test-only programs (t/bin/NAME.c) and unit tests (t/unit/NAME_test.c).
 TBIN_SRC  := $(wildcard t/bin/*.c)

@@ -63,9 +63,17 @@ struct master {
 	struct event_timer *stop_timer;
 };
 
-/* master_listen.c: the pool of listening sockets, keyed by address. */
+/* Owner of a service's unix sockets (as root). */
+struct master_owner {
+	uid_t uid;
+	gid_t gid;
+};
+
+/* master_listen.c: the pool of listening sockets, keyed by address.
+ * owner NULL leaves unix sockets at mode 0666. */
 int	master_listen_claim(struct master *m, enum mastercf_type type,
-	    const char *addr, struct why *why);
+	    const char *addr, const struct master_owner *owner,
+	    struct why *why);
 void	master_listen_unclaim_all(struct master *m);
 void	master_listen_sweep(struct master *m);
 void	master_listen_close_all(struct master *m);
@@ -74,6 +82,10 @@ void	master_listen_close_all(struct master *m);
 struct master_service *master_service_new(struct master *m,
 	    const struct mastercf_service *conf, struct why *why);
 void	master_service_free(struct master_service **svcp);
+/* The uid and gid of conf's user (as root; otherwise nothing). 0 or -1. */
+int	master_service_owner(const struct master *m,
+	    const struct mastercf_service *conf, struct master_owner *out,
+	    struct why *why);
 void	master_service_fill(struct master_service *svc);
 void	master_service_retire(struct master *m, struct master_service *svc);
 void	master_child_exited(struct master *m, pid_t pid, int status);

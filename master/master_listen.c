@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -51,9 +52,26 @@ open_listener(struct master *m, enum mastercf_type type, const char *addr,
 	    0666, why);
 }
 
+/*
+ * As root, a unix socket belongs to its service's user and group, mode
+ * 0660: members of that group may connect (authd(8)).  Otherwise 0666,
+ * and the directory decides.
+ */
+static int
+set_owner(const struct master_listener *l, const struct master_owner *o,
+    struct why *why)
+{
+	if (l->unix_path == NULL || o == NULL)
+		return 0;
+	if (chown(l->unix_path, o->uid, o->gid) == -1 ||
+	    chmod(l->unix_path, 0660) == -1)
+		return why_syserr(why, "%s", l->unix_path);
+	return 0;
+}
+
 int
 master_listen_claim(struct master *m, enum mastercf_type type,
-    const char *addr, struct why *why)
+    const char *addr, const struct master_owner *owner, struct why *why)
 {
 	struct master_listener *l = find(m, type, addr);
 	char *unix_path = NULL;
@@ -61,7 +79,7 @@ master_listen_claim(struct master *m, enum mastercf_type type,
 
 	if (l != NULL) {
 		l->in_use = true;
-		return l->fd;
+		return set_owner(l, owner, why) == -1 ? -1 : l->fd;
 	}
 	fd = open_listener(m, type, addr, &unix_path, why);
 	if (fd == -1) {
@@ -77,7 +95,7 @@ master_listen_claim(struct master *m, enum mastercf_type type,
 	l->next = m->listeners;
 	m->listeners = l;
 	log_debug("listening on %s", addr);
-	return fd;
+	return set_owner(l, owner, why) == -1 ? -1 : fd;
 }
 
 void

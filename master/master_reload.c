@@ -41,12 +41,15 @@ static bool
 keep(struct master *m, struct master_service *old,
     const struct mastercf_service *conf)
 {
+	struct master_owner owner;
 	struct why why;
 	size_t i;
 
+	if (master_service_owner(m, conf, &owner, &why) == -1)
+		return false;
 	for (i = 0; i < old->nfds; i++)
 		if (master_listen_claim(m, conf->type, conf->listen[i],
-			&why) != old->fds[i])
+			m->is_root ? &owner : NULL, &why) != old->fds[i])
 			return false;
 	old->conf = conf;
 	return true;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "base/log.h"
+#include "base/privdrop.h"
 #include "base/xmem.h"
 #include "master.h"
 
@@ -24,13 +25,18 @@ master_service_new(struct master *m, const struct mastercf_service *conf,
     struct why *why)
 {
 	struct master_service *svc = xcalloc(1, sizeof(*svc));
+	struct master_owner owner;
 	size_t i;
 
 	svc->m = m;
 	svc->conf = conf;
+	if (master_service_owner(m, conf, &owner, why) == -1) {
+		free(svc);
+		return NULL;
+	}
 	for (i = 0; i < conf->nlisten; i++) {
 		int fd = master_listen_claim(m, conf->type, conf->listen[i],
-		    why);
+		    m->is_root ? &owner : NULL, why);
 
 		if (fd == -1) {
 			free(svc);
@@ -40,6 +46,19 @@ master_service_new(struct master *m, const struct mastercf_service *conf,
 	}
 	svc->restart = event_timer_new(m->base, restart_timer_fired, svc);
 	return svc;
+}
+
+int
+master_service_owner(const struct master *m,
+    const struct mastercf_service *conf, struct master_owner *out,
+    struct why *why)
+{
+	const char *user = conf->user != NULL ? conf->user :
+						m->inst.params.mail_owner;
+
+	if (!m->is_root)
+		return 0;
+	return privdrop_lookup(user, &out->uid, &out->gid, why);
 }
 
 void

@@ -18,6 +18,8 @@ int	postern_stop(const char *dir, int argc, char **argv);
 int	postern_reload(const char *dir, int argc, char **argv);
 int	postern_status(const char *dir, int argc, char **argv);
 int	postern_run(int argc, char **argv);
+int	postern_auth(const char *dir, int argc, char **argv);
+int	postern_user(const char *dir, int argc, char **argv);
 
 /* Load the instance in dir, printing warnings; on error prints it and
  * returns -1 (callers exit 2). */

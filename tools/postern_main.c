@@ -5,6 +5,7 @@
  *   postern [-c DIR] config [-n] [NAME...]
  *   postern map [hash:|lmdb:]FILE
  *   postern run --dir DIR [-o name=value]...
+ *   postern [-c DIR] user add|del|passwd|enable|disable|show|list ...
  *
  * Linked into: postern.  Trust: arguments are the admin's.
  */
@@ -21,8 +22,11 @@ usage(void)
 	fprintf(stderr,
 	    "usage: postern [-c DIR] start | stop | reload | status | check\n"
 	    "       postern [-c DIR] config [-n] [NAME...]\n"
+	    "       postern [-c DIR] auth lookup|expand|domain|verify ...\n"
 	    "       postern map [hash:|lmdb:]FILE\n"
-	    "       postern run --dir DIR [-o name=value]...\n");
+	    "       postern run --dir DIR [-o name=value]...\n"
+	    "       postern [-c DIR] user add|del|passwd|enable|disable|show "
+	    "ADDRESS | list\n");
 	return 2;
 }
 
@@ -33,6 +37,8 @@ static const struct {
 	{ "config", postern_config }, { "check", postern_check },
 	{ "start", postern_start },   { "stop", postern_stop },
 	{ "reload", postern_reload }, { "status", postern_status },
+	{ "auth", postern_auth },
+	{ "user", postern_user },
 };
 
 int

@@ -35,8 +35,12 @@
 #include "base/buf.h"
 #include "base/why.h"
 
-/* Longest password hashed or verified; longer ones never match. */
-#define PASSWD_MAX_LEN 4096
+/*
+ * Longest password hashed or verified; longer ones never match.
+ * libxcrypt refuses passphrases of CRYPT_MAX_PASSPHRASE_SIZE (512) bytes
+ * or more, NUL included, so a longer password could never be hashed.
+ */
+#define PASSWD_MAX_LEN 511
 /* Room for any hash passwd_hash writes, with its NUL (libxcrypt's
  * CRYPT_OUTPUT_SIZE). */
 #define PASSWD_HASH_SIZE 384

@@ -103,19 +103,36 @@ check_ids(uid_t uid, gid_t gid, struct why *why)
 	return 0;
 }
 
-static int
-verify(uid_t uid, gid_t gid, struct why *why)
+static bool
+has_group(const gid_t *v, size_t n, gid_t g)
 {
-	gid_t groups[2];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == g)
+			return true;
+	return false;
+}
+
+static int
+verify(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+    struct why *why)
+{
+	gid_t now[PRIVDROP_MAX_GROUPS + 1];
 	int n;
+	int i;
 
 	if (check_ids(uid, gid, why) == -1)
 		return -1;
-	/* Room for two: a second entry means setgroups did not stick. */
-	n = getgroups(2, groups);
-	if (n != 1 || groups[0] != gid)
-		return why_set(why, "supplementary groups are not just %lu "
-		    "after the drop", (unsigned long)gid);
+	/* Room for one more: an extra entry means setgroups did not stick. */
+	n = getgroups(PRIVDROP_MAX_GROUPS + 1, now);
+	if (n != (int)ngroups)
+		return why_set(why, "%d supplementary groups after the drop, "
+		    "not %zu", n, ngroups);
+	for (i = 0; i < n; i++)
+		if (!has_group(groups, ngroups, now[i]))
+			return why_set(why, "unexpected group %lu after the "
+			    "drop", (unsigned long)now[i]);
 	if (uid != 0 && setuid(0) != -1)
 		return why_set(why, "setuid(0) still works after the drop");
 	if (uid != 0 && gid != 0 && setgid(0) != -1)
@@ -126,6 +143,28 @@ verify(uid_t uid, gid_t gid, struct why *why)
 int
 privdrop(uid_t uid, gid_t gid, const char *chroot_dir, struct why *why)
 {
+	return privdrop_groups(uid, gid, &gid, 1, chroot_dir, why);
+}
+
+int
+privdrop_lookup_groups(const char *user, gid_t gid, gid_t *groups_out,
+    size_t *n_out, struct why *why)
+{
+	int n = PRIVDROP_MAX_GROUPS;
+
+	if (getgrouplist(user, gid, groups_out, &n) == -1)
+		return why_set(why, "user %s is in more than %d groups", user,
+		    PRIVDROP_MAX_GROUPS);
+	*n_out = (size_t)n;
+	return 0;
+}
+
+int
+privdrop_groups(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+    const char *chroot_dir, struct why *why)
+{
+	if (ngroups > PRIVDROP_MAX_GROUPS)
+		return why_set(why, "too many groups");
 	if (geteuid() != 0)
 		return dev_mode(uid, why);
 	if (chroot_dir != NULL) {
@@ -136,13 +175,13 @@ privdrop(uid_t uid, gid_t gid, const char *chroot_dir, struct why *why)
 			return why_syserr(why, "chdir / in %s", chroot_dir);
 	}
 	/* Groups first: once the uid is not root, they cannot change. */
-	if (setgroups(1, &gid) == -1)
-		return why_syserr(why, "setgroups %lu", (unsigned long)gid);
+	if (setgroups(ngroups, groups) == -1)
+		return why_syserr(why, "setgroups");
 	if (compat_setresgid(gid) == -1)
 		return why_syserr(why, "setresgid %lu", (unsigned long)gid);
 	if (compat_setresuid(uid) == -1)
 		return why_syserr(why, "setresuid %lu", (unsigned long)uid);
-	if (verify(uid, gid, why) == -1)
+	if (verify(uid, gid, groups, ngroups, why) == -1)
 		return -1;
 	if (compat_no_new_privs() == -1)
 		return why_syserr(why, "cannot set no_new_privs");

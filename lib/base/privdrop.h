@@ -40,4 +40,20 @@ int	privdrop_lookup(const char *user, uid_t *uid_out, gid_t *gid_out,
 int	privdrop(uid_t uid, gid_t gid, const char *chroot_dir,
 	    struct why *why);
 
+/* Most supplementary groups a service process may keep. */
+#define PRIVDROP_MAX_GROUPS 32
+
+/*
+ * The groups user belongs to (its primary gid included, from the group
+ * database): 0 with *n_out set, or -1 with why.  May block (NSS).
+ */
+int	privdrop_lookup_groups(const char *user, gid_t gid, gid_t *groups_out,
+	    size_t *n_out, struct why *why);
+/*
+ * privdrop() keeping exactly groups[0..ngroups) as supplementary groups
+ * (which should include gid); the drop is verified against that set.
+ */
+int	privdrop_groups(uid_t uid, gid_t gid, const gid_t *groups,
+	    size_t ngroups, const char *chroot_dir, struct why *why);
+
 #endif

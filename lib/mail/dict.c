@@ -31,6 +31,7 @@ static const struct dict_type {
 	{ "lmdb", dict_lmdb_open },
 	{ "inline", dict_inline_open },
 	{ "static", dict_static_open },
+	{ "ldap", dict_ldap_open },
 };
 
 static const struct dict_type *

@@ -44,6 +44,7 @@ dict_open_fn dict_hash_open;
 dict_open_fn dict_lmdb_open;
 dict_open_fn dict_inline_open;
 dict_open_fn dict_static_open;
+dict_open_fn dict_ldap_open;
 
 /* Fold ASCII upper case to lower case in place. */
 void	dict_fold(unsigned char *p, size_t n);

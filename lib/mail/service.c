@@ -133,6 +133,8 @@ take_listeners(struct service *svc)
 static void
 drop_privileges(const struct opts *o)
 {
+	gid_t groups[PRIVDROP_MAX_GROUPS];
+	size_t ngroups;
 	struct why why;
 	uid_t uid;
 	gid_t gid;
@@ -142,8 +144,13 @@ drop_privileges(const struct opts *o)
 			log_fatal("-r needs -u");
 		return;
 	}
+	/* The user's groups from the group database: membership of a
+	 * service's group is how it may reach that service's socket. */
 	if (privdrop_lookup(o->user, &uid, &gid, &why) == -1 ||
-	    privdrop(uid, gid, o->chroot_dir, &why) == -1)
+	    privdrop_lookup_groups(o->user, gid, groups, &ngroups, &why) ==
+		-1 ||
+	    privdrop_groups(uid, gid, groups, ngroups, o->chroot_dir, &why) ==
+		-1)
 		log_fatal("privilege drop: %s", why.msg);
 }
 
@@ -293,6 +300,8 @@ service_main(int argc, char **argv, const char *progname,
 		ops->ready(&svc);
 	log_serving();
 	event_loop_run(svc.base);
+	if (ops->fini != NULL)
+		ops->fini(&svc);
 	for (i = 0; i < svc.nlisten; i++)
 		event_free(listeners[i].ev);
 	event_timer_free(&accept_pause);

@@ -58,6 +58,9 @@ struct service_ops {
 	 * finished.  NULL means stop at once.
 	 */
 	void (*stop)(struct service *svc);
+	/* After the loop ends, before it is freed: release what the
+	 * daemon holds (events, pools).  May be NULL. */
+	void (*fini)(struct service *svc);
 };
 
 /* Run the daemon; returns the process exit status. */

@@ -70,7 +70,8 @@ stop(struct service *svc)
 int
 main(int argc, char **argv)
 {
-	static const struct service_ops ops = { init, ready, on_accept, stop };
+	static const struct service_ops ops = { init, ready, on_accept, stop,
+		NULL };
 
 	return service_main(argc, argv, "testsvc", &ops, NULL);
 }

@@ -260,3 +260,119 @@ def run(module="__main__"):
     suite.run(result)
     print("1..%d" % result.n)
     sys.exit(0 if result.wasSuccessful() and result.n > 0 else 1)
+
+
+def escape_field(value):
+    """A field of the authd protocol (authd(8))."""
+    if isinstance(value, str):
+        value = value.encode()
+    return (value.replace(b"\\", b"\\\\").replace(b"\t", b"\\t")
+            .replace(b"\n", b"\\n").replace(b"\r", b"\\r"))
+
+
+def unescape_field(value):
+    out, i = bytearray(), 0
+    while i < len(value):
+        if value[i:i + 1] == b"\\":
+            out += {b"\\": b"\\", b"t": b"\t", b"n": b"\n", b"r": b"\r"}[value[i + 1:i + 2]]
+            i += 2
+        else:
+            out += value[i:i + 1]
+            i += 1
+    return bytes(out)
+
+
+class AuthClient:
+    """A raw client of authd's socket: send lines, read answers by id."""
+
+    def __init__(self, path, timeout=30.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b""
+        self.next_id = 0
+
+    def send(self, word, *fields):
+        """Send a request; return its id."""
+        self.next_id += 1
+        line = b"\t".join([str(self.next_id).encode(), word.encode()] +
+                          [escape_field(f) for f in fields])
+        self.sock.sendall(line + b"\n")
+        return self.next_id
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def read(self):
+        """The next answer as (id, word, [fields]); None at end of file."""
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        parts = line.split(b"\t")
+        return (int(parts[0]), parts[1].decode(),
+                [unescape_field(p).decode(errors="replace") for p in parts[2:]])
+
+    def call(self, word, *fields):
+        rid = self.send(word, *fields)
+        answer = self.read()
+        assert answer is not None and answer[0] == rid, answer
+        return answer[1], answer[2]
+
+    def close(self):
+        self.sock.close()
+
+
+def postern_cmd(*args, stdin=None, env=None):
+    """Run the postern command; return the CompletedProcess (text)."""
+    return subprocess.run([POSTERN] + list(args), input=stdin, capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+AUTHD_MASTER = "authd unix $queue_directory/$authd_socket n 1 $auth_owner authd\n"
+
+
+class AuthdInstance(Instance):
+    """An instance running authd with a small directory of users."""
+
+    def __init__(self, params=None, users=(), virtual="", aliases=""):
+        p = {"mydestination": "localhost", "myorigin": "localhost",
+             "virtual_mailbox_domains": "example.org, example.net",
+             "relay_domains": "relay.example"}
+        p.update(params or {})
+        super().__init__(master_conf=AUTHD_MASTER, params=p)
+        self.socket = self.path("queue/auth/authd")
+        for name, text in (("virtual", virtual), ("aliases", aliases)):
+            with open(self.path(name), "w") as f:
+                f.write(text)
+            r = postern_cmd("map", self.path(name))
+            assert r.returncode == 0, r.stderr
+        with open(self.path("users"), "w") as f:
+            f.write("# users\n")
+        r = postern_cmd("map", self.path("users"))
+        assert r.returncode == 0, r.stderr
+        self.users = users
+
+    def start(self, *args, wait=()):
+        proc = super().start(*args)
+        for user in self.users:
+            address, password = user[0], user[1]
+            r = postern_cmd("-c", self.dir, "user", "add", address, "--password-stdin",
+                            *user[2:], stdin=password + "\n")
+            assert r.returncode == 0, r.stderr
+        wait_for(lambda: os.path.exists(self.socket), what="authd's socket")
+        wait_for(lambda: self.try_auth(), what="authd to answer")
+        return proc
+
+    def try_auth(self):
+        try:
+            c = AuthClient(self.socket, timeout=2)
+            c.close()
+            return True
+        except OSError:
+            return False
+
+    def client(self):
+        return AuthClient(self.socket)

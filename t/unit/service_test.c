@@ -38,7 +38,7 @@ on_accept(struct service *svc, int fd, size_t index)
 	close(fd);
 }
 
-static const struct service_ops ops = { init, NULL, on_accept, NULL };
+static const struct service_ops ops = { init, NULL, on_accept, NULL, NULL };
 
 /* The child: what master would set up, then service_main. */
 static void

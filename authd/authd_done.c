@@ -1,0 +1,148 @@
+/*
+ * authd_done.c - back on the event loop after a request's work: remember
+ * look-ups in the cache, count failures, log each failure once, and send
+ * the answer at once or after the failure delay.
+ *
+ * Failure log line (stable, for fail2ban and the like):
+ *   auth-failure: service=SERVICE user=<ADDRESS> rip=CLIENT reason=TEXT
+ *
+ * Linked into: authd.  Trust: the job's fields are peer data; they are
+ * escaped in log lines.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "authd.h"
+#include "authd_map.h"
+#include "base/log.h"
+#include "base/xmem.h"
+
+struct authd_delayed {
+	struct authd_job *job;
+	struct event_timer *timer;
+	struct authd_delayed *next;
+	struct authd_delayed **prevp;
+};
+
+void
+authd_job_free(struct authd_job **jobp)
+{
+	struct authd_job *job = *jobp;
+	size_t i;
+
+	if (job == NULL)
+		return;
+	for (i = 0; i < 4; i++) {
+		if (job->arg[i] != NULL)
+			secret_wipe(job->arg[i], job->arg_len[i]);
+		free(job->arg[i]);
+	}
+	buf_wipe(&job->cached);
+	buf_fini(&job->answer);
+	buf_wipe(&job->fetched);
+	free(job);
+	*jobp = NULL;
+}
+
+/* Cache what the look-up found (or that it found nothing). */
+static void
+remember(struct authd *ad, struct authd_job *job)
+{
+	const struct params *p = ad->p;
+	uint64_t ttl = job->fetch == AUTHD_FETCH_FOUND ?
+	    p->authd_cache_ttl : p->authd_cache_negative_ttl;
+	struct buf key;
+
+	if (job->fetch == AUTHD_FETCH_NONE || ttl == 0)
+		return;
+	buf_init(&key, 1024);
+	authd_cache_key(job->arg[job->cmd == AUTHD_VERIFY ? 1 : 0], &key);
+	authd_map_put(ad->cache, buf_span(&key),
+	    job->fetch == AUTHD_FETCH_FOUND ? buf_span(&job->fetched) :
+					      span_make(NULL, 0),
+	    event_now_ms() + ttl * 1000);
+	buf_fini(&key);
+}
+
+static void
+log_failure(const struct authd_job *job)
+{
+	char user[LOG_ESC_SIZE];
+	char svc[LOG_ESC_SIZE];
+	char rip[LOG_ESC_SIZE];
+
+	log_notice("auth-failure: service=%s user=<%s> rip=%s reason=%s",
+	    log_esc(span_str(job->arg[0]), svc),
+	    log_esc(span_str(job->arg[1]), user),
+	    job->arg[3][0] != '\0' ? log_esc(span_str(job->arg[3]), rip) :
+				     "local",
+	    job->reason);
+}
+
+static void
+send_now(struct authd_job *job)
+{
+	authd_session_write(job);
+	authd_job_free(&job);
+}
+
+static void
+delay_over(void *arg)
+{
+	struct authd_delayed *d = arg;
+
+	*d->prevp = d->next;
+	if (d->next != NULL)
+		d->next->prevp = d->prevp;
+	send_now(d->job);
+	event_timer_free(&d->timer);
+	free(d);
+}
+
+static void
+send_later(struct authd *ad, struct authd_job *job, uint64_t delay_ms)
+{
+	struct authd_delayed *d = xcalloc(1, sizeof(*d));
+
+	d->job = job;
+	d->timer = event_timer_new(ad->svc->base, delay_over, d);
+	d->next = ad->delayed;
+	if (d->next != NULL)
+		d->next->prevp = &d->next;
+	d->prevp = &ad->delayed;
+	ad->delayed = d;
+	event_timer_start(d->timer, delay_ms, false);
+}
+
+void
+authd_done(void *arg)
+{
+	struct authd_job *job = arg;
+	struct authd *ad = job->ad;
+	uint64_t delay = 0;
+
+	remember(ad, job);
+	if (job->cmd == AUTHD_VERIFY && job->outcome == AUTHD_OUT_OK)
+		authd_limit_succeeded(ad, job);
+	if (job->cmd == AUTHD_VERIFY && job->outcome == AUTHD_OUT_FAIL) {
+		log_failure(job);
+		delay = authd_limit_failed(ad, job);
+	}
+	if (delay > 0)
+		send_later(ad, job, delay);
+	else
+		send_now(job);
+}
+
+void
+authd_done_free_delayed(struct authd *ad)
+{
+	while (ad->delayed != NULL) {
+		struct authd_delayed *d = ad->delayed;
+
+		ad->delayed = d->next;
+		authd_job_free(&d->job);
+		event_timer_free(&d->timer);
+		free(d);
+	}
+}

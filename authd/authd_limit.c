@@ -1,0 +1,115 @@
+/*
+ * authd_limit.c - failed logins cost time: each failure in a row (per user
+ * and per client address) doubles the delay of the answer, from
+ * authd_failure_delay up to authd_failure_delay_max; after
+ * authd_lockout_failures in a row the user or address is locked out for
+ * authd_lockout_time, and every attempt fails without a password check.
+ * Failures older than authd_lockout_time are forgotten.  A success clears
+ * the user's count (not the address's: one good account must not reset a
+ * password-guessing client).
+ * Linked into: authd.  Trust: user names and addresses are peer data,
+ * used only as bounded map keys and escaped in logs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "authd.h"
+#include "authd_map.h"
+#include "base/log.h"
+
+struct failrec {
+	uint64_t count;
+	uint64_t locked_until_ms;
+};
+
+/* key = "u:" user or "i:" address into out (a small buffer). */
+static struct span
+make_key(char *out, size_t size, char kind, const char *what)
+{
+	int n = snprintf(out, size, "%c:%s", kind, what);
+
+	return span_make(out, n < 0 ? 0 : (size_t)n >= size ? size - 1 :
+							       (size_t)n);
+}
+
+static struct failrec
+get(struct authd *ad, struct span key, uint64_t now)
+{
+	const struct buf *v = authd_map_get(ad->fails, key, now);
+	struct failrec f = { 0, 0 };
+
+	if (v != NULL && v->len == sizeof(f))
+		memcpy(&f, v->p, sizeof(f));
+	return f;
+}
+
+bool
+authd_limit_locked(struct authd *ad, const struct authd_job *job)
+{
+	uint64_t now = event_now_ms();
+	char k[600];
+
+	if (get(ad, make_key(k, sizeof(k), 'u', job->arg[1]), now)
+		.locked_until_ms > now)
+		return true;
+	return job->arg[3][0] != '\0' &&
+	    get(ad, make_key(k, sizeof(k), 'i', job->arg[3]), now)
+		    .locked_until_ms > now;
+}
+
+/* Count one failure under key; returns the count. */
+static uint64_t
+count(struct authd *ad, struct span key, uint64_t now, const char *what)
+{
+	const struct params *p = ad->p;
+	struct failrec f = get(ad, key, now);
+	uint64_t window = p->authd_lockout_time * 1000;
+
+	f.count++;
+	if (f.count >= p->authd_lockout_failures && f.locked_until_ms <= now) {
+		f.locked_until_ms = now + window;
+		log_warn("auth-lockout: %s after %llu failures, for %llus", what,
+		    (unsigned long long)f.count,
+		    (unsigned long long)p->authd_lockout_time);
+	}
+	authd_map_put(ad->fails, key, span_make(&f, sizeof(f)), now + window);
+	return f.count;
+}
+
+uint64_t
+authd_limit_failed(struct authd *ad, const struct authd_job *job)
+{
+	const struct params *p = ad->p;
+	uint64_t now = event_now_ms();
+	uint64_t n;
+	uint64_t delay = p->authd_failure_delay * 1000;
+	char k[600];
+	char what[600];
+	char esc[LOG_ESC_SIZE];
+
+	snprintf(what, sizeof(what), "user=<%s>",
+	    log_esc(span_str(job->arg[1]), esc));
+	n = count(ad, make_key(k, sizeof(k), 'u', job->arg[1]), now, what);
+	if (job->arg[3][0] != '\0') {
+		uint64_t m;
+
+		snprintf(what, sizeof(what), "rip=%s",
+		    log_esc(span_str(job->arg[3]), esc));
+		m = count(ad, make_key(k, sizeof(k), 'i', job->arg[3]), now,
+		    what);
+		n = m > n ? m : n;
+	}
+	while (--n > 0 && delay < p->authd_failure_delay_max * 1000)
+		delay *= 2;
+	if (delay > p->authd_failure_delay_max * 1000)
+		delay = p->authd_failure_delay_max * 1000;
+	return delay;
+}
+
+void
+authd_limit_succeeded(struct authd *ad, const struct authd_job *job)
+{
+	char k[600];
+
+	authd_map_del(ad->fails, make_key(k, sizeof(k), 'u', job->arg[1]));
+}

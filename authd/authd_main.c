@@ -1,0 +1,84 @@
+/*
+ * authd_main.c - authd: user look-ups, password checks and address
+ * expansion for the other daemons, over a unix socket (authd(8)).  The
+ * only process that reads password hashes.
+ * Linked into: authd.  Runs as postern-auth (auth_owner), not chrooted.
+ * Trust: requests are hostile input.
+ */
+#include "authd.h"
+#include "authd_map.h"
+#include "base/log.h"
+
+static struct authd ad;
+
+static int
+init(struct service *svc)
+{
+	const struct params *p = &svc->params;
+	struct directory *dir;
+	struct why why;
+
+	ad.svc = svc;
+	ad.p = p;
+	ad.dconf = (struct directory_conf){
+		.myorigin = p->myorigin,
+		.mydestination = p->mydestination,
+		.virtual_mailbox_domains = p->virtual_mailbox_domains,
+		.relay_domains = p->relay_domains,
+		.users = p->virtual_mailbox_maps,
+		.virtual_alias_maps = p->virtual_alias_maps,
+		.alias_maps = p->alias_maps,
+		.recipient_delimiter = p->recipient_delimiter,
+		.recursion_limit = p->virtual_alias_recursion_limit,
+		.expansion_limit = p->virtual_alias_expansion_limit,
+	};
+	/* Open every table once now, so a bad name stops start-up. */
+	if ((dir = directory_new(&ad.dconf, &why)) == NULL) {
+		log_error("directory: %s", why.msg);
+		return -1;
+	}
+	directory_free(&dir);
+	return 0;
+}
+
+static void
+ready(struct service *svc)
+{
+	ad.pool = worker_pool_new(svc->base, (unsigned)ad.p->authd_threads,
+	    10000);
+	ad.cache = authd_map_new((size_t)ad.p->authd_cache_size);
+	ad.fails = authd_map_new((size_t)ad.p->authd_cache_size);
+	authd_work_init(&ad);
+	log_info("ready: %llu threads, users in %s",
+	    (unsigned long long)ad.p->authd_threads,
+	    ad.p->virtual_mailbox_maps);
+}
+
+static void
+on_accept(struct service *svc, int fd, size_t index)
+{
+	(void)svc;
+	(void)index;
+	authd_session_new(&ad, fd);
+}
+
+static void
+fini(struct service *svc)
+{
+	(void)svc;
+	/* Finish queued work first: its answers go to live sessions. */
+	worker_pool_free(&ad.pool);
+	authd_done_free_delayed(&ad);
+	authd_session_free_all(&ad);
+	authd_map_free(&ad.cache);
+	authd_map_free(&ad.fails);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct service_ops ops = { init, ready, on_accept, NULL,
+		fini };
+
+	return service_main(argc, argv, "authd", &ops, NULL);
+}

@@ -1,0 +1,60 @@
+/*
+ * lineio.h - a line-oriented connection on an event loop: complete lines
+ * in, buffered writes out, a maximum line length, an idle timeout.  This
+ * and conn are the only modules that touch libevent buffers.
+ *
+ * Callbacks run on the loop.  The line callback gets each line without
+ * its LF (a CR before the LF is kept: protocols decide).  The event
+ * callback reports the end of the connection (LINEIO_EOF, LINEIO_ERROR,
+ * LINEIO_TIMEOUT, LINEIO_CLOSED after lineio_close_flush) or one
+ * LINEIO_TOO_LONG per over-long line, whose bytes are then skipped up to
+ * the next LF.  After an end-of-connection event no more callbacks come
+ * and the owner must call lineio_free (it may do so inside the callback).
+ * Inside the line callback the owner must not free the lineio; it may
+ * call lineio_close_flush.
+ *
+ * Linked into: authd (and the protocol daemons).  Trust: the peer is
+ * hostile; line length and buffered output are bounded.
+ */
+#ifndef POSTERN_LINEIO_H
+#define POSTERN_LINEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+struct event_base;
+struct lineio;
+
+enum lineio_event {
+	LINEIO_EOF,
+	LINEIO_ERROR,
+	LINEIO_TIMEOUT,
+	LINEIO_CLOSED,
+	LINEIO_TOO_LONG,
+};
+
+typedef void lineio_line_fn(void *arg, struct span line);
+typedef void lineio_event_fn(void *arg, enum lineio_event ev);
+
+/*
+ * Take fd (non-blocking; owned from now on).  idle_ms 0 = no timeout.
+ * Returns NULL when libevent cannot set it up (fd is then closed).
+ */
+struct lineio *lineio_new(struct event_base *base, int fd, size_t max_line,
+	    uint64_t idle_ms, lineio_line_fn *on_line, lineio_event_fn *on_event,
+	    void *arg);
+/* Queue bytes for the peer.  0, or -1 when closing or out of memory. */
+int	lineio_write(struct lineio *l, const void *p, size_t n);
+/* Stop or resume reading (back-pressure while requests are pending). */
+void	lineio_pause(struct lineio *l);
+void	lineio_resume(struct lineio *l);
+/* Bytes queued but not yet sent. */
+size_t	lineio_pending(const struct lineio *l);
+/* Stop reading; close once the queued output is sent (LINEIO_CLOSED). */
+void	lineio_close_flush(struct lineio *l);
+/* Close at once and free; NULL allowed, pointer cleared. */
+void	lineio_free(struct lineio **lp);
+
+#endif

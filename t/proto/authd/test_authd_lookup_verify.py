@@ -1,0 +1,71 @@
+"""authd answers LOOKUP and VERIFY over its socket: good, bad, unknown and
+disabled users, failures logged in one stable line, and a failed login's
+answer delayed behind later requests on the same connection."""
+
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+import postern_test as pt  # noqa: E402
+
+
+USERS = [("alice@example.org", "correct horse", "--name", "Alice Example",
+          "--quota", "10m", "--quota-messages", "500"),
+         ("bob@example.org", "bobs secret", "--disabled")]
+
+
+class LookupVerify(pt.InstanceTest):
+    def setUp(self):
+        super().setUp()
+        self.inst = pt.AuthdInstance(users=USERS)
+        self.instances.append(self.inst)
+        self.inst.start()
+
+    def test_lookup(self):
+        c = self.inst.client()
+        word, f = c.call("LOOKUP", "Alice@Example.ORG")
+        self.assertEqual(word, "OK")
+        self.assertEqual(f, ["alice@example.org", "y", str(10 * 1024 * 1024), "500", "",
+                             "Alice Example"])
+        self.assertEqual(c.call("LOOKUP", "alice+lists@example.org")[1][0], "alice@example.org")
+        self.assertEqual(c.call("LOOKUP", "bob@example.org")[1][1], "n")
+        self.assertEqual(c.call("LOOKUP", "carol@example.org"), ("NOTFOUND", []))
+        self.assertNotIn("$y$", repr(c.call("LOOKUP", "alice@example.org")),
+                         "LOOKUP never returns the hash")
+
+    def test_verify(self):
+        c = self.inst.client()
+        self.assertEqual(c.call("VERIFY", "imap", "ALICE@example.org", "correct horse", "192.0.2.1"),
+                         ("OK", ["alice@example.org"]))
+        for user, password, reason in (("alice@example.org", "wrong", "password mismatch"),
+                                       ("bob@example.org", "bobs secret", "account disabled"),
+                                       ("nobody@example.org", "x", "unknown user")):
+            word, f = c.call("VERIFY", "smtp", user, password, "192.0.2.7")
+            self.assertEqual(word, "FAIL", user)
+            pt.wait_for(lambda: "auth-failure: service=smtp user=<%s> rip=192.0.2.7 reason=%s"
+                        % (user, reason) in self.inst.logtext(), what="failure log line")
+        self.assertNotIn("bobs secret", self.inst.logtext())
+        self.assertNotIn("wrong", self.inst.logtext())
+
+    def test_password_with_tab_and_newline(self):
+        c = self.inst.client()
+        r = pt.postern_cmd("-c", self.inst.dir, "user", "passwd", "alice@example.org",
+                           "--password-stdin", stdin="tab\there\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The cache keeps the old record for up to authd_cache_ttl.
+        pt.wait_for(lambda: c.call("VERIFY", "imap", "alice@example.org", "tab\there", "")[0]
+                    == "OK", timeout=90, what="the new password")
+
+    def test_failure_answer_is_delayed(self):
+        c = self.inst.client()
+        failing = c.send("VERIFY", "imap", "alice@example.org", "wrong", "192.0.2.9")
+        quick = c.send("LOOKUP", "alice@example.org")
+        first, second = c.read(), c.read()
+        self.assertEqual((first[0], first[1]), (quick, "OK"),
+                         "the later LOOKUP is answered while the failure waits")
+        self.assertEqual((second[0], second[1]), (failing, "FAIL"))
+
+
+if __name__ == "__main__":
+    pt.run()
