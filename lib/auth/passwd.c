@@ -119,17 +119,19 @@ split_scheme(struct span stored, enum family *want_out,
 	return why_set(why, "unsupported scheme");
 }
 
+/* Only the characters of crypt's base 64: ./0-9A-Za-z. */
 static bool
 is_des_alphabet(struct span s)
 {
 	size_t i;
 
-	for (i = 0; i < s.len; i++)
-		if (strchr("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			   "abcdefghijklmnopqrstuvwxyz",
-			s.p[i]) == NULL ||
-		    s.p[i] == '\0')
+	for (i = 0; i < s.len; i++) {
+		unsigned char c = s.p[i];
+
+		if (!((c >= '.' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+			(c >= 'a' && c <= 'z')))
 			return false;
+	}
 	return true;
 }
 
