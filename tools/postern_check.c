@@ -7,10 +7,13 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/cfg.h"
+#include "mail/dict.h"
 #include "postern.h"
 
 static int problems;
@@ -80,6 +83,33 @@ check_service(const struct instance *inst, const struct mastercf_service *s)
 		    s->line, s->name, s->user);
 }
 
+/* Every lookup table the directory uses must open. */
+static void
+check_tables(const struct params *p)
+{
+	const char *lists[] = { p->mydestination, p->virtual_mailbox_domains,
+		p->relay_domains, p->virtual_mailbox_maps,
+		p->virtual_alias_maps, p->alias_maps };
+	size_t i;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		struct span rest = span_str(lists[i]);
+		struct span item;
+
+		while (cfg_list_next(&rest, &item)) {
+			char *spec = span_dup(item);
+			struct why why;
+			struct dict *d = strchr(spec, ':') != NULL ?
+			    dict_open(spec, &why) : NULL;
+
+			if (strchr(spec, ':') != NULL && d == NULL)
+				problem("table %s", why.msg);
+			dict_close(&d);
+			free(spec);
+		}
+	}
+}
+
 static void
 check_tls(const struct params *p)
 {
@@ -112,6 +142,7 @@ postern_check(const char *dir, int argc, char **argv)
 	check_dir("private socket directory", priv, inst.params.mail_owner);
 	for (i = 0; i < inst.services.n; i++)
 		check_service(&inst, &inst.services.v[i]);
+	check_tables(&inst.params);
 	check_tls(&inst.params);
 	instance_fini(&inst);
 	if (problems == 0)

@@ -31,19 +31,21 @@
 
 /* Options, parsed and checked before anything is read. */
 struct uopts {
-	struct userrec rec;	/* name, quotas, host, enabled */
+	struct userrec rec;	/* name, quotas, host, enabled; the spans
+				 * are borrowed from argv */
 	bool password_stdin;
 	enum passwd_scheme scheme;
 };
 
+/* getopt_long values; above 0xff so that '?' and ':' match none. */
 enum {
-	O_NAME = 1 << 0,
-	O_QUOTA = 1 << 1,
-	O_QMSGS = 1 << 2,
-	O_HOST = 1 << 3,
-	O_DISABLED = 1 << 4,
-	O_STDIN = 1 << 5,
-	O_SCHEME = 1 << 6,
+	O_NAME = 1 << 8,
+	O_QUOTA = 1 << 9,
+	O_QMSGS = 1 << 10,
+	O_HOST = 1 << 11,
+	O_DISABLED = 1 << 12,
+	O_STDIN = 1 << 13,
+	O_SCHEME = 1 << 14,
 };
 
 typedef int user_cmd_fn(struct usertab *t, const char *addr,

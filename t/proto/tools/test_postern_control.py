@@ -68,6 +68,9 @@ class PosternControl(unittest.TestCase):
 
     def test_check(self):
         d = self.inst.dir
+        for table in ("users", "virtual", "aliases"):
+            open(self.inst.path(table), "w").close()
+            self.assertEqual(postern("map", self.inst.path(table)).returncode, 0)
         # start prepares the directories (as root: owners and modes).
         self.assertEqual(postern("-c", d, "start").returncode, 0)
         self.assertEqual(postern("-c", d, "stop").returncode, 0)
@@ -83,6 +86,9 @@ class PosternControl(unittest.TestCase):
                       r.stderr)
         self.assertIn("master.conf:2: service gone: %s/nosuchprogram is not an executable"
                       % pt.LIBEXEC, r.stderr)
+        os.unlink(self.inst.path("virtual.db"))
+        r = postern("-c", d, "check")
+        self.assertIn("table hash:%s/virtual: %s/virtual.db: No such file" % (d, d), r.stderr)
         with open(self.inst.path("master.conf"), "a") as f:
             f.write("broken\n")
         r = postern("-c", d, "check")

@@ -160,6 +160,7 @@ class PosternUser(unittest.TestCase):
                      ["frob"], [], ["show"], ["add", "e@example.org", "--nope"]):
             r = self.user(*args, stdin="pw\n")
             self.assertEqual(r.returncode, 2, args)
+            self.assertRegex(r.stderr, "^(usage|postern): ", args)
         self.assertEqual((self.text(), open(self.users + ".db", "rb").read()), before)
         self.assertEqual(sorted(os.listdir(self.inst.dir)),
                          sorted(["data", "master.conf", "postern.conf", "queue", "users",
