@@ -182,7 +182,8 @@ check_hash(struct span password, const char *hash, enum family fam,
 	const char *out;
 	enum passwd_res r;
 
-	memcpy(pw, password.p, password.len);
+	if (password.len > 0)
+		memcpy(pw, password.p, password.len);
 	pw[password.len] = '\0';
 	out = crypt_rn(pw, hash, cd, (int)sizeof(*cd));
 	if (out == NULL || out[0] == '*') {
@@ -226,7 +227,8 @@ passwd_verify(struct span password, const char *stored, struct why *why)
 	}
 	/* Bounded before hashing: a huge password must not cost CPU time. */
 	if (password.len > PASSWD_MAX_LEN ||
-	    memchr(password.p, '\0', password.len) != NULL) {
+	    (password.len > 0 &&
+		memchr(password.p, '\0', password.len) != NULL)) {
 		why_set(why, "password too long or holds a NUL byte");
 		return PASSWD_MISMATCH;
 	}

@@ -238,7 +238,7 @@ span_trim(struct span s)
 long
 span_chr(struct span s, int c)
 {
-	const unsigned char *q = memchr(s.p, c, s.len);
+	const unsigned char *q = s.len > 0 ? memchr(s.p, c, s.len) : NULL;
 
 	return q != NULL ? (long)(q - s.p) : -1;
 }

@@ -43,10 +43,12 @@ split_fields(struct span value, struct span f[NFIELDS])
 	long c;
 
 	for (i = 0; i < NFIELDS - 1; i++) {
-		c = span_chr(rest, ':');
+		/* No span_chr on an empty span: its pointer may be NULL. */
+		c = rest.len > 0 ? span_chr(rest, ':') : -1;
 		if (c == -1) {
 			f[i] = rest;
-			rest = span_sub(rest, rest.len, 0);
+			if (rest.len > 0)
+				rest = span_sub(rest, rest.len, 0);
 		} else {
 			f[i] = span_sub(rest, 0, (size_t)c);
 			rest = span_sub(rest, (size_t)c + 1, rest.len);
@@ -228,7 +230,7 @@ userrec_format(const struct userrec *u, struct buf *out)
 	size_t start = out->len;
 
 	if (check_hash(u->password, &why) == -1 ||
-	    span_chr(u->password, ':') != -1 ||
+	    (u->password.len > 0 && span_chr(u->password, ':') != -1) ||
 	    check_host(u->mailhost, &why) == -1 ||
 	    check_name(u->name, &why) == -1)
 		return -1;

@@ -123,6 +123,33 @@ test_vectors(void)
 	    PASSWD_MATCH, "published SHA-512 crypt vector");
 }
 
+static const struct {
+	const char *scheme;
+	int which;	/* 0 y, 1 six, 2 five, 3 bcrypt */
+	enum passwd_res want;
+} scheme_cases[] = {
+	{ "{CRYPT}", 0, PASSWD_MATCH },
+	{ "{crypt}", 1, PASSWD_MATCH },
+	{ "{CRYPT}", 3, PASSWD_MATCH },
+	{ "{YESCRYPT}", 0, PASSWD_MATCH },
+	{ "{yesCrypt}", 0, PASSWD_MATCH },
+	{ "{SHA512-CRYPT}", 1, PASSWD_MATCH },
+	{ "{sha512-crypt}", 1, PASSWD_MATCH },
+	{ "{SHA256-CRYPT}", 2, PASSWD_MATCH },
+	{ "{BLF-CRYPT}", 3, PASSWD_MATCH },
+	{ "{Blf-Crypt}", 3, PASSWD_MATCH },
+	{ "{SHA512-CRYPT}", 0, PASSWD_BADHASH },
+	{ "{SHA256-CRYPT}", 1, PASSWD_BADHASH },
+	{ "{YESCRYPT}", 1, PASSWD_BADHASH },
+	{ "{BLF-CRYPT}", 2, PASSWD_BADHASH },
+	{ "{PLAIN}", 0, PASSWD_BADHASH },
+	{ "{CLEARTEXT}", 0, PASSWD_BADHASH },
+	{ "{SSHA}", 0, PASSWD_BADHASH },
+	{ "{MD5}", 0, PASSWD_BADHASH },
+	{ "{}", 0, PASSWD_BADHASH },
+	{ "{CRYPT", 0, PASSWD_BADHASH },
+};
+
 static void
 test_schemes(void)
 {
@@ -132,32 +159,6 @@ test_schemes(void)
 	char b[CRYPT_OUTPUT_SIZE];
 	char s[CRYPT_OUTPUT_SIZE + 32];
 	struct why why;
-	static const struct {
-		const char *scheme;
-		int which;	/* 0 y, 1 six, 2 five, 3 bcrypt */
-		enum passwd_res want;
-	} cases[] = {
-		{ "{CRYPT}", 0, PASSWD_MATCH },
-		{ "{crypt}", 1, PASSWD_MATCH },
-		{ "{CRYPT}", 3, PASSWD_MATCH },
-		{ "{YESCRYPT}", 0, PASSWD_MATCH },
-		{ "{yesCrypt}", 0, PASSWD_MATCH },
-		{ "{SHA512-CRYPT}", 1, PASSWD_MATCH },
-		{ "{sha512-crypt}", 1, PASSWD_MATCH },
-		{ "{SHA256-CRYPT}", 2, PASSWD_MATCH },
-		{ "{BLF-CRYPT}", 3, PASSWD_MATCH },
-		{ "{Blf-Crypt}", 3, PASSWD_MATCH },
-		{ "{SHA512-CRYPT}", 0, PASSWD_BADHASH },
-		{ "{SHA256-CRYPT}", 1, PASSWD_BADHASH },
-		{ "{YESCRYPT}", 1, PASSWD_BADHASH },
-		{ "{BLF-CRYPT}", 2, PASSWD_BADHASH },
-		{ "{PLAIN}", 0, PASSWD_BADHASH },
-		{ "{CLEARTEXT}", 0, PASSWD_BADHASH },
-		{ "{SSHA}", 0, PASSWD_BADHASH },
-		{ "{MD5}", 0, PASSWD_BADHASH },
-		{ "{}", 0, PASSWD_BADHASH },
-		{ "{CRYPT", 0, PASSWD_BADHASH },
-	};
 	const char *hashes[4] = { y, six, five, b };
 	size_t i;
 
@@ -165,12 +166,13 @@ test_schemes(void)
 	make_hash("$6$", 1000, "pw", six, sizeof(six));
 	make_hash("$5$", 1000, "pw", five, sizeof(five));
 	make_hash("$2b$", 4, "pw", b, sizeof(b));
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(s, sizeof(s), "%s%s", cases[i].scheme,
-		    hashes[cases[i].which]);
+	for (i = 0; i < sizeof(scheme_cases) / sizeof(scheme_cases[0]); i++) {
+		snprintf(s, sizeof(s), "%s%s", scheme_cases[i].scheme,
+		    hashes[scheme_cases[i].which]);
 		why.msg[0] = '\0';
-		is_int(verify("pw", s, &why), cases[i].want, "%s on %.4s: %s",
-		    cases[i].scheme, hashes[cases[i].which], why.msg);
+		is_int(verify("pw", s, &why), scheme_cases[i].want,
+		    "%s on %.4s: %s", scheme_cases[i].scheme,
+		    hashes[scheme_cases[i].which], why.msg);
 	}
 	is_int(verify("pw", "{PLAIN}pw", &why), PASSWD_BADHASH,
 	    "{PLAIN} refused even when it would match");

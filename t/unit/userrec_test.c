@@ -210,10 +210,19 @@ test_format(void)
 	u.name = span_str("");
 	u.enabled = true;
 	is_str(fmt(&u, &out), ":y", "no password");
+	buf_fini(&out);
+}
 
+/* What cannot be written leaves the output as it was. */
+static void
+test_format_refused(void)
+{
+	struct userrec u = { .password = span_str("a:b"), .enabled = true };
+	struct buf out;
+
+	buf_init(&out, 4096);
 	buf_reset(&out);
 	buf_adds(&out, "keep");
-	u.password = span_str("a:b");
 	is_int(userrec_format(&u, &out), -1, "hash with ':' refused");
 	is_str(buf_str(&out), "keep", "output unchanged");
 	u.password = span_str("a\nb");
@@ -225,6 +234,18 @@ test_format(void)
 	u.name = span_str("x\ry");
 	is_int(userrec_format(&u, &out), -1, "name with CR refused");
 	is_str(buf_str(&out), "keep", "output still unchanged");
+
+	{
+		/* Zeroed spans have NULL pointers. */
+		struct userrec z;
+		struct why why;
+
+		memset(&z, 0, sizeof(z));
+		is_str(fmt(&z, &out), ":n", "all-zero record");
+		ok(userrec_parse(span_make(NULL, 0), &z, &why) == 0 &&
+		    z.enabled && z.password.len == 0,
+		    "NULL empty value parses to the defaults");
+	}
 	buf_fini(&out);
 
 	buf_init(&out, 8);
@@ -275,6 +296,7 @@ main(void)
 	test_cases();
 	test_limits();
 	test_format();
+	test_format_refused();
 	test_roundtrip();
 	return done_testing();
 }
