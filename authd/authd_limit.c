@@ -22,14 +22,22 @@ struct failrec {
 	uint64_t locked_until_ms;
 };
 
-/* key = "u:" user or "i:" address into out (a small buffer). */
+/*
+ * key = "u:" user or "i:" address into out (a small buffer).  Folded to
+ * lower case, so that changing the case of an address does not start a
+ * new count.
+ */
 static struct span
 make_key(char *out, size_t size, char kind, const char *what)
 {
 	int n = snprintf(out, size, "%c:%s", kind, what);
+	size_t len = n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+	size_t i;
 
-	return span_make(out, n < 0 ? 0 : (size_t)n >= size ? size - 1 :
-							       (size_t)n);
+	for (i = 2; i < len; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] + 32);
+	return span_make(out, len);
 }
 
 static struct failrec

@@ -32,7 +32,7 @@ usage(void)
 }
 
 static int
-socket_path(const char *dir, char *out, size_t size)
+socket_path(const char *dir, char *out, size_t size, uint64_t *timeout_ms)
 {
 	struct instance inst;
 	int n;
@@ -43,6 +43,7 @@ socket_path(const char *dir, char *out, size_t size)
 	    inst.params.authd_socket);
 	if (inst.params.authd_socket[0] == '/')
 		n = snprintf(out, size, "%s", inst.params.authd_socket);
+	*timeout_ms = inst.params.authd_timeout * 1000;
 	instance_fini(&inst);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
@@ -103,12 +104,14 @@ postern_auth(const char *dir, int argc, char **argv)
 	struct authclient *c;
 	struct why why = { "" };
 	char path[4096];
+	uint64_t timeout_ms = 0;
 	size_t i;
 	int status = -1;
 
-	if (argc < 3 || argc > 5 || socket_path(dir, path, sizeof(path)) == -1)
+	if (argc < 3 || argc > 5 ||
+	    socket_path(dir, path, sizeof(path), &timeout_ms) == -1)
 		return usage();
-	c = authclient_new(path, 30000);
+	c = authclient_new(path, timeout_ms);
 	if (strcmp(argv[1], "verify") == 0)
 		status = verify(c, argc, argv);
 	for (i = 0; status == -1 && argc == 3 && i < 6; i += 2) {

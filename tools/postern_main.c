@@ -4,6 +4,7 @@
  *   postern [-c DIR] start | stop | reload | status | check
  *   postern [-c DIR] config [-n] [NAME...]
  *   postern map [hash:|lmdb:]FILE
+ *   postern map -q KEY|- TABLE
  *   postern run --dir DIR [-o name=value]...
  *   postern [-c DIR] user add|del|passwd|enable|disable|show|list ...
  *
@@ -24,6 +25,7 @@ usage(void)
 	    "       postern [-c DIR] config [-n] [NAME...]\n"
 	    "       postern [-c DIR] auth lookup|expand|domain|verify ...\n"
 	    "       postern map [hash:|lmdb:]FILE\n"
+	    "       postern map -q KEY|- TABLE\n"
 	    "       postern run --dir DIR [-o name=value]...\n"
 	    "       postern [-c DIR] user add|del|passwd|enable|disable|show "
 	    "ADDRESS | list\n");

@@ -16,6 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/cfg.h"
+#include "base/file.h"
+#include "mail/dict_build.h"
 #include "postern.h"
 
 /* Create a system user with useradd (no shell, no home). */
@@ -120,6 +123,70 @@ auth_dir(const struct params *p, bool root)
 	return ensure_dir(dir, root ? p->auth_owner : NULL, 0750);
 }
 
+/* Readable by authd only: as root, group auth_owner's, mode 0640. */
+static int
+give_to_authd(const struct params *p, const char *path, const char *built)
+{
+	struct passwd *pw = getpwnam(p->auth_owner);
+
+	if (geteuid() != 0 || pw == NULL)
+		return 0;
+	if (chown(path, 0, pw->pw_gid) == -1 ||
+	    chown(built, 0, pw->pw_gid) == -1 || chmod(built, 0640) == -1) {
+		fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A hash: or lmdb: table with neither its text nor its built file is
+ * created empty, so that authd finds every table it is configured with. */
+static int
+ensure_table(const struct params *p, struct span spec)
+{
+	struct dict_build_report rep = { 0 };
+	char path[4096];
+	char built[4200];
+	const char *type = span_startswith_nocase(spec, "hash:") ? "hash" :
+	    span_startswith_nocase(spec, "lmdb:") ? "lmdb" : NULL;
+	struct why why;
+
+	if (type == NULL || spec.len - 5 >= sizeof(path))
+		return 0;
+	snprintf(path, sizeof(path), "%.*s", (int)spec.len - 5,
+	    (const char *)spec.p + 5);
+	snprintf(built, sizeof(built), "%s.%s", path,
+	    type[0] == 'h' ? "db" : "lmdb");
+	if (access(path, F_OK) == 0 || access(built, F_OK) == 0)
+		return 0;
+	if (file_write_atomic(path, span_str("# See postern.conf(5).\n"), 0640,
+		&why) == -1 ||
+	    dict_build(type, path, &rep, &why) == -1) {
+		fprintf(stderr, "postern: %s\n", why.msg);
+		return -1;
+	}
+	printf("postern: created the empty table %s\n", path);
+	return give_to_authd(p, path, built);
+}
+
+static int
+ensure_tables(const struct params *p)
+{
+	const char *lists[] = { p->virtual_mailbox_maps,
+		p->virtual_alias_maps, p->alias_maps };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		struct span rest = span_str(lists[i]);
+		struct span item;
+
+		while (cfg_list_next(&rest, &item))
+			if (ensure_table(p, item) == -1)
+				return -1;
+	}
+	return 0;
+}
+
 int
 postern_prepare(const struct instance *inst)
 {
@@ -138,7 +205,7 @@ postern_prepare(const struct instance *inst)
 	if (ensure_dir(p->data_directory, NULL, 0755) == -1 ||
 	    ensure_dir(p->queue_directory, NULL, 0755) == -1 ||
 	    ensure_dir(priv, root ? p->mail_owner : NULL, 0700) == -1 ||
-	    auth_dir(p, root) == -1)
+	    auth_dir(p, root) == -1 || ensure_tables(p) == -1)
 		return -1;
 	return 0;
 }

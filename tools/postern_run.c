@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,6 @@
 
 #include "base/file.h"
 #include "base/xmem.h"
-#include "mail/dict_build.h"
 #include "postern.h"
 
 /* Listen addresses of a development instance (postern(1)). */
@@ -40,11 +38,6 @@ static const char run_master_conf[] =
     "# See master.conf(5).\n"
     "authd  unix  $queue_directory/$authd_socket  n  1  $auth_owner  "
     "authd\n";
-
-/* The tables a development instance starts with (empty but for a
- * comment), so that authd finds every table it is configured with. */
-static const char *const run_tables[] = { "users", "virtual", "aliases",
-	NULL };
 
 static int
 usage(void)
@@ -113,52 +106,7 @@ make_dir(const char *path)
 	return -1;
 }
 
-/* Readable by authd only: as root, group auth_owner's, mode 0640. */
-static int
-give_to_authd(const struct instance *inst, const char *path)
-{
-	struct passwd *pw = getpwnam(inst->params.auth_owner);
-	char db[PATH_MAX + 40];
-
-	if (geteuid() != 0 || pw == NULL)
-		return 0;
-	snprintf(db, sizeof(db), "%s.db", path);
-	if (chown(path, 0, pw->pw_gid) == -1 || chown(db, 0, pw->pw_gid) == -1 ||
-	    chmod(db, 0640) == -1) {
-		fprintf(stderr, "postern: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Missing tables are created empty (a comment), so that authd finds
- * every table it is configured with. */
-static int
-make_tables(const struct instance *inst)
-{
-	struct dict_build_report rep = { 0 };
-	char path[PATH_MAX + 32];
-	struct why why;
-	int i;
-
-	for (i = 0; run_tables[i] != NULL; i++) {
-		snprintf(path, sizeof(path), "%s/%s", inst->config_dir,
-		    run_tables[i]);
-		if (access(path, F_OK) == 0)
-			continue;
-		if (file_write_atomic(path, span_str("# See postern.conf(5).\n"),
-			0640, &why) == -1 ||
-		    dict_build("hash", path, &rep, &why) == -1) {
-			fprintf(stderr, "postern: %s\n", why.msg);
-			return -1;
-		}
-		if (give_to_authd(inst, path) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* First use: DIR, its config, its tables, its certificate. */
+/* First use: DIR, its config, its certificate. */
 static int
 create_instance(const char *dir)
 {
@@ -241,7 +189,7 @@ postern_run(int argc, char **argv)
 		return 1;
 	if (postern_load(&inst, dir, overrides, noverrides) == -1)
 		return 2;
-	if (postern_prepare(&inst) == -1 || make_tables(&inst) == -1) {
+	if (postern_prepare(&inst) == -1) {
 		instance_fini(&inst);
 		return 1;
 	}

@@ -13,6 +13,8 @@
  *                      '=' are ignored, values may contain spaces, "{ }"
  *                      is an empty table
  *   static:value       every key maps to value (taken exactly)
+ *   ldap:/path/file.cf an LDAP search described by the file
+ *                      (postern-ldap(5)); look-ups block on the network
  *
  * Case folding: keys are folded to lower case (ASCII letters only) when a
  * table is compiled (dict_build) or an inline table is parsed, and the

@@ -45,7 +45,7 @@ struct ldap_table {
 	struct ldapcf cf;
 	char *pw;		/* owned secret: bind_pw or bind_pw_file's */
 	char **attrs;		/* owned array, NULL-terminated; the strings
-				 * are borrowed from cf.attrs */
+				 * are borrowed from cf.attrs (or static) */
 	LDAP *ld;		/* owned: NULL while not connected */
 	size_t server;		/* index in cf.server_host of ld's server */
 };
@@ -78,16 +78,16 @@ ld_error(LDAP *ld, int rc, char *out, size_t size)
 {
 	char *diag = NULL;
 	size_t i;
-	int n;
 
 	if (ld != NULL)
 		ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-	if (diag != NULL && diag[0] != '\0')
-		n = snprintf(out, size, "%s (%.100s)", ldap_err2string(rc),
-		    diag);
+	if (diag != NULL && diag[0] == '(')
+		snprintf(out, size, "%s %.100s", ldap_err2string(rc), diag);
+	else if (diag != NULL && diag[0] != '\0')
+		snprintf(out, size, "%s (%.100s)", ldap_err2string(rc), diag);
 	else
-		n = snprintf(out, size, "%s", ldap_err2string(rc));
-	for (i = 0; n > 0 && out[i] != '\0'; i++)
+		snprintf(out, size, "%s", ldap_err2string(rc));
+	for (i = 0; out[i] != '\0'; i++)
 		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
 			out[i] = '?';
 	ldap_memfree(diag);
@@ -107,15 +107,12 @@ uses_tls(const struct ldap_table *t, const char *uri)
 	    (t->cf.start_tls && strncasecmp(uri, "ldap://", 7) == 0);
 }
 
-/* Options for a new handle; TLS ones only when the URI uses TLS. */
+/* Options for a new handle. */
 static int
-set_options(struct ldap_table *t, LDAP *ld, const char *uri)
+set_options(struct ldap_table *t, LDAP *ld)
 {
 	struct timeval tv = { (time_t)t->cf.timeout, 0 };
 	int version = LDAP_VERSION3;
-	int demand = t->cf.tls_require_cert ? LDAP_OPT_X_TLS_DEMAND :
-	    LDAP_OPT_X_TLS_NEVER;
-	int zero = 0;
 	int rc;
 
 	if ((rc = ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version)) ||
@@ -124,8 +121,18 @@ set_options(struct ldap_table *t, LDAP *ld, const char *uri)
 	    (rc = ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF)) ||
 	    (rc = ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON)))
 		return rc;
-	if (!uses_tls(t, uri))
-		return LDAP_SUCCESS;
+	return LDAP_SUCCESS;
+}
+
+/* TLS options, and a TLS context of this handle's own that has them. */
+static int
+set_tls(struct ldap_table *t, LDAP *ld)
+{
+	int demand = t->cf.tls_require_cert ? LDAP_OPT_X_TLS_DEMAND :
+	    LDAP_OPT_X_TLS_NEVER;
+	int zero = 0;
+	int rc;
+
 	if (t->cf.tls_ca_cert_file[0] != '\0' &&
 	    (rc = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE,
 		t->cf.tls_ca_cert_file)))
@@ -146,7 +153,10 @@ conn_steps(struct ldap_table *t, LDAP *ld, const char *uri,
 	int rc;
 
 	*step = "options";
-	if ((rc = set_options(t, ld, uri)) != LDAP_SUCCESS)
+	if ((rc = set_options(t, ld)) != LDAP_SUCCESS)
+		return rc;
+	*step = "TLS setup";
+	if (uses_tls(t, uri) && (rc = set_tls(t, ld)) != LDAP_SUCCESS)
 		return rc;
 	/* A failed StartTLS is an error, never a reason to go on in clear. */
 	if (t->cf.start_tls && strncasecmp(uri, "ldap://", 7) == 0) {
@@ -231,7 +241,7 @@ query(struct ldap_table *t, const char *filter, LDAPMessage **res_out,
 	if (!kept && connect_any(t, 0, why) == -1)
 		return LDAP_SERVER_DOWN;
 	rc = search(t, filter, res_out);
-	if (0 && kept && is_server_error(rc)) {
+	if (kept && is_server_error(rc)) {
 		ldap_msgfree(*res_out);
 		drop(t);
 		if (connect_any(t, t->server + 1, why) == -1)
@@ -246,7 +256,8 @@ query(struct ldap_table *t, const char *filter, LDAPMessage **res_out,
 			     "0 = the server's) allows",
 		    (unsigned long long)t->cf.size_limit);
 	else if (rc == LDAP_NO_SUCH_OBJECT)
-		why_set(why, "search_base %s does not exist", t->cf.search_base);
+		why_set(why, "search_base %s does not exist",
+		    t->cf.search_base);
 	else
 		why_set(why, "%s: search: %s", t->cf.server_host.v[t->server],
 		    err);
@@ -263,6 +274,25 @@ check_value(const struct berval *v, const char *attr, struct why *why)
 	return 0;
 }
 
+/* Append vals to out, each after ", " but the first; counts them. */
+static int
+add_values(struct buf *out, struct berval **vals, const char *attr,
+    size_t *n, struct why *why)
+{
+	size_t j;
+
+	for (j = 0; vals != NULL && vals[j] != NULL; j++) {
+		if (check_value(vals[j], attr, why) == -1)
+			return -1;
+		if ((*n > 0 && buf_adds(out, ", ") == -1) ||
+		    buf_add(out, vals[j]->bv_val, vals[j]->bv_len) == -1)
+			return why_set(why, "value longer than %zu bytes",
+			    out->max);
+		(*n)++;
+	}
+	return 0;
+}
+
 /* result_attribute: every value of every attribute of every entry. */
 static enum dict_res
 join_values(struct ldap_table *t, LDAPMessage *res, struct buf *out,
@@ -270,30 +300,21 @@ join_values(struct ldap_table *t, LDAPMessage *res, struct buf *out,
 {
 	LDAPMessage *e;
 	struct berval **vals;
+	size_t n = 0;
 	size_t i;
-	size_t j;
 	int r = 0;
 
 	for (e = ldap_first_entry(t->ld, res); e != NULL && r == 0;
 	    e = ldap_next_entry(t->ld, e)) {
 		for (i = 0; t->attrs[i] != NULL && r == 0; i++) {
 			vals = ldap_get_values_len(t->ld, e, t->attrs[i]);
-			for (j = 0; vals != NULL && vals[j] != NULL && r == 0;
-			    j++) {
-				r = check_value(vals[j], t->attrs[i], why);
-				if (r == 0 && ((out->len > 0 &&
-				    buf_adds(out, ", ") == -1) ||
-				    buf_add(out, vals[j]->bv_val,
-					vals[j]->bv_len) == -1))
-					r = why_set(why, "value longer than "
-							 "%zu bytes", out->max);
-			}
+			r = add_values(out, vals, t->attrs[i], &n, why);
 			ldap_value_free_len(vals);
 		}
 	}
 	if (r == -1)
 		return DICT_TEMPFAIL;
-	return out->len > 0 ? DICT_FOUND : DICT_NOTFOUND;
+	return n > 0 ? DICT_FOUND : DICT_NOTFOUND;
 }
 
 /* result_template: the first value of each attribute of one entry. */
@@ -434,9 +455,13 @@ dict_ldap_open(const char *arg, const struct dict_ops **ops_out,
 	}
 	if (t->pw == NULL)
 		t->pw = xstrdup(t->cf.bind_pw);
-	t->attrs = xcalloc(t->cf.attrs.n + 1, sizeof(*t->attrs));
+	t->attrs = xcalloc(t->cf.attrs.n + 2, sizeof(*t->attrs));
 	for (i = 0; i < t->cf.attrs.n; i++)
 		t->attrs[i] = t->cf.attrs.v[i];
+	/* A constant template needs no attribute; an empty list would
+	 * ask for all of them (RFC 4511 4.5.1.8). */
+	if (t->cf.attrs.n == 0)
+		t->attrs[0] = (char *)LDAP_NO_ATTRS;
 	*ops_out = &ldap_ops;
 	*impl_out = t;
 	return 0;

@@ -504,7 +504,8 @@ ldapcf_template_expand(const char *tmpl, const struct ldapcf_attr *attrs,
 		} else if (tmpl[i] == '{') {
 			name = span_make(tmpl + i + 1, strcspn(tmpl + i + 1,
 			    "}"));
-			if (tmpl[i + 1 + name.len] != '}' || !is_attr_name(name))
+			if (tmpl[i + 1 + name.len] != '}' ||
+			    !is_attr_name(name))
 				return why_set(why, "bad %%{attribute}");
 			i += name.len + 1;
 			r = buf_addspan(out, attr_value(attrs, nattrs, name));

@@ -57,7 +57,8 @@ struct ldapcf {
 	uint64_t timeout;		/* seconds */
 	uint64_t size_limit;		/* 0 = none */
 	/* Derived: the attributes to request (result_attribute, or the
-	 * distinct %{attr} names of result_template, in order). */
+	 * distinct %{attr} names of result_template, in order; none for a
+	 * template without %{attr}). */
 	struct ldapcf_list attrs;
 };
 
@@ -113,8 +114,9 @@ struct ldapcf_attr {
  * as LDAP attribute names are), or nothing when none does; %% is a '%'.
  * 0, or -1 with why for a bad % sequence or when out's max is hit.
  */
-int	ldapcf_template_expand(const char *tmpl, const struct ldapcf_attr *attrs,
-	    size_t nattrs, struct buf *out, struct why *why);
+int	ldapcf_template_expand(const char *tmpl,
+	    const struct ldapcf_attr *attrs, size_t nattrs, struct buf *out,
+	    struct why *why);
 
 /* "sub", "one" or "base". */
 const char *ldapcf_scope_name(enum ldapcf_scope scope);

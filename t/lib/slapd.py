@@ -11,6 +11,10 @@ the port answers; stop() ends it by pid and waits; restart() brings it
 back on the same port with the same data; cleanup() stops it and
 removes the directory.  slapd runs as the calling user.
 
+Slapd(tls=True) also makes a CA and a server certificate for 127.0.0.1
+and localhost (openssl, at run time), offers StartTLS and listens for
+ldaps:// on a second port (ldaps_uri); ca_file is the CA to trust.
+
 Access: the service account cn=postern,ou=services,dc=example,dc=org
 (password READER_PW) may read everything, userPassword included; an
 anonymous client may read the aliases and domains but nothing under
@@ -45,7 +49,7 @@ objectClass: olcGlobal
 cn: config
 olcPidFile: {dir}/slapd.pid
 olcArgsFile: {dir}/slapd.args
-
+{tls}
 dn: cn=module{{0}},cn=config
 objectClass: olcModuleList
 cn: module{{0}}
@@ -93,9 +97,12 @@ olcAccess: {{2}}to * by * read
 class Slapd:
     """One slapd with its own configuration and data in a temp dir."""
 
-    def __init__(self, ldif=DIRECTORY):
+    def __init__(self, ldif=DIRECTORY, tls=False):
         self.dir = tempfile.mkdtemp(prefix="postern-slapd-")
         self.port = pt.free_port()
+        self.tls = tls
+        self.tls_port = pt.free_port() if tls else None
+        self.ca_file = os.path.join(self.dir, "ca.pem")
         self.proc = None
         self.log = None
         self.logpath = os.path.join(self.dir, "slapd.log")
@@ -111,6 +118,10 @@ class Slapd:
         return "ldap://127.0.0.1:%d/" % self.port
 
     @property
+    def ldaps_uri(self):
+        return "ldaps://127.0.0.1:%d/" % self.tls_port
+
+    @property
     def ldapi_uri(self):
         return "ldapi://%s/" % urllib.parse.quote(self.socket_path, safe="")
 
@@ -120,10 +131,31 @@ class Slapd:
             raise AssertionError("%s failed (%d):\n%s%s" % (
                 " ".join(argv), r.returncode, r.stdout, r.stderr))
 
+    def _make_certs(self):
+        """A CA, and a server certificate for 127.0.0.1 signed by it."""
+        d = self.dir
+        self._run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                   "-days", "2", "-subj", "/CN=Postern test CA",
+                   "-keyout", d + "/ca.key", "-out", self.ca_file])
+        self._run(["openssl", "req", "-newkey", "rsa:2048", "-nodes",
+                   "-subj", "/CN=127.0.0.1", "-keyout", d + "/server.key",
+                   "-out", d + "/server.csr"])
+        with open(d + "/ext.cnf", "w") as f:
+            f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+        self._run(["openssl", "x509", "-req", "-in", d + "/server.csr",
+                   "-CA", self.ca_file, "-CAkey", d + "/ca.key",
+                   "-CAcreateserial", "-days", "2", "-extfile", d + "/ext.cnf",
+                   "-out", d + "/server.pem"])
+        return ("olcTLSCACertificateFile: {ca}\n"
+                "olcTLSCertificateFile: {d}/server.pem\n"
+                "olcTLSCertificateKeyFile: {d}/server.key\n").format(
+                    ca=self.ca_file, d=d)
+
     def _configure(self, ldif):
         os.mkdir(os.path.join(self.dir, "slapd.d"), 0o700)
         os.mkdir(os.path.join(self.dir, "data"), 0o700)
-        text = CONFIG.format(dir=self.dir, moddir=MODULE_DIR,
+        tls = self._make_certs() if self.tls else ""
+        text = CONFIG.format(dir=self.dir, moddir=MODULE_DIR, tls=tls,
                              schema=SCHEMA_DIR, postern_schema=POSTERN_SCHEMA,
                              suffix=SUFFIX, rootdn=ROOT_DN, rootpw=ROOT_PW,
                              reader=READER_DN)
@@ -150,6 +182,8 @@ class Slapd:
             raise AssertionError("slapd is already running")
         self.log = open(self.logpath, "ab")
         urls = "%s %s" % (self.uri, self.ldapi_uri)
+        if self.tls:
+            urls += " " + self.ldaps_uri
         self.proc = subprocess.Popen(
             [SLAPD, "-d", "0", "-h", urls,
              "-F", os.path.join(self.dir, "slapd.d")],

@@ -304,7 +304,8 @@ test_filter(void)
 	is_str(X("(mail=%s)", "postmaster"), "(mail=postmaster)",
 	    "no %%d: a key without @ is queried");
 	is_str(X("(uid=%u)", "@example.org"), "(uid=)", "empty local part");
-	is_str(X("(x=100%%)(mail=%s)", "a"), "(x=100%)(mail=a)", "%%%% literal");
+	is_str(X("(x=100%%)(mail=%s)", "a"), "(x=100%)(mail=a)",
+	    "%%%% literal");
 	is_str(X("(mail=%s)", "*"), "(mail=\\2a)", "a lone * is literal");
 	is_str(X("(mail=%s)", "*)(uid=*))(|(uid=*"),
 	    "(mail=\\2a\\29\\28uid=\\2a\\29\\29\\28|\\28uid=\\2a)",
@@ -367,8 +368,8 @@ test_template(void)
 	    "%%s is not a template sequence");
 	is_str(tmpl("%", av, n), "ERROR bad % sequence (want %{name} or %%)",
 	    "trailing %%");
-	ok(strncmp(tmpl("%{cn}%{cn}%{cn}%{cn}%{cn}", av, n), "ERROR result longer",
-	    19) == 0, "output too long");
+	ok(strncmp(tmpl("%{cn}%{cn}%{cn}%{cn}%{cn}", av, n),
+	    "ERROR result longer", 19) == 0, "output too long");
 }
 
 int

@@ -9,11 +9,13 @@ kept its connection; a dead first server fails over to the next; a
 wrong password and a failed StartTLS are temporary failures."""
 
 import os
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
@@ -38,6 +40,57 @@ def postern(*args, stdin=None):
         if bad in r.stderr:
             raise AssertionError("postern reported %r:\n%s" % (bad, r.stderr))
     return r
+
+
+class Querier:
+    """`postern map -q - TABLE` kept running: one key at a time, each
+    answered on stdout (found) or stderr (failed) within a deadline."""
+
+    def __init__(self, table):
+        self.proc = subprocess.Popen([pt.POSTERN, "map", "-q", "-", table],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        self.threads = [threading.Thread(target=self._read, args=(f, n), daemon=True)
+                        for f, n in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
+        for t in self.threads:
+            t.start()
+
+    def _read(self, f, name):
+        for line in f:
+            self.lines.put((name, line.rstrip("\n")))
+
+    def ask(self, key, timeout=30):
+        self.proc.stdin.write(key + "\n")
+        self.proc.stdin.flush()
+        try:
+            src, line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no answer for %r within %ds" % (key, timeout))
+        for bad in pt.BAD_LOG:
+            if bad in line:
+                raise AssertionError("postern reported %r: %s" % (bad, line))
+        return src, line
+
+    def close(self):
+        self.proc.stdin.close()
+        status = self.proc.wait(30)
+        for t in self.threads:
+            t.join(10)
+        while not self.lines.empty():
+            src, line = self.lines.get()
+            raise AssertionError("unexpected output on std%s: %s" % (src, line))
+        return status
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
 
 
 class LdapTable(unittest.TestCase):
@@ -127,6 +180,11 @@ class LdapTable(unittest.TestCase):
         self.assertEqual(self.found("example.org", domains), "example.org\n")
         self.assertEqual(self.found("EXAMPLE.NET", domains), "example.net\n")
         self.not_found("example.com", domains)
+        # A template without %{attr} asks for no attribute ("1.1").
+        ok = self.cf("domains", "constant", result_attribute=None,
+                     result_template="OK")
+        self.assertEqual(self.found("example.org", ok), "OK\n")
+        self.not_found("example.com", ok)
 
     def test_injection_is_literal(self):
         # The same search with a real wildcard matches every alias, so
@@ -169,37 +227,20 @@ class LdapTable(unittest.TestCase):
         self.assertEqual(self.found("alice@example.org", users), ALICE + "\n")
 
     def test_kept_connection_survives_restart(self):
-        users = self.cf("users")
-        p = subprocess.Popen([pt.POSTERN, "map", "-q", "-", users],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+        q = Querier(self.cf("users"))
         try:
-            def ask(key):
-                p.stdin.write(key + "\n")
-                p.stdin.flush()
-
-            ask("alice@example.org")
-            self.assertEqual(p.stdout.readline(), "alice@example.org\t" + ALICE + "\n")
+            self.assertEqual(q.ask("alice@example.org"), ("out", "alice@example.org\t" + ALICE))
             self.slapd.restart()
-            ask("bob@example.net")
-            self.assertEqual(p.stdout.readline(), "bob@example.net\t" + BOB + "\n")
+            self.assertEqual(q.ask("bob@example.net"), ("out", "bob@example.net\t" + BOB))
             self.slapd.stop()
-            ask("alice@example.org")
-            self.assertIn("Can't contact LDAP server", p.stderr.readline())
+            src, line = q.ask("alice@example.org")
+            self.assertEqual(src, "err")
+            self.assertIn("Can't contact LDAP server", line)
             self.slapd.start()
-            ask("alice@example.org")
-            self.assertEqual(p.stdout.readline(), "alice@example.org\t" + ALICE + "\n")
-            p.stdin.close()
-            self.assertEqual(p.wait(30), EX_TEMPFAIL)
-            rest = p.stderr.read()
-            for bad in pt.BAD_LOG:
-                self.assertNotIn(bad, rest)
+            self.assertEqual(q.ask("alice@example.org"), ("out", "alice@example.org\t" + ALICE))
+            self.assertEqual(q.close(), EX_TEMPFAIL)
         finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            p.stdout.close()
-            p.stderr.close()
+            q.kill()
 
     def test_failover_to_second_server(self):
         dead = "ldap://127.0.0.1:%d/" % pt.free_port()
@@ -259,6 +300,59 @@ class LdapTable(unittest.TestCase):
             self.not_found("x@example.org", "%s:%s" % (t, src))
         self.assertEqual(self.found("sales@example.org", src),
                          "alice@example.org\n")
+
+
+class LdapTls(unittest.TestCase):
+    """StartTLS and ldaps:// against a slapd with a certificate from a
+    CA made for the test: used when the CA verifies it, refused (as a
+    temporary failure) when it does not."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="postern-ldaptls-")
+        cls.slapd = slapd.Slapd(tls=True)
+        try:
+            cls.slapd.start()
+        except BaseException:
+            cls.slapd.cleanup()
+            shutil.rmtree(cls.dir)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.slapd.cleanup()
+        shutil.rmtree(cls.dir)
+
+    cf = LdapTable.cf
+    found = LdapTable.found
+    tempfail = LdapTable.tempfail
+
+    def setUp(self):
+        self.pwfile = os.path.join(self.dir, "bind.pw")
+        with open(self.pwfile, "w") as f:
+            f.write(slapd.READER_PW)
+
+    def test_starttls_verified(self):
+        users = self.cf("users", "starttls", start_tls="yes",
+                        tls_ca_cert_file=self.slapd.ca_file)
+        self.assertEqual(self.found("alice@example.org", users), ALICE + "\n")
+
+    def test_ldaps_verified(self):
+        users = self.cf("users", "ldaps", server_host=self.slapd.ldaps_uri,
+                        tls_ca_cert_file=self.slapd.ca_file)
+        self.assertEqual(self.found("alice@example.org", users), ALICE + "\n")
+
+    def test_unverified_certificate_refused(self):
+        # The system's CAs do not know the test CA.
+        users = self.cf("users", "noca", start_tls="yes")
+        self.assertIn("StartTLS", self.tempfail("alice@example.org", users))
+        users = self.cf("users", "noca_ldaps", server_host=self.slapd.ldaps_uri)
+        self.tempfail("alice@example.org", users)
+
+    def test_require_cert_off(self):
+        users = self.cf("users", "nocheck", start_tls="yes",
+                        tls_require_cert="no")
+        self.assertEqual(self.found("alice@example.org", users), ALICE + "\n")
 
 
 if __name__ == "__main__":
