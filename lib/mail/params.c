@@ -55,6 +55,8 @@ const struct cfg_param params_table[] = {
 	P_TIME(authd_lockout_time, "15m", 1, 86400, "How long a lockout lasts; failures older than this are forgotten."),
 	P_INT(authd_threads, "4", 1, 64, "Threads in authd that do directory look-ups and password hashing."),
 	P_SIZE(authd_request_limit, "4k", 256, 65536, "Longest request line authd accepts."),
+	P_STR(auth_mechanisms, "PLAIN LOGIN", "SASL mechanisms offered by smtpd, imapd and pop3d (PLAIN, LOGIN)."),
+	P_BOOL(auth_allow_plaintext, "no", "Offer password mechanisms on connections without TLS."),
 	P_STR(syslog_name, "postern", "Prefix of the program names in log lines."),
 	P_STR(syslog_facility, "mail", "Syslog facility for every daemon."),
 	P_STR(log_level, "info", "Least severe level logged: debug, info, notice, warn or error."),
@@ -108,6 +110,22 @@ derive_mydomain(struct cfg *cfg, struct params *out, struct why *why)
 	return cfg_finish(cfg, out, why);
 }
 
+/* The SASL glue (lib/auth/sasl.h) has PLAIN and LOGIN. */
+static int
+check_mechanisms(const struct cfg *cfg, const struct params *p,
+    struct why *why)
+{
+	struct span rest = span_str(p->auth_mechanisms);
+	struct span m;
+
+	while (cfg_list_next(&rest, &m))
+		if (!span_eq_nocase(m, "PLAIN") && !span_eq_nocase(m, "LOGIN"))
+			return cfg_error(cfg, "auth_mechanisms", why,
+			    "unknown mechanism \"%.*s\" (PLAIN, LOGIN)",
+			    (int)m.len, (const char *)m.p);
+	return 0;
+}
+
 static int
 check_logging(const struct cfg *cfg, const struct params *p, struct why *why)
 {
@@ -119,7 +137,7 @@ check_logging(const struct cfg *cfg, const struct params *p, struct why *why)
 	if (log_level_parse(p->log_level, &level) == -1)
 		return cfg_error(cfg, "log_level", why, "unknown level \"%s\" "
 		    "(debug, info, notice, warn or error)", p->log_level);
-	return 0;
+	return check_mechanisms(cfg, p, why);
 }
 
 struct cfg *

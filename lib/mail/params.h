@@ -45,6 +45,8 @@ struct params {
 	uint64_t authd_lockout_time;
 	uint64_t authd_threads;
 	uint64_t authd_request_limit;
+	const char *auth_mechanisms;
+	bool auth_allow_plaintext;
 	const char *syslog_name;
 	const char *syslog_facility;
 	const char *log_level;

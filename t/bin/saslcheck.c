@@ -1,9 +1,11 @@
 /*
  * saslcheck.c - a test program: run one SASL exchange through the SASL
- * glue with its password check done by a running authd, as the protocol
- * daemons will.
- *   saslcheck SOCKET PLAIN|LOGIN USER PASSWORD
- * Prints "OK canonical-user", "FAIL", "TEMP reason" or "BADPROT reason".
+ * glue with its password check done by the instance's running authd, and
+ * the mechanisms the instance's auth_mechanisms and auth_allow_plaintext
+ * allow, as the protocol daemons will.
+ *   saslcheck CONFIG_DIR tls|plain PLAIN|LOGIN USER PASSWORD
+ * Prints "MECHS list", then "OK user", "FAIL", "TEMP reason" or
+ * "BADPROT reason".
  * Linked into: the tests only.  Trust: not applicable.
  */
 #include <stdio.h>
@@ -11,6 +13,7 @@
 
 #include "auth/authsasl_authd.h"
 #include "base/buf.h"
+#include "mail/params.h"
 
 static enum authsasl_res
 exchange(struct authsasl *a, const char *mech, const char *user,
@@ -41,34 +44,55 @@ exchange(struct authsasl *a, const char *mech, const char *user,
 	return r;
 }
 
+static void
+report(enum authsasl_res r, struct authsasl *a, const char *temp,
+    const char *other)
+{
+	if (r == AUTHSASL_OK)
+		printf("OK %s\n", authsasl_user(a));
+	else if (r == AUTHSASL_FAIL)
+		printf("FAIL\n");
+	else if (r == AUTHSASL_TEMP)
+		printf("TEMP %s\n", temp);
+	else
+		printf("BADPROT %s\n", other);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct authsasl_authd check = { .service = "imap",
 		.client_addr = "127.0.0.1" };
+	struct params p;
+	struct cfg *cfg;
 	struct authsasl *a;
 	struct why why = { "" };
+	char path[4096];
+	struct buf mechs;
 	enum authsasl_res r;
 
-	if (argc != 5 || authsasl_init(&why) == -1)
+	if (argc != 6 || (cfg = params_load(argv[1], NULL, 0, &p, NULL, NULL,
+			      &why)) == NULL || authsasl_init(&why) == -1)
 		return 2;
-	check.client = authclient_new(argv[1], 30000);
+	snprintf(path, sizeof(path), "%s/%s", p.queue_directory,
+	    p.authd_socket);
+	check.client = authclient_new(path, p.authd_timeout * 1000);
 	buf_init(&check.user, 1024);
-	a = authsasl_new("imap", "localhost", "PLAIN LOGIN", true, false,
+	buf_init(&mechs, 1024);
+	a = authsasl_new("imap", "localhost", p.auth_mechanisms,
+	    strcmp(argv[2], "tls") == 0, p.auth_allow_plaintext,
 	    authsasl_authd_check, &check, &why);
 	if (a == NULL)
 		return 2;
-	r = exchange(a, argv[2], argv[3], argv[4], &why);
-	if (r == AUTHSASL_OK)
-		printf("OK %s %s\n", authsasl_user(a), buf_str(&check.user));
-	else if (r == AUTHSASL_FAIL)
-		printf("FAIL\n");
-	else
-		printf("%s %s\n", r == AUTHSASL_TEMP ? "TEMP" : "BADPROT",
-		    r == AUTHSASL_TEMP ? check.why.msg : why.msg);
+	authsasl_mechs(a, &mechs);
+	printf("MECHS %s\n", buf_str(&mechs));
+	r = exchange(a, argv[3], argv[4], argv[5], &why);
+	report(r, a, check.why.msg, why.msg);
 	authsasl_free(&a);
 	authclient_free(&check.client);
 	buf_fini(&check.user);
+	buf_fini(&mechs);
 	authsasl_done();
+	cfg_free(&cfg);
 	return r == AUTHSASL_OK ? 0 : 1;
 }

@@ -11,9 +11,9 @@ import postern_test as pt  # noqa: E402
 
 
 
-def saslcheck(sock, mech, user, password):
-    return subprocess.run([os.path.join(pt.TESTBIN, "saslcheck"), sock, mech, user, password],
-                          capture_output=True, text=True, timeout=60)
+def saslcheck(inst, tls, mech, user, password):
+    return subprocess.run([os.path.join(pt.TESTBIN, "saslcheck"), inst.dir, tls, mech, user,
+                           password], capture_output=True, text=True, timeout=60)
 
 
 class Sasl(pt.InstanceTest):
@@ -23,15 +23,29 @@ class Sasl(pt.InstanceTest):
         self.instances.append(inst)
         inst.start()
         for mech in ("PLAIN", "LOGIN"):
-            r = saslcheck(inst.socket, mech, "alice@example.org", "s3cret")
-            self.assertEqual(r.stdout, "OK alice@example.org alice@example.org\n", r.stderr)
-            r = saslcheck(inst.socket, mech, "alice@example.org", "nope")
-            self.assertEqual(r.stdout, "FAIL\n", r.stderr)
+            r = saslcheck(inst, "tls", mech, "Alice@example.org", "s3cret")
+            self.assertEqual(r.stdout, "MECHS PLAIN LOGIN\nOK Alice@example.org\n", r.stderr)
+            r = saslcheck(inst, "tls", mech, "alice@example.org", "nope")
+            self.assertEqual(r.stdout, "MECHS PLAIN LOGIN\nFAIL\n", r.stderr)
         self.assertIn("auth-failure: service=imap user=<alice@example.org> rip=127.0.0.1",
                       inst.logtext())
+        # Without TLS no password mechanism is offered (auth_allow_plaintext = no).
+        r = saslcheck(inst, "plain", "PLAIN", "alice@example.org", "s3cret")
+        self.assertTrue(r.stdout.startswith("MECHS \nBADPROT"), r.stdout)
         inst.stop()
-        r = saslcheck(inst.socket, "PLAIN", "alice@example.org", "s3cret")
-        self.assertTrue(r.stdout.startswith("TEMP "), r.stdout)
+        r = saslcheck(inst, "tls", "PLAIN", "alice@example.org", "s3cret")
+        self.assertTrue(r.stdout.startswith("MECHS PLAIN LOGIN\nTEMP "), r.stdout)
+
+    def test_mechanism_parameters(self):
+        inst = pt.AuthdInstance(users=[("alice@example.org", "s3cret")],
+                                params={"auth_mechanisms": "LOGIN",
+                                        "auth_allow_plaintext": "yes"})
+        self.instances.append(inst)
+        inst.start()
+        r = saslcheck(inst, "plain", "LOGIN", "alice@example.org", "s3cret")
+        self.assertEqual(r.stdout, "MECHS LOGIN\nOK alice@example.org\n", r.stderr)
+        r = saslcheck(inst, "plain", "PLAIN", "alice@example.org", "s3cret")
+        self.assertTrue(r.stdout.startswith("MECHS LOGIN\nBADPROT"), r.stdout)
 
 
 if __name__ == "__main__":

@@ -67,10 +67,16 @@ class PosternConfig(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("postern.conf:10: default_process_limit: value 0 is out of range", r.stderr)
         with open(self.inst.path("postern.conf"), "a") as f:
-            f.write("this is not an assignment\n")
+            f.write("default_process_limit = 1\nauth_mechanisms = PLAIN CRAM-MD5\n")
         r = postern("-c", self.inst.dir, "config")
         self.assertEqual(r.returncode, 2)
-        self.assertIn("postern.conf:11: missing '='", r.stderr)
+        self.assertIn("postern.conf:12: auth_mechanisms: unknown mechanism \"CRAM-MD5\"",
+                      r.stderr)
+        with open(self.inst.path("postern.conf"), "a") as f:
+            f.write("auth_mechanisms = login\nthis is not an assignment\n")
+        r = postern("-c", self.inst.dir, "config")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("postern.conf:14: missing '='", r.stderr)
 
 
 if __name__ == "__main__":
