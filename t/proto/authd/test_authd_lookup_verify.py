@@ -18,7 +18,7 @@ USERS = [("alice@example.org", "correct horse", "--name", "Alice Example",
 class LookupVerify(pt.InstanceTest):
     def setUp(self):
         super().setUp()
-        self.inst = pt.AuthdInstance(users=USERS)
+        self.inst = pt.AuthdInstance(users=USERS, params={"authd_cache_ttl": "1s"})
         self.instances.append(self.inst)
         self.inst.start()
 
@@ -55,7 +55,7 @@ class LookupVerify(pt.InstanceTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         # The cache keeps the old record for up to authd_cache_ttl.
         pt.wait_for(lambda: c.call("VERIFY", "imap", "alice@example.org", "tab\there", "")[0]
-                    == "OK", timeout=90, what="the new password")
+                    == "OK", timeout=30, what="the new password")
 
     def test_failure_answer_is_delayed(self):
         c = self.inst.client()
