@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/authclient.h"
@@ -20,6 +21,8 @@
 struct authclient {
 	char *path;
 	uint64_t timeout_ms;
+	uint64_t deadline_ms;	/* of the call in progress */
+	bool timed_out;		/* the call in progress ran out of time */
 	int fd;
 	uint32_t next_id;
 	struct buf in;		/* bytes read, not yet a whole line */
@@ -79,18 +82,32 @@ connect_socket(struct authclient *c, struct why *why)
 	return 0;
 }
 
-/* Wait until fd is ready for events, at most the timeout. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Wait until fd is ready for events, until the call's deadline. */
 static int
 wait_fd(struct authclient *c, short events, struct why *why)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = events };
+	uint64_t now;
 	int n;
 
-	do
-		n = poll(&pfd, 1, (int)c->timeout_ms);
-	while (n == -1 && errno == EINTR);
-	if (n == 0)
+	do {
+		now = now_ms();
+		n = now >= c->deadline_ms ? 0 :
+		    poll(&pfd, 1, (int)(c->deadline_ms - now));
+	} while (n == -1 && errno == EINTR);
+	if (n == 0) {
+		c->timed_out = true;
 		return why_set(why, "authd did not answer in time");
+	}
 	return n < 0 ? why_syserr(why, "poll") : 0;
 }
 
@@ -212,9 +229,15 @@ authclient_call(struct authclient *c, const char *word,
 		why_set(why, "request too long");
 		return AUTHC_ERROR;
 	}
+	c->deadline_ms = now_ms() + c->timeout_ms;
+	c->timed_out = false;
 	r = try_call(c, &req, id, ans, why);
-	/* A kept connection may have died with an old authd: retry once. */
-	if (r == -1 && was_connected)
+	/*
+	 * A kept connection may have died with an old authd: retry once on a
+	 * new one, but never after a time-out (authd may be working on the
+	 * request: asking twice would count a failed login twice).
+	 */
+	if (r == -1 && was_connected && !c->timed_out)
 		r = try_call(c, &req, id, ans, why);
 	buf_wipe(&req);
 	return r == -1 ? AUTHC_TEMP : status_of(ans, why);

@@ -2,7 +2,8 @@
  * authclient.h - ask authd (authd(8)) over its unix socket: a blocking
  * client for worker threads, tools and tests, never for an event loop.
  * One client per thread.  A broken connection (authd restarted) is
- * re-opened once per request.
+ * re-opened once per request, but a request that timed out is never sent
+ * again.  Each call waits at most the timeout in all.
  * Linked into: the daemons that ask authd, and postern.  Trust: answers
  * come from authd's socket (a trusted peer) but are parsed strictly.
  */

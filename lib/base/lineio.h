@@ -54,7 +54,8 @@ void	lineio_resume(struct lineio *l);
 size_t	lineio_pending(const struct lineio *l);
 /* Stop reading; close once the queued output is sent (LINEIO_CLOSED). */
 void	lineio_close_flush(struct lineio *l);
-/* Close at once and free; NULL allowed, pointer cleared. */
+/* Free; the descriptor is closed as soon as libevent lets go of it (at
+ * the latest on the loop's next pass).  NULL allowed, pointer cleared. */
 void	lineio_free(struct lineio **lp);
 
 #endif
