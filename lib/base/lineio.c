@@ -22,11 +22,15 @@ struct lineio {
 	bool closing;		/* close once output is flushed */
 	bool paused;
 	bool ended;		/* end event delivered */
+	lineio_wrap_fn *wrap;	/* pending lineio_wrap, run once output is out */
+	void *wrap_arg;		/* owned by wrap until it is called */
 	lineio_line_fn *on_line;
 	lineio_event_fn *on_event;
 	void *arg;
 	unsigned char *line;	/* scratch for one line */
 };
+
+static void do_wrap(struct lineio *l);
 
 static void
 end(struct lineio *l, enum lineio_event ev)
@@ -42,9 +46,9 @@ end(struct lineio *l, enum lineio_event ev)
 static void
 drain_lines(struct lineio *l)
 {
-	struct evbuffer *in = bufferevent_get_input(l->bev);
-
-	while (!l->paused && !l->closing && !l->ended) {
+	while (!l->paused && !l->closing && !l->ended && l->wrap == NULL) {
+		/* Fetched per line: on_line may have moved us (lineio_wrap). */
+		struct evbuffer *in = bufferevent_get_input(l->bev);
 		struct evbuffer_ptr eol = evbuffer_search(in, "\n", 1, NULL);
 		size_t len = evbuffer_get_length(in);
 
@@ -84,9 +88,12 @@ on_write(struct bufferevent *bev, void *arg)
 	struct lineio *l = arg;
 
 	(void)bev;
-	if (l->closing && evbuffer_get_length(bufferevent_get_output(
-			      l->bev)) == 0)
+	if (evbuffer_get_length(bufferevent_get_output(l->bev)) > 0)
+		return;
+	if (l->closing)
 		end(l, LINEIO_CLOSED);
+	else if (l->wrap != NULL)
+		do_wrap(l);
 }
 
 static void
@@ -101,6 +108,29 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		end(l, LINEIO_EOF);
 	else if (what & BEV_EVENT_ERROR)
 		end(l, LINEIO_ERROR);
+	else if ((what & BEV_EVENT_CONNECTED) && !l->ended)
+		l->on_event(l->arg, LINEIO_READY);
+}
+
+/* Give up a pending wrap: its fn only releases its argument. */
+static void
+cancel_wrap(struct lineio *l)
+{
+	lineio_wrap_fn *wrap = l->wrap;
+
+	if (wrap == NULL)
+		return;
+	l->wrap = NULL;
+	wrap(NULL, -1, l->wrap_arg);
+}
+
+static void
+install(struct lineio *l)
+{
+	bufferevent_setcb(l->bev, on_read, on_write, on_event, l);
+	if (l->use_idle)
+		bufferevent_set_timeouts(l->bev, &l->idle, NULL);
+	bufferevent_enable(l->bev, l->paused ? EV_WRITE : EV_READ | EV_WRITE);
 }
 
 struct lineio *
@@ -124,17 +154,73 @@ lineio_new(struct event_base *base, int fd, size_t max_line,
 	l->use_idle = idle_ms > 0;
 	l->idle.tv_sec = (time_t)(idle_ms / 1000);
 	l->idle.tv_usec = (suseconds_t)(idle_ms % 1000) * 1000;
-	bufferevent_setcb(l->bev, on_read, on_write, on_event, l);
-	if (l->use_idle)
-		bufferevent_set_timeouts(l->bev, &l->idle, NULL);
-	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
+	install(l);
 	return l;
+}
+
+/*
+ * Hand the descriptor from the old bufferevent (input already discarded,
+ * output sent) to the one wrap builds.  The old one lets go of the fd
+ * first, so freeing it (deferred by libevent if we are inside one of its
+ * callbacks) closes nothing.
+ */
+static void
+do_wrap(struct lineio *l)
+{
+	struct bufferevent *old = l->bev;
+	struct bufferevent *nbev;
+	lineio_wrap_fn *wrap = l->wrap;
+	int fd = (int)bufferevent_getfd(old);
+
+	l->wrap = NULL;
+	bufferevent_disable(old, EV_READ | EV_WRITE);
+	bufferevent_setfd(old, -1);
+	nbev = wrap(bufferevent_get_base(old), fd, l->wrap_arg);
+	if (nbev == NULL) {
+		/* fd went with the failed attempt; old holds none.  Report
+		 * from the loop: we may be inside the line callback. */
+		bufferevent_trigger_event(old, BEV_EVENT_ERROR,
+		    BEV_TRIG_DEFER_CALLBACKS);
+		return;
+	}
+	bufferevent_setcb(old, NULL, NULL, NULL, NULL);
+	bufferevent_free(old);
+	l->bev = nbev;
+	l->skipping = false;
+	install(l);
+}
+
+int
+lineio_wrap(struct lineio *l, lineio_wrap_fn *wrap, void *arg,
+    size_t *discarded_out)
+{
+	struct evbuffer *in = bufferevent_get_input(l->bev);
+
+	if (l->ended || l->closing || l->wrap != NULL) {
+		wrap(NULL, -1, arg);
+		return -1;
+	}
+	*discarded_out = evbuffer_get_length(in);
+	evbuffer_drain(in, *discarded_out);
+	bufferevent_disable(l->bev, EV_READ);
+	bufferevent_set_timeouts(l->bev, NULL, NULL);
+	l->wrap = wrap;
+	l->wrap_arg = arg;
+	if (evbuffer_get_length(bufferevent_get_output(l->bev)) == 0)
+		do_wrap(l);
+	return 0;
+}
+
+struct bufferevent *
+lineio_bufferevent(const struct lineio *l)
+{
+	return l->bev;
 }
 
 int
 lineio_write(struct lineio *l, const void *p, size_t n)
 {
-	if (l->ended || l->closing)
+	if (l->ended || l->closing || l->wrap != NULL)
 		return -1;
 	return bufferevent_write(l->bev, p, n);
 }
@@ -152,6 +238,8 @@ lineio_resume(struct lineio *l)
 	if (!l->paused || l->ended || l->closing)
 		return;
 	l->paused = false;
+	if (l->wrap != NULL)
+		return;
 	bufferevent_enable(l->bev, EV_READ);
 	/* Lines may already be buffered: no new read event will come. */
 	drain_lines(l);
@@ -169,6 +257,7 @@ lineio_close_flush(struct lineio *l)
 	if (l->closing || l->ended)
 		return;
 	l->closing = true;
+	cancel_wrap(l);
 	bufferevent_disable(l->bev, EV_READ);
 	/* Report from the loop, never from inside the caller's callback. */
 	bufferevent_trigger(l->bev, EV_WRITE,
@@ -182,6 +271,7 @@ lineio_free(struct lineio **lp)
 
 	if (l == NULL)
 		return;
+	cancel_wrap(l);
 	bufferevent_free(l->bev);
 	free(l->line);
 	free(l);

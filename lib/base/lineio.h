@@ -8,10 +8,12 @@
  * callback reports the end of the connection (LINEIO_EOF, LINEIO_ERROR,
  * LINEIO_TIMEOUT, LINEIO_CLOSED after lineio_close_flush) or one
  * LINEIO_TOO_LONG per over-long line, whose bytes are then skipped up to
- * the next LF.  After an end-of-connection event no more callbacks come
- * and the owner must call lineio_free (it may do so inside the callback).
- * Inside the line callback the owner must not free the lineio; it may
- * call lineio_close_flush.
+ * the next LF, or LINEIO_READY once a layer put in by lineio_wrap (TLS)
+ * has finished its setup (the connection goes on).  After an
+ * end-of-connection event no more callbacks come and the owner must call
+ * lineio_free (it may do so inside the callback).  Inside the line
+ * callback the owner must not free the lineio; it may call
+ * lineio_close_flush.
  *
  * Linked into: authd (and the protocol daemons).  Trust: the peer is
  * hostile; line length and buffered output are bounded.
@@ -24,6 +26,7 @@
 
 #include "base/buf.h"
 
+struct bufferevent;
 struct event_base;
 struct lineio;
 
@@ -33,10 +36,18 @@ enum lineio_event {
 	LINEIO_TIMEOUT,
 	LINEIO_CLOSED,
 	LINEIO_TOO_LONG,
+	LINEIO_READY,		/* lineio_wrap's layer is up; not an end */
 };
 
 typedef void lineio_line_fn(void *arg, struct span line);
 typedef void lineio_event_fn(void *arg, enum lineio_event ev);
+/*
+ * Build a bufferevent that owns fd from now on (closes it when freed),
+ * or return NULL.  Called with fd -1 when the wrap is cancelled (the
+ * lineio ended first): then only release arg.
+ */
+typedef struct bufferevent *lineio_wrap_fn(struct event_base *base, int fd,
+    void *arg);
 
 /*
  * Take fd (non-blocking; owned from now on).  idle_ms 0 = no timeout.
@@ -54,6 +65,24 @@ void	lineio_resume(struct lineio *l);
 size_t	lineio_pending(const struct lineio *l);
 /* Stop reading; close once the queued output is sent (LINEIO_CLOSED). */
 void	lineio_close_flush(struct lineio *l);
+/*
+ * Move the connection onto a new bufferevent made by wrap(base, fd, arg)
+ * (STARTTLS, implicit TLS; lib/tls).  Every byte of input buffered so far
+ * is discarded first, so that data the peer pipelined before the layer
+ * was up is never taken as coming through it (CVE-2011-0411); the count
+ * goes to *discarded_out.  Output already queued is sent first, as it
+ * is (the STARTTLS reply goes out in clear); until then reading stops
+ * and lineio_write fails.  Legal inside the line callback: no further
+ * line of the old stream is delivered.  wrap is called at once or from
+ * the loop; when it fails the connection ends with LINEIO_ERROR.
+ * Returns 0, or -1 when the connection is ending or a wrap is already
+ * pending (nothing done; wrap(NULL, -1, arg) is called to release arg).
+ */
+int	lineio_wrap(struct lineio *l, lineio_wrap_fn *wrap, void *arg,
+	    size_t *discarded_out);
+/* The current bufferevent, for layer modules (lib/tls) to query their
+ * state.  Borrowed: valid until the next lineio_wrap or lineio_free. */
+struct bufferevent *lineio_bufferevent(const struct lineio *l);
 /* Free; the descriptor is closed as soon as libevent lets go of it (at
  * the latest on the loop's next pass).  NULL allowed, pointer cleared. */
 void	lineio_free(struct lineio **lp);
