@@ -54,6 +54,7 @@ endef
 $(eval $(call program,postern,$(wildcard tools/postern*.c)))
 $(eval $(call program,libexec/master,$(wildcard master/*.c)))
 $(eval $(call program,libexec/authd,$(wildcard authd/*.c)))
+$(eval $(call program,libexec/smtpd,$(wildcard smtpd/*.c)))
 
 # Test-only programs (t/bin/NAME.c) and unit tests (t/unit/NAME_test.c).
 TBIN_SRC  := $(wildcard t/bin/*.c)

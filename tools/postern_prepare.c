@@ -108,6 +108,24 @@ ensure_dir(const char *path, const char *owner, mode_t mode)
 	return 0;
 }
 
+/* The queue states (postern-queue(5)): mail_owner's, mode 0700. */
+static int
+queue_dirs(const struct params *p, bool root)
+{
+	static const char *const states[] = { "incoming", "active",
+		"deferred", "hold", "corrupt" };
+	char dir[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", p->queue_directory,
+		    states[i]);
+		if (ensure_dir(dir, root ? p->mail_owner : NULL, 0700) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* The directory of authd's socket: group auth_owner's, mode 0750, so
  * that only members of that group reach the socket. */
 static int
@@ -205,7 +223,8 @@ postern_prepare(const struct instance *inst)
 	if (ensure_dir(p->data_directory, NULL, 0755) == -1 ||
 	    ensure_dir(p->queue_directory, NULL, 0755) == -1 ||
 	    ensure_dir(priv, root ? p->mail_owner : NULL, 0700) == -1 ||
-	    auth_dir(p, root) == -1 || ensure_tables(p) == -1)
+	    auth_dir(p, root) == -1 || queue_dirs(p, root) == -1 ||
+	    ensure_tables(p) == -1)
 		return -1;
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/lineio.h"
+#include "base/log.h"
 #include "base/xmem.h"
 
 struct lineio {
@@ -26,6 +27,7 @@ struct lineio {
 	void *wrap_arg;		/* owned by wrap until it is called */
 	lineio_line_fn *on_line;
 	lineio_event_fn *on_event;
+	lineio_raw_fn *raw;	/* raw mode when set */
 	void *arg;
 	unsigned char *line;	/* scratch for one line */
 };
@@ -42,6 +44,25 @@ end(struct lineio *l, enum lineio_event ev)
 	l->on_event(l->arg, ev);
 }
 
+/*
+ * Raw mode: hand the input to the raw callback chunk by chunk, without
+ * copying.  Returns false when the caller must stop (raw mode still on
+ * and no input left, or the callback kept bytes it did not take).
+ */
+static bool
+drain_raw(struct lineio *l, struct evbuffer *in)
+{
+	struct evbuffer_iovec v;
+	size_t took;
+
+	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+		return false;
+	took = l->raw(l->arg, span_make(v.iov_base, v.iov_len));
+	ASSERT(took <= v.iov_len);
+	evbuffer_drain(in, took);
+	return took == v.iov_len || l->raw == NULL;
+}
+
 /* Deliver complete lines; skip the rest of over-long ones. */
 static void
 drain_lines(struct lineio *l)
@@ -49,9 +70,16 @@ drain_lines(struct lineio *l)
 	while (!l->paused && !l->closing && !l->ended && l->wrap == NULL) {
 		/* Fetched per line: on_line may have moved us (lineio_wrap). */
 		struct evbuffer *in = bufferevent_get_input(l->bev);
-		struct evbuffer_ptr eol = evbuffer_search(in, "\n", 1, NULL);
-		size_t len = evbuffer_get_length(in);
+		struct evbuffer_ptr eol;
+		size_t len;
 
+		if (l->raw != NULL) {
+			if (!drain_raw(l, in))
+				return;
+			continue;
+		}
+		eol = evbuffer_search(in, "\n", 1, NULL);
+		len = evbuffer_get_length(in);
 		if (eol.pos < 0) {
 			if (len > l->max_line) {
 				evbuffer_drain(in, len);
@@ -243,6 +271,17 @@ lineio_resume(struct lineio *l)
 	bufferevent_enable(l->bev, EV_READ);
 	/* Lines may already be buffered: no new read event will come. */
 	drain_lines(l);
+}
+
+void
+lineio_raw(struct lineio *l, lineio_raw_fn *fn)
+{
+	bool was_raw = l->raw != NULL;
+
+	l->raw = fn;
+	/* Back to lines inside the raw callback: drain_lines goes on. */
+	if (was_raw && fn == NULL)
+		l->skipping = false;
 }
 
 size_t

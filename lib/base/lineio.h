@@ -41,6 +41,9 @@ enum lineio_event {
 
 typedef void lineio_line_fn(void *arg, struct span line);
 typedef void lineio_event_fn(void *arg, enum lineio_event ev);
+/* Raw input: returns how many bytes of data it took (all of them unless
+ * it switched back to lines with lineio_raw(l, NULL)). */
+typedef size_t lineio_raw_fn(void *arg, struct span data);
 /*
  * Build a bufferevent that owns fd from now on (closes it when freed),
  * or return NULL.  Called with fd -1 when the wrap is cancelled (the
@@ -61,6 +64,12 @@ int	lineio_write(struct lineio *l, const void *p, size_t n);
 /* Stop or resume reading (back-pressure while requests are pending). */
 void	lineio_pause(struct lineio *l);
 void	lineio_resume(struct lineio *l);
+/*
+ * Deliver input as raw bytes to fn instead of as lines (an SMTP DATA
+ * body), until lineio_raw(l, NULL), which may be called inside fn; the
+ * bytes fn did not take are then read as lines again.
+ */
+void	lineio_raw(struct lineio *l, lineio_raw_fn *fn);
 /* Bytes queued but not yet sent. */
 size_t	lineio_pending(const struct lineio *l);
 /* Stop reading; close once the queued output is sent (LINEIO_CLOSED). */

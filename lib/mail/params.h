@@ -47,6 +47,18 @@ struct params {
 	uint64_t authd_request_limit;
 	const char *auth_mechanisms;
 	bool auth_allow_plaintext;
+	const char *smtpd_banner;
+	const char *mynetworks;
+	uint64_t message_size_limit;
+	uint64_t smtpd_recipient_limit;
+	uint64_t smtpd_timeout;
+	uint64_t smtpd_hard_error_limit;
+	uint64_t smtpd_command_line_limit;
+	uint64_t smtpd_data_line_limit;
+	uint64_t header_size_limit;
+	uint64_t hopcount_limit;
+	bool smtpd_forbid_bare_newline;
+	const char *smtpd_forbid_bare_newline_exclusions;
 	const char *syslog_name;
 	const char *syslog_facility;
 	const char *log_level;

@@ -239,6 +239,17 @@ on_master_gone(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+int
+service_queue_path(const struct service *svc, const char *name, char *out,
+    size_t size)
+{
+	int n = svc->chroot_dir != NULL ?
+	    snprintf(out, size, "/%s", name) :
+	    snprintf(out, size, "%s/%s", svc->params.queue_directory, name);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 void
 service_done(struct service *svc)
 {
@@ -286,6 +297,7 @@ service_main(int argc, char **argv, const char *progname,
 	parse_opts(argc, argv, &svc, &o);
 	load_config(&svc, &o);
 	take_listeners(&svc);
+	svc.chroot_dir = o.chroot_dir;
 	if (ops->init(&svc) == -1) {
 		cfg_free(&svc.cfg);
 		free(o.overrides);

@@ -34,6 +34,7 @@ struct service {
 	struct event_base *base;
 	struct params params;
 	struct cfg *cfg;		/* owns the strings in params */
+	const char *chroot_dir;		/* -r, or NULL */
 	int listen_fd[SERVICE_MAX_LISTEN];
 	size_t nlisten;
 	int argc;			/* daemon arguments after options */
@@ -66,6 +67,13 @@ struct service_ops {
 /* Run the daemon; returns the process exit status. */
 int	service_main(int argc, char **argv, const char *progname,
 	    const struct service_ops *ops, void *arg);
+/*
+ * Path of name inside queue_directory as this process sees it: "/name"
+ * when chrooted into the queue directory, else queue_directory/name.
+ * 0, or -1 when it does not fit.
+ */
+int	service_queue_path(const struct service *svc, const char *name,
+	    char *out, size_t size);
 /* End the event loop (after a graceful stop). */
 void	service_done(struct service *svc);
 

@@ -376,3 +376,36 @@ class AuthdInstance(Instance):
 
     def client(self):
         return AuthClient(self.socket)
+
+
+SMTPD_MASTER = AUTHD_MASTER + "smtp inet $smtp_listen y - - smtpd\n"
+
+
+class SmtpdInstance(AuthdInstance):
+    """An instance running authd and smtpd on a free loopback port."""
+
+    def __init__(self, params=None, **kw):
+        self.smtp_port = free_port()
+        p = {"smtp_listen": "127.0.0.1:%d" % self.smtp_port}
+        p.update(params or {})
+        super().__init__(params=p, **kw)
+        self.write_master(SMTPD_MASTER)
+
+    def start(self, *args, wait=()):
+        proc = super().start(*args)
+        wait_for(lambda: self.smtp_answers(), what="smtpd to answer")
+        return proc
+
+    def smtp_answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.smtp_port), 2) as s:
+                return s.recv(100).startswith(b"220")
+        except OSError:
+            return False
+
+    def queue_files(self):
+        """Committed queue files in incoming/ (not .tmp)."""
+        out = []
+        for root, _dirs, files in os.walk(self.path("queue/incoming")):
+            out += [os.path.join(root, f) for f in files if not f.endswith(".tmp")]
+        return sorted(out)

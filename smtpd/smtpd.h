@@ -1,0 +1,111 @@
+/*
+ * smtpd.h - smtpd's shared state: the daemon, sessions and transactions.
+ *
+ * Lifetime: struct smtpd lives for the process.  A session owns its
+ * lineio, its transaction and the jobs it has in flight (at most one: the
+ * session stops reading while a job runs, so replies keep command order
+ * under PIPELINING); it is freed when its connection has ended and no job
+ * is in flight.  A transaction (MAIL to end of data or RSET) owns its
+ * sender, recipients and the message text.
+ *
+ * Linked into: smtpd.  Runs as mail_owner, chrooted to queue_directory.
+ * Trust: everything a client sends is hostile.
+ */
+#ifndef POSTERN_SMTPD_H
+#define POSTERN_SMTPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "base/buf.h"
+#include "base/lineio.h"
+#include "base/netmatch.h"
+#include "base/worker.h"
+#include "mail/service.h"
+#include "mail/smtpcmd.h"
+#include "mail/smtpdata.h"
+
+struct smtpd {
+	struct service *svc;		/* borrowed: the process's */
+	const struct params *p;		/* borrowed: svc->params */
+	struct worker_pool *pool;
+	struct netmatch *mynetworks;
+	struct netmatch *bare_newline_ok;
+	char queue_dir[4096];		/* as seen after chroot */
+	char authd_path[4096];		/* as seen after chroot */
+	struct smtpd_sess *sessions;
+};
+
+enum smtpd_state {
+	SMTPD_S_GREET = 1,	/* before EHLO/HELO */
+	SMTPD_S_READY = 2,	/* after EHLO/HELO, no transaction */
+	SMTPD_S_MAIL = 4,	/* after MAIL */
+	SMTPD_S_RCPT = 8,	/* after a good RCPT */
+};
+
+struct smtpd_rcpt {
+	char *addr;		/* as given, canonical form */
+	char *orcpt_type;	/* ORCPT type, or NULL */
+	char *orcpt;		/* decoded ORCPT address, or NULL */
+	unsigned int notify;
+};
+
+struct smtpd_tx {
+	char *sender;			/* "" for the null sender */
+	struct smtpd_rcpt *rcpt;
+	size_t nrcpt;
+	uint64_t declared_size;
+	int body;			/* enum qfile_body */
+	bool smtputf8;
+	int ret;			/* enum qfile_ret */
+	char *envid;
+	struct buf text;		/* message text, CRLF */
+	struct smtpdata data;		/* the DATA decoder */
+};
+
+struct smtpd_sess {
+	struct smtpd *sd;
+	struct lineio *io;
+	char id[16];			/* session id for logs */
+	char client_addr[64];
+	uint16_t client_port;
+	struct sockaddr_storage peer;
+	bool trusted;			/* in mynetworks */
+	bool bare_newline_ok;
+	bool esmtp;
+	char helo[256];
+	unsigned int state;		/* one of SMTPD_S_* */
+	unsigned int errors;
+	bool busy;			/* a job is in flight */
+	bool ended;			/* connection gone */
+	bool quitting;
+	struct smtpd_tx tx;
+	struct smtpd_sess *next;
+	struct smtpd_sess **prevp;
+};
+
+/* smtpd_session.c */
+void	smtpd_session_new(struct smtpd *sd, int fd);
+void	smtpd_session_free_all(struct smtpd *sd);
+/* Send "code enh text" (enh may be NULL). */
+void	smtpd_reply(struct smtpd_sess *s, int code, const char *enh,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Count an error; at the limit answer 421 and close.  True if closed. */
+bool	smtpd_error(struct smtpd_sess *s);
+/* Stop reading until smtpd_resume (a job is in flight). */
+void	smtpd_suspend(struct smtpd_sess *s);
+/* The job is done: read again; may free an ended session. */
+void	smtpd_resume(struct smtpd_sess *s);
+void	smtpd_tx_reset(struct smtpd_sess *s);
+
+/* smtpd_cmds.c: the command table. */
+void	smtpd_command(struct smtpd_sess *s, struct span line);
+
+/* smtpd_rcpt.c */
+void	smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *cmd);
+
+/* smtpd_data.c */
+void	smtpd_data(struct smtpd_sess *s);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * smtpd_data.c - DATA: read the message text through the DATA decoder
+ * (lib/mail/smtpdata: dot-unstuffing, the smuggling defence, limits), then
+ * write the queue file on a worker thread and answer 250 only once it and
+ * its directory are on disk (postern-queue(5)).  Nothing that is not on
+ * disk is ever acknowledged.
+ * Linked into: smtpd.  Trust: the text is hostile; it is bounded by
+ * message_size_limit and only ever copied into the queue file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "base/log.h"
+#include "base/xmem.h"
+#include "mail/qfile.h"
+#include "smtpd.h"
+
+struct commit_job {
+	struct smtpd_sess *sess;	/* borrowed: kept while busy */
+	const char *queue_dir;		/* borrowed: the daemon's */
+	const char *myhostname;		/* borrowed: the params' */
+	struct qfile_env env;		/* spans into the strings below */
+	char *sender;
+	char *helo;
+	char *client_addr;
+	char *envid;
+	struct qfile_rcpt *rcpt;
+	struct smtpd_rcpt *own;		/* owned recipient strings */
+	size_t nrcpt;
+	struct buf text;
+	char qid[QID_SIZE];
+	bool disk_full;
+	struct why why;
+	bool ok;
+};
+
+static void
+append_out(void *arg, struct span body)
+{
+	struct smtpd_sess *s = arg;
+
+	/* Cannot fail: text's max is above message_size_limit. */
+	buf_addspan(&s->tx.text, body);
+}
+
+/* Count Received: headers (RFC 5321 6.3: loop detection). */
+static unsigned int
+hop_count(struct span text)
+{
+	unsigned int n = 0;
+
+	while (text.len > 0) {
+		long nl = span_chr(text, '\n');
+		struct span line = span_make(text.p, nl == -1 ? text.len :
+							      (size_t)nl);
+
+		if (line.len <= 1)
+			break;		/* the empty line ends the header */
+		if (span_startswith_nocase(line, "received:"))
+			n++;
+		text = span_sub(text, line.len + 1, text.len);
+	}
+	return n;
+}
+
+/* A HELO name in a header: printable and harmless characters only. */
+static char *
+clean_helo(const char *helo)
+{
+	char *out = xstrdup(helo[0] != '\0' ? helo : "unknown");
+	size_t i;
+
+	for (i = 0; out[i] != '\0'; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "0123456789.-_:[]", out[i]) == NULL)
+			out[i] = '?';
+	return out;
+}
+
+static int
+received(struct commit_job *j, struct buf *out)
+{
+	char date[64];
+	struct tm tm;
+	time_t now = time(NULL);
+	bool v6 = strchr(j->client_addr, ':') != NULL;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	buf_addf(out, "Received: from %s (unknown [%s%s])\r\n\tby %s "
+		      "(Postern) with %s id %s", j->helo, v6 ? "IPv6:" : "",
+	    j->client_addr, j->myhostname,
+	    j->env.proto == QFILE_PROTO_ESMTP ? "ESMTP" : "SMTP", j->qid);
+	if (j->nrcpt == 1)
+		buf_addf(out, "\r\n\tfor <%s>", j->own[0].addr);
+	return buf_addf(out, "; %s\r\n", date);
+}
+
+static int
+write_file(struct commit_job *j, struct qfile_writer *w)
+{
+	struct buf hdr;
+	size_t i;
+	int r = 0;
+
+	snprintf(j->qid, sizeof(j->qid), "%s", qfile_writer_qid(w));
+	buf_init(&hdr, 8192);
+	if (received(j, &hdr) == -1 ||
+	    qfile_set_env(w, &j->env, &j->why) == -1)
+		r = -1;
+	for (i = 0; r == 0 && i < j->nrcpt; i++)
+		r = qfile_add_rcpt(w, &j->rcpt[i], &j->why);
+	if (r == 0)
+		r = qfile_write_content(w, buf_span(&hdr), &j->why);
+	if (r == 0)
+		r = qfile_write_content(w, buf_span(&j->text), &j->why);
+	buf_fini(&hdr);
+	return r;
+}
+
+/* On a worker thread: create, write, fsync, rename, fsync the dir. */
+static void
+commit_work(void *arg)
+{
+	struct commit_job *j = arg;
+	struct qfile_writer *w = qfile_create(j->queue_dir, &j->why);
+
+	errno = 0;
+	if (w == NULL || write_file(j, w) == -1 ||
+	    qfile_commit(w, j->qid, &j->why) == -1) {
+		j->disk_full = errno == ENOSPC || errno == EDQUOT ||
+		    errno == EFBIG;
+		qfile_abort(&w);
+		return;
+	}
+	qfile_writer_free(&w);
+	j->ok = true;
+}
+
+static void
+job_free(struct commit_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nrcpt; i++) {
+		free(j->own[i].addr);
+		free(j->own[i].orcpt);
+		free(j->own[i].orcpt_type);
+	}
+	free(j->own);
+	free(j->rcpt);
+	free(j->sender);
+	free(j->helo);
+	free(j->client_addr);
+	free(j->envid);
+	buf_fini(&j->text);
+	free(j);
+}
+
+static void
+commit_done(void *arg)
+{
+	struct commit_job *j = arg;
+	struct smtpd_sess *s = j->sess;
+
+	if (j->ok) {
+		log_info("%s: %s: from=<%s>, size=%zu, nrcpt=%zu, client=[%s]",
+		    s->id, j->qid, j->sender, j->text.len, j->nrcpt,
+		    j->client_addr);
+		if (!s->ended)
+			smtpd_reply(s, 250, "2.0.0", "Ok: queued as %s",
+			    j->qid);
+	} else {
+		log_error("%s: queue file: %s", s->id, j->why.msg);
+		if (!s->ended && j->disk_full)
+			smtpd_reply(s, 452, "4.3.1", "Insufficient system "
+						     "storage");
+		else if (!s->ended)
+			smtpd_reply(s, 451, "4.3.0", "Error: queue file "
+						     "write error");
+	}
+	job_free(j);
+	smtpd_resume(s);
+}
+
+/* Move the transaction into a commit job (the text is not copied). */
+static struct commit_job *
+make_job(struct smtpd_sess *s)
+{
+	struct commit_job *j = xcalloc(1, sizeof(*j));
+	struct smtpd_tx *tx = &s->tx;
+	struct timeval tv;
+	size_t i;
+
+	j->sess = s;
+	j->queue_dir = s->sd->queue_dir;
+	j->myhostname = s->sd->p->myhostname;
+	j->sender = xstrdup(tx->sender);
+	j->helo = clean_helo(s->helo);
+	j->client_addr = xstrdup(s->client_addr);
+	j->envid = tx->envid != NULL ? xstrdup(tx->envid) : NULL;
+	j->text = tx->text;
+	buf_init(&tx->text, j->text.max);
+	j->own = tx->rcpt;
+	j->nrcpt = tx->nrcpt;
+	tx->rcpt = NULL;
+	tx->nrcpt = 0;
+	j->rcpt = xcalloc(j->nrcpt + 1, sizeof(*j->rcpt));
+	for (i = 0; i < j->nrcpt; i++) {
+		j->rcpt[i].addr = span_str(j->own[i].addr);
+		j->rcpt[i].orig = span_str(j->own[i].orcpt != NULL ?
+		    j->own[i].orcpt : j->own[i].addr);
+		j->rcpt[i].orcpt_type = span_str(j->own[i].orcpt_type != NULL ?
+		    j->own[i].orcpt_type : "");
+		j->rcpt[i].notify = (uint8_t)j->own[i].notify;
+	}
+	qfile_env_init(&j->env);
+	gettimeofday(&tv, NULL);
+	j->env.arrival_sec = (uint64_t)tv.tv_sec;
+	j->env.arrival_usec = (uint32_t)tv.tv_usec;
+	j->env.sender = span_str(j->sender);
+	j->env.client_addr = span_str(j->client_addr);
+	j->env.client_port = s->client_port;
+	j->env.helo = span_str(s->helo);
+	j->env.proto = s->esmtp ? QFILE_PROTO_ESMTP : QFILE_PROTO_SMTP;
+	j->env.ret = (uint8_t)tx->ret;
+	j->env.envid = span_str(j->envid != NULL ? j->envid : "");
+	j->env.size = tx->declared_size;
+	j->env.body = (uint8_t)tx->body;
+	j->env.smtputf8 = tx->smtputf8;
+	return j;
+}
+
+/* The end of the text: refuse it, or queue it. */
+static void
+finish(struct smtpd_sess *s, enum smtpdata_status st)
+{
+	static const struct {
+		enum smtpdata_status st;
+		int code;
+		const char *enh;
+		const char *text;
+	} refusals[] = {
+		{ SMTPDATA_DONE_BARE_LF, 550, "5.5.2", "Error: bare <LF> "
+						       "received" },
+		{ SMTPDATA_DONE_BARE_CR, 550, "5.5.2", "Error: bare <CR> "
+						       "received" },
+		{ SMTPDATA_DONE_TOO_BIG, 552, "5.3.4", "Message size exceeds "
+						       "fixed limit" },
+		{ SMTPDATA_DONE_LINE_TOO_LONG, 554, "5.6.0", "Message content "
+							     "rejected: line "
+							     "too long" },
+		{ SMTPDATA_DONE_HEADER_TOO_BIG, 552, "5.3.4", "Message header "
+							      "too large" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		if (refusals[i].st != st)
+			continue;
+		smtpd_reply(s, refusals[i].code, refusals[i].enh, "%s",
+		    refusals[i].text);
+		smtpd_tx_reset(s);
+		return;
+	}
+	if (hop_count(buf_span(&s->tx.text)) >= s->sd->p->hopcount_limit) {
+		smtpd_reply(s, 554, "5.4.6", "Too many hops (mail loop)");
+		smtpd_tx_reset(s);
+		return;
+	}
+	{
+		struct commit_job *j = make_job(s);
+
+		smtpd_tx_reset(s);
+		smtpd_suspend(s);
+		if (worker_submit(s->sd->pool, commit_work, commit_done, j) ==
+		    -1) {
+			snprintf(j->why.msg, sizeof(j->why.msg), "busy");
+			commit_done(j);
+		}
+	}
+}
+
+static size_t
+on_data(void *arg, struct span data)
+{
+	struct smtpd_sess *s = arg;
+	size_t took = smtpdata_feed(&s->tx.data, data, append_out, s);
+	enum smtpdata_status st = smtpdata_status(&s->tx.data);
+
+	if (st != SMTPDATA_MORE) {
+		lineio_raw(s->io, NULL);
+		finish(s, st);
+	}
+	return took;
+}
+
+void
+smtpd_data(struct smtpd_sess *s)
+{
+	const struct params *p = s->sd->p;
+	struct smtpdata_limits lim = { p->message_size_limit,
+		p->smtpd_data_line_limit, p->header_size_limit };
+
+	smtpdata_init(&s->tx.data, &lim,
+	    s->bare_newline_ok ? SMTPDATA_RELAXED : 0);
+	buf_reset(&s->tx.text);
+	smtpd_reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+	lineio_raw(s->io, on_data);
+}

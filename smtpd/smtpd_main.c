@@ -1,0 +1,74 @@
+/*
+ * smtpd_main.c - smtpd: the ESMTP server (smtpd(8)).  Start-up and wiring
+ * only: configuration, network lists, the worker pool, listeners.
+ * Linked into: smtpd.  Runs as mail_owner, chrooted to queue_directory.
+ * Trust: clients are hostile; the configuration is the admin's.
+ */
+#include <time.h>
+
+#include "base/log.h"
+#include "smtpd.h"
+
+static struct smtpd sd;
+
+static int
+init(struct service *svc)
+{
+	struct why why;
+
+	sd.svc = svc;
+	sd.p = &svc->params;
+	/* Before the chroot: the time zone for Received: headers. */
+	tzset();
+	sd.mynetworks = netmatch_new(sd.p->mynetworks, &why);
+	if (sd.mynetworks == NULL) {
+		log_error("mynetworks: %s", why.msg);
+		return -1;
+	}
+	sd.bare_newline_ok = netmatch_new(
+	    sd.p->smtpd_forbid_bare_newline_exclusions, &why);
+	if (sd.bare_newline_ok == NULL) {
+		log_error("smtpd_forbid_bare_newline_exclusions: %s", why.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ready(struct service *svc)
+{
+	if (service_queue_path(svc, "", sd.queue_dir, sizeof(sd.queue_dir)) ==
+		-1 ||
+	    service_queue_path(svc, sd.p->authd_socket, sd.authd_path,
+		sizeof(sd.authd_path)) == -1)
+		log_panic("queue paths too long");
+	sd.pool = worker_pool_new(svc->base, 4, 10000);
+	log_info("ready: %zu listeners, queue %s", svc->nlisten, sd.queue_dir);
+}
+
+static void
+on_accept(struct service *svc, int fd, size_t index)
+{
+	(void)svc;
+	(void)index;
+	smtpd_session_new(&sd, fd);
+}
+
+static void
+fini(struct service *svc)
+{
+	(void)svc;
+	worker_pool_free(&sd.pool);
+	smtpd_session_free_all(&sd);
+	netmatch_free(&sd.mynetworks);
+	netmatch_free(&sd.bare_newline_ok);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct service_ops ops = { init, ready, on_accept, NULL,
+		fini };
+
+	return service_main(argc, argv, "smtpd", &ops, NULL);
+}

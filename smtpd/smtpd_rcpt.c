@@ -1,0 +1,202 @@
+/*
+ * smtpd_rcpt.c - RCPT TO: the relay rule and recipient checks.  The
+ * directory is asked through authd on a worker thread (it may block), and
+ * the session reads no further command until the answer is back.
+ *
+ *   hosted domain (mydestination, virtual_mailbox_domains): the address
+ *     must expand (aliases) or be a user: else 550 5.1.1;
+ *   relay_domains: accepted;
+ *   any other domain: only for mynetworks clients, else 554 5.7.1;
+ *   the directory unavailable: 451 4.3.0.
+ * '%', '!' and quoted local parts are never routing: the domain is the
+ * one after the path's last '@' (smtpaddr.h).
+ *
+ * Linked into: smtpd.  Trust: the address is hostile; it reaches authd
+ * only as a protocol field.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/authclient.h"
+#include "base/log.h"
+#include "base/xmem.h"
+#include "mail/qfile.h"
+#include "smtpd.h"
+
+struct rcpt_job {
+	struct smtpd_sess *sess;	/* borrowed: kept while busy */
+	char *addr;
+	char *domain;
+	bool trusted;
+	int code;
+	char enh[8];
+	char text[300];
+	struct smtpd_rcpt rcpt;		/* moved to the transaction on 250 */
+};
+
+static pthread_key_t client_key;
+static pthread_once_t client_once = PTHREAD_ONCE_INIT;
+static const char *authd_path;
+static uint64_t authd_timeout_ms;
+
+static void
+client_destroy(void *p)
+{
+	struct authclient *c = p;
+
+	authclient_free(&c);
+}
+
+static void
+make_key(void)
+{
+	if (pthread_key_create(&client_key, client_destroy) != 0)
+		log_panic("pthread_key_create failed");
+}
+
+static struct authclient *
+thread_client(void)
+{
+	struct authclient *c = pthread_getspecific(client_key);
+
+	if (c == NULL) {
+		c = authclient_new(authd_path, authd_timeout_ms);
+		pthread_setspecific(client_key, c);
+	}
+	return c;
+}
+
+static void
+set(struct rcpt_job *j, int code, const char *enh, const char *text)
+{
+	j->code = code;
+	snprintf(j->enh, sizeof(j->enh), "%s", enh);
+	snprintf(j->text, sizeof(j->text), "<%s>: %s", j->addr, text);
+}
+
+static enum authclient_res
+ask(const char *word, const char *arg, struct authproto_msg *ans,
+    struct why *why)
+{
+	struct span f = span_str(arg);
+
+	return authclient_call(thread_client(), word, &f, 1, ans, why);
+}
+
+/* On a worker thread: classify the domain, then check the address. */
+static void
+rcpt_work(void *arg)
+{
+	struct rcpt_job *j = arg;
+	struct authproto_msg ans;
+	struct why why = { "" };
+	enum authclient_res r;
+
+	authproto_init(&ans, 2 * 1024 * 1024);
+	r = ask("DOMAIN", j->domain, &ans, &why);
+	if (r != AUTHC_OK || ans.nfield != 1) {
+		set(j, 451, "4.3.0", "Temporary directory failure");
+	} else if (span_eq(ans.field[0], "remote")) {
+		if (j->trusted)
+			set(j, 250, "2.1.5", "Ok");
+		else
+			set(j, 554, "5.7.1", "Relay access denied");
+	} else if (span_eq(ans.field[0], "relay")) {
+		set(j, 250, "2.1.5", "Ok");
+	} else {
+		r = ask("EXPAND", j->addr, &ans, &why);
+		if (r == AUTHC_OK)
+			set(j, 250, "2.1.5", "Ok");
+		else if (r == AUTHC_NOTFOUND)
+			set(j, 550, "5.1.1", "Recipient address rejected: "
+					     "User unknown");
+		else if (r == AUTHC_PERM)
+			set(j, 550, "5.1.1", "Recipient address rejected: "
+					     "alias error");
+		else
+			set(j, 451, "4.3.0", "Temporary directory failure");
+	}
+	authproto_fini(&ans);
+}
+
+static void
+rcpt_done(void *arg)
+{
+	struct rcpt_job *j = arg;
+	struct smtpd_sess *s = j->sess;
+
+	if (!s->ended) {
+		smtpd_reply(s, j->code, j->enh, "%s", j->text);
+		if (j->code == 250) {
+			struct smtpd_tx *tx = &s->tx;
+
+			tx->rcpt = xreallocarray(tx->rcpt, tx->nrcpt + 1,
+			    sizeof(*tx->rcpt));
+			tx->rcpt[tx->nrcpt++] = j->rcpt;
+			j->rcpt.addr = NULL;
+			j->rcpt.orcpt = NULL;
+			j->rcpt.orcpt_type = NULL;
+			s->state = SMTPD_S_RCPT;
+		} else if (j->code >= 500) {
+			smtpd_error(s);
+		}
+	}
+	free(j->rcpt.addr);
+	free(j->rcpt.orcpt);
+	free(j->rcpt.orcpt_type);
+	free(j->addr);
+	free(j->domain);
+	free(j);
+	smtpd_resume(s);
+}
+
+static char *
+xtext(struct span raw)
+{
+	struct buf out;
+
+	buf_init(&out, 1024);
+	if (raw.len == 0 || smtpcmd_xtext_decode(raw, &out) == -1) {
+		buf_fini(&out);
+		return NULL;
+	}
+	return buf_steal(&out);
+}
+
+void
+smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
+{
+	struct rcpt_job *j = xcalloc(1, sizeof(*j));
+	struct buf addr;
+
+	authd_path = s->sd->authd_path;
+	authd_timeout_ms = s->sd->p->authd_timeout * 1000;
+	pthread_once(&client_once, make_key);
+	buf_init(&addr, 1024);
+	smtpaddr_format(&c->path, &addr);
+	/* RFC 5321 4.1.1.3: a bare <Postmaster> is ours. */
+	if (c->path.domain.len == 0)
+		buf_addf(&addr, "@%s", s->sd->p->myhostname);
+	j->sess = s;
+	j->addr = buf_steal(&addr);
+	j->domain = xstrdup(strrchr(j->addr, '@') + 1);
+	j->trusted = s->trusted;
+	j->rcpt.addr = xstrdup(j->addr);
+	j->rcpt.notify = ((c->notify & SMTPCMD_NOTIFY_SUCCESS) ?
+	    QFILE_NOTIFY_SUCCESS : 0) |
+	    ((c->notify & SMTPCMD_NOTIFY_FAILURE) ? QFILE_NOTIFY_FAILURE : 0) |
+	    ((c->notify & SMTPCMD_NOTIFY_DELAY) ? QFILE_NOTIFY_DELAY : 0) |
+	    ((c->params & SMTPCMD_P_NOTIFY) && c->notify == 0 ?
+		QFILE_NOTIFY_NEVER : 0);
+	if (c->params & SMTPCMD_P_ORCPT) {
+		j->rcpt.orcpt_type = span_dup(c->orcpt_type);
+		j->rcpt.orcpt = xtext(c->orcpt);
+	}
+	smtpd_suspend(s);
+	if (worker_submit(s->sd->pool, rcpt_work, rcpt_done, j) == -1) {
+		set(j, 451, "4.3.0", "Server busy, try again later");
+		rcpt_done(j);
+	}
+}
