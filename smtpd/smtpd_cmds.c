@@ -14,7 +14,6 @@
 #include "smtpd.h"
 
 #define ANY_STATE (SMTPD_S_GREET | SMTPD_S_READY | SMTPD_S_MAIL | SMTPD_S_RCPT)
-#define AFTER_HELO (SMTPD_S_READY | SMTPD_S_MAIL | SMTPD_S_RCPT)
 
 static void
 act_helo(struct smtpd_sess *s, const struct smtpcmd *c)
@@ -63,6 +62,10 @@ check_mail(struct smtpd_sess *s, const struct smtpcmd *c)
 
 	if (s->state & (SMTPD_S_MAIL | SMTPD_S_RCPT)) {
 		smtpd_reply(s, 503, "5.5.1", "Error: nested MAIL command");
+		return false;
+	}
+	if (s->state == SMTPD_S_GREET && p->smtpd_helo_required) {
+		smtpd_reply(s, 503, "5.5.1", "Error: send HELO/EHLO first");
 		return false;
 	}
 	if ((c->params & SMTPCMD_P_SIZE) && c->size > p->message_size_limit) {
@@ -180,7 +183,7 @@ static const struct cmd_rule {
 } rules[] = {
 	{ SMTPCMD_EHLO, ANY_STATE, act_helo, NULL },
 	{ SMTPCMD_HELO, ANY_STATE, act_helo, NULL },
-	{ SMTPCMD_MAIL, AFTER_HELO, act_mail, "send HELO/EHLO first" },
+	{ SMTPCMD_MAIL, ANY_STATE, act_mail, NULL },
 	{ SMTPCMD_RCPT, SMTPD_S_MAIL | SMTPD_S_RCPT, act_rcpt,
 	    "need MAIL command" },
 	{ SMTPCMD_DATA, SMTPD_S_RCPT, act_data, "need RCPT command" },

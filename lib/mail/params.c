@@ -68,6 +68,7 @@ const struct cfg_param params_table[] = {
 	P_SIZE(header_size_limit, "102400", 1024, 10485760, "Largest message header smtpd accepts."),
 	P_INT(hopcount_limit, "50", 1, 1000, "Most Received: headers before a message is refused as a mail loop."),
 	P_BOOL(smtpd_forbid_bare_newline, "yes", "Refuse bare LF and bare CR in commands and message text (SMTP smuggling)."),
+	P_BOOL(smtpd_helo_required, "no", "Require HELO or EHLO before MAIL."),
 	P_LIST(smtpd_forbid_bare_newline_exclusions, "$mynetworks", "Clients exempt from smtpd_forbid_bare_newline."),
 	P_STR(syslog_name, "postern", "Prefix of the program names in log lines."),
 	P_STR(syslog_facility, "mail", "Syslog facility for every daemon."),

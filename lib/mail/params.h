@@ -58,6 +58,7 @@ struct params {
 	uint64_t header_size_limit;
 	uint64_t hopcount_limit;
 	bool smtpd_forbid_bare_newline;
+	bool smtpd_helo_required;
 	const char *smtpd_forbid_bare_newline_exclusions;
 	const char *syslog_name;
 	const char *syslog_facility;

@@ -1,0 +1,61 @@
+"""A message to a local user is queued: 250 with the queue id only once
+the queue file is on disk, with a Received header, the envelope and the
+text dot-unstuffed exactly."""
+
+import os
+import signal
+import smtplib
+import socket
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
+import postern_test as pt  # noqa: E402
+
+
+
+class QueueMessage(pt.InstanceTest):
+    def test_queued(self):
+        inst = pt.SmtpdInstance(users=[("alice@example.org", "pw")])
+        self.instances.append(inst)
+        inst.start()
+        s = smtplib.SMTP("127.0.0.1", inst.smtp_port)
+        code, text = s.ehlo("client.example")
+        self.assertEqual(code, 250)
+        for ext in ("pipelining", "size", "8bitmime", "enhancedstatuscodes", "smtputf8", "dsn"):
+            self.assertTrue(s.has_extn(ext), ext)
+        body = "Subject: test\r\n\r\nline one\r\n.leading dot\r\n..two dots\r\n"
+        s.mail("sender@remote.example", ["BODY=8BITMIME", "RET=HDRS", "ENVID=abc+2Bdef"])
+        s.rcpt("Alice@Example.org", ["NOTIFY=FAILURE,DELAY", "ORCPT=rfc822;alice@example.org"])
+        code, resp = s.data(body)
+        self.assertEqual(code, 250)
+        qid = resp.decode().split("queued as ")[1]
+        s.quit()
+        files = inst.queue_files()
+        self.assertEqual([os.path.basename(f) for f in files], [qid])
+        data = open(files[0], "rb").read()
+        self.assertIn(b"Received: from client.example (unknown [127.0.0.1])\r\n\tby ", data)
+        self.assertIn(b"with ESMTP id " + qid.encode() + b"\r\n\tfor <Alice@example.org>; ", data)
+        self.assertIn(b"\r\nline one\r\n.leading dot\r\n..two dots\r\n", data)
+        self.assertIn(b"sender@remote.example", data)
+        self.assertIn(b"alice@example.org", data)
+        self.assertIn(b"abc+def", data, "ENVID decoded from xtext")
+        self.assertIn("%s: from=<sender@remote.example>" % qid, inst.logtext())
+
+    def test_null_sender_and_many_messages(self):
+        inst = pt.SmtpdInstance(users=[("alice@example.org", "pw")])
+        self.instances.append(inst)
+        inst.start()
+        s = smtplib.SMTP("127.0.0.1", inst.smtp_port)
+        ids = []
+        for i in range(5):
+            s.mail("<>")
+            s.rcpt("alice@example.org")
+            code, resp = s.data("Subject: %d\r\n\r\nbody %d\r\n" % (i, i))
+            self.assertEqual(code, 250)
+            ids.append(resp.decode().split("queued as ")[1])
+        s.quit()
+        self.assertEqual(sorted(os.path.basename(f) for f in inst.queue_files()), sorted(ids))
+
+
+if __name__ == "__main__":
+    pt.run()
