@@ -37,7 +37,8 @@ static const char run_master_conf[] =
     "# name  type  listen  chroot  limit  user  command [args]\n"
     "# See master.conf(5).\n"
     "authd  unix  $queue_directory/$authd_socket  n  1  $auth_owner  "
-    "authd\n";
+    "authd\n"
+    "smtp   inet  $smtp_listen  y  -  -  smtpd\n";
 
 static int
 usage(void)
