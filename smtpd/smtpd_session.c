@@ -85,11 +85,20 @@ smtpd_resume(struct smtpd_sess *s)
 		lineio_resume(s->io);
 }
 
+/* Replies a client does not read are bounded too. */
+#define SMTPD_MAX_PENDING (256 * 1024)
+
 static void
 on_line(void *arg, struct span line)
 {
 	struct smtpd_sess *s = arg;
 
+	if (lineio_pending(s->io) > SMTPD_MAX_PENDING) {
+		log_info("%s: client does not read its replies", s->id);
+		s->quitting = true;
+		lineio_close_flush(s->io);
+		return;
+	}
 	/* SMTP lines end in CRLF; a bare LF is refused (smuggling). */
 	if (line.len > 0 && line.p[line.len - 1] == '\r') {
 		line.len--;
@@ -131,9 +140,12 @@ identify(struct smtpd_sess *s, int fd)
 	socklen_t len = sizeof(s->peer);
 	struct sockaddr *sa = (struct sockaddr *)&s->peer;
 
-	snprintf(s->client_addr, sizeof(s->client_addr), "local");
+	snprintf(s->client_addr, sizeof(s->client_addr), "unknown");
+	/* Fail closed: an unknown peer is never in mynetworks. */
 	if (getpeername(fd, sa, &len) == -1)
-		sa->sa_family = AF_UNIX;
+		sa->sa_family = AF_UNSPEC;
+	if (sa->sa_family == AF_UNIX)
+		snprintf(s->client_addr, sizeof(s->client_addr), "local");
 	if (sa->sa_family == AF_INET) {
 		struct sockaddr_in *a = (struct sockaddr_in *)sa;
 
