@@ -15,7 +15,8 @@ import postern_test as pt  # noqa: E402
 
 class QueueMessage(pt.InstanceTest):
     def test_queued(self):
-        inst = pt.SmtpdInstance(users=[("alice@example.org", "pw")])
+        # Chrooted into the queue directory as in production (as root).
+        inst = pt.SmtpdInstance(users=[("alice@example.org", "pw")], chroot=True)
         self.instances.append(inst)
         inst.start()
         s = smtplib.SMTP("127.0.0.1", inst.smtp_port)
@@ -40,6 +41,9 @@ class QueueMessage(pt.InstanceTest):
         self.assertIn(b"alice@example.org", data)
         self.assertIn(b"abc+def", data, "ENVID decoded from xtext")
         self.assertIn("%s: from=<sender@remote.example>" % qid, inst.logtext())
+        if os.geteuid() == 0:
+            smtpd = inst.children("smtp")[0]
+            self.assertEqual(os.readlink("/proc/%d/root" % smtpd), inst.path("queue"))
 
     def test_null_sender_and_many_messages(self):
         inst = pt.SmtpdInstance(users=[("alice@example.org", "pw")])
