@@ -23,21 +23,17 @@ struct failrec {
 };
 
 /*
- * key = "u:" user or "i:" address into out (a small buffer).  Folded to
- * lower case, so that changing the case of an address does not start a
- * new count.
+ * key = "u:" user or "i:" address, folded like the cache's keys, so that
+ * changing the case of an address does not start a new count.
  */
 static struct span
-make_key(char *out, size_t size, char kind, const char *what)
+make_key(struct buf *out, char kind, const char *what)
 {
-	int n = snprintf(out, size, "%c:%s", kind, what);
-	size_t len = n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
-	size_t i;
-
-	for (i = 2; i < len; i++)
-		if (out[i] >= 'A' && out[i] <= 'Z')
-			out[i] = (char)(out[i] + 32);
-	return span_make(out, len);
+	buf_reset(out);
+	buf_addc(out, kind);
+	buf_addc(out, ':');
+	authd_cache_key(what, out);
+	return buf_span(out);
 }
 
 static struct failrec
@@ -55,14 +51,17 @@ bool
 authd_limit_locked(struct authd *ad, const struct authd_job *job)
 {
 	uint64_t now = event_now_ms();
-	char k[600];
+	struct buf k;
+	bool locked;
 
-	if (get(ad, make_key(k, sizeof(k), 'u', job->arg[1]), now)
-		.locked_until_ms > now)
-		return true;
-	return job->arg[3][0] != '\0' &&
-	    get(ad, make_key(k, sizeof(k), 'i', job->arg[3]), now)
-		    .locked_until_ms > now;
+	buf_init(&k, 1024);
+	locked = get(ad, make_key(&k, 'u', job->arg[1]), now).locked_until_ms >
+		now ||
+	    (job->arg[3][0] != '\0' &&
+		get(ad, make_key(&k, 'i', job->arg[3]), now).locked_until_ms >
+		    now);
+	buf_fini(&k);
+	return locked;
 }
 
 /* Count one failure under key; returns the count. */
@@ -91,22 +90,23 @@ authd_limit_failed(struct authd *ad, const struct authd_job *job)
 	uint64_t now = event_now_ms();
 	uint64_t n;
 	uint64_t delay = p->authd_failure_delay * 1000;
-	char k[600];
+	struct buf k;
 	char what[600];
 	char esc[LOG_ESC_SIZE];
 
+	buf_init(&k, 1024);
 	snprintf(what, sizeof(what), "user=<%s>",
 	    log_esc(span_str(job->arg[1]), esc));
-	n = count(ad, make_key(k, sizeof(k), 'u', job->arg[1]), now, what);
+	n = count(ad, make_key(&k, 'u', job->arg[1]), now, what);
 	if (job->arg[3][0] != '\0') {
 		uint64_t m;
 
 		snprintf(what, sizeof(what), "rip=%s",
 		    log_esc(span_str(job->arg[3]), esc));
-		m = count(ad, make_key(k, sizeof(k), 'i', job->arg[3]), now,
-		    what);
+		m = count(ad, make_key(&k, 'i', job->arg[3]), now, what);
 		n = m > n ? m : n;
 	}
+	buf_fini(&k);
 	while (--n > 0 && delay < p->authd_failure_delay_max * 1000)
 		delay *= 2;
 	if (delay > p->authd_failure_delay_max * 1000)
@@ -117,7 +117,9 @@ authd_limit_failed(struct authd *ad, const struct authd_job *job)
 void
 authd_limit_succeeded(struct authd *ad, const struct authd_job *job)
 {
-	char k[600];
+	struct buf k;
 
-	authd_map_del(ad->fails, make_key(k, sizeof(k), 'u', job->arg[1]));
+	buf_init(&k, 1024);
+	authd_map_del(ad->fails, make_key(&k, 'u', job->arg[1]));
+	buf_fini(&k);
 }

@@ -102,7 +102,8 @@ void	smtpd_tx_reset(struct smtpd_sess *s);
 /* smtpd_cmds.c: the command table. */
 void	smtpd_command(struct smtpd_sess *s, struct span line);
 
-/* smtpd_rcpt.c */
+/* smtpd_rcpt.c: init once before the first worker job. */
+void	smtpd_rcpt_init(const struct smtpd *sd);
 void	smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *cmd);
 
 /* smtpd_data.c */

@@ -42,6 +42,7 @@ ready(struct service *svc)
 	    service_queue_path(svc, sd.p->authd_socket, sd.authd_path,
 		sizeof(sd.authd_path)) == -1)
 		log_panic("queue paths too long");
+	smtpd_rcpt_init(&sd);
 	sd.pool = worker_pool_new(svc->base, 4, 10000);
 	log_info("ready: %zu listeners, queue %s", svc->nlisten, sd.queue_dir);
 }

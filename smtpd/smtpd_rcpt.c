@@ -166,14 +166,19 @@ xtext(struct span raw)
 }
 
 void
+smtpd_rcpt_init(const struct smtpd *sd)
+{
+	authd_path = sd->authd_path;
+	authd_timeout_ms = sd->p->authd_timeout * 1000;
+	pthread_once(&client_once, make_key);
+}
+
+void
 smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
 {
 	struct rcpt_job *j = xcalloc(1, sizeof(*j));
 	struct buf addr;
 
-	authd_path = s->sd->authd_path;
-	authd_timeout_ms = s->sd->p->authd_timeout * 1000;
-	pthread_once(&client_once, make_key);
 	buf_init(&addr, 1024);
 	smtpaddr_format(&c->path, &addr);
 	/* RFC 5321 4.1.1.3: a bare <Postmaster> is ours. */

@@ -209,6 +209,26 @@ span_eq_span(struct span a, struct span b)
 	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
 }
 
+static unsigned char
+ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+bool
+span_eq_span_nocase(struct span a, struct span b)
+{
+	size_t i;
+
+	/* A byte loop, not strncasecmp: spans may hold NUL bytes. */
+	if (a.len != b.len)
+		return false;
+	for (i = 0; i < a.len; i++)
+		if (ascii_lower(a.p[i]) != ascii_lower(b.p[i]))
+			return false;
+	return true;
+}
+
 bool
 span_startswith_nocase(struct span s, const char *lit)
 {

@@ -68,6 +68,8 @@ struct span span_str(const char *s);
 bool	span_eq(struct span s, const char *lit);
 bool	span_eq_nocase(struct span s, const char *lit);
 bool	span_eq_span(struct span a, struct span b);
+/* Equal ignoring ASCII case. */
+bool	span_eq_span_nocase(struct span a, struct span b);
 bool	span_startswith_nocase(struct span s, const char *lit);
 /* Remove leading and trailing blanks (space, tab, CR, LF). */
 struct span span_trim(struct span s);

@@ -19,7 +19,11 @@ file_read(const char *path, struct buf *out, struct why *why)
 
 	if (fd == -1)
 		return errno == ENOENT ? 1 : why_syserr(why, "%s", path);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
 		if (buf_add(out, chunk, (size_t)n) == -1) {
 			close(fd);
 			return why_set(why, "%s: larger than %zu bytes", path,

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/buf.h"
 #include "base/why.h"
 #include "base/xmem.h"
@@ -24,7 +25,6 @@
 
 /* Each retry after "map full" doubles the size; give up after this. */
 #define BUILD_MAX_ATTEMPTS 10
-#define BUILD_READ_CHUNK 16384
 
 static const struct dict_writer_ops *const writers[] = {
 	&dict_hash_writer,
@@ -154,29 +154,6 @@ write_table(struct build *b, struct span text, const char *tmp, int fd)
 	return 0;
 }
 
-static int
-fsync_dir(const char *path, struct why *why)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir;
-	int fd;
-	int r = 0;
-
-	if (slash == NULL)
-		dir = xstrdup(".");
-	else if (slash == path)
-		dir = xstrdup("/");
-	else
-		dir = xstrndup(path, (size_t)(slash - path));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 || fsync(fd) == -1)
-		r = why_syserr(why, "%s: fsync", dir);
-	if (fd != -1)
-		close(fd);
-	xfree(&dir);
-	return r;
-}
-
 /* Pass 2 onwards: temporary file, write, rename, directory sync. */
 static int
 install(struct build *b, struct span text)
@@ -200,7 +177,7 @@ install(struct build *b, struct span text)
 		if (rename(tmp, final) == -1)
 			why_syserr(b->why, "rename %s to %s", tmp, final);
 		else
-			r = fsync_dir(final, b->why);
+			r = file_sync_dir(final, b->why);
 	}
 	close(fd);
 	if (r == -1 && unlink(tmp) == -1 && errno != ENOENT)
@@ -254,33 +231,6 @@ dict_build_text(const char *type, const char *path, struct span text,
 	return r;
 }
 
-/* Read the whole file into out.  0, or -1 with why. */
-static int
-read_text(const char *path, struct buf *out, struct why *why)
-{
-	unsigned char chunk[BUILD_READ_CHUNK];
-	ssize_t n;
-	int fd;
-	int r = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return why_syserr(why, "%s", path);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			r = why_syserr(why, "%s: read", path);
-			break;
-		}
-		if (buf_add(out, chunk, (size_t)n) == -1) {
-			r = why_set(why, "%s: file too large", path);
-			break;
-		}
-	}
-	close(fd);
-	return r;
-}
-
 int
 dict_build(const char *type, const char *path,
     struct dict_build_report *rep, struct why *why)
@@ -291,7 +241,9 @@ dict_build(const char *type, const char *path,
 	if (rep != NULL)
 		rep->entries = rep->errors = rep->warnings = 0;
 	buf_init(&text, BUF_MAX_CEILING);
-	r = read_text(path, &text, why);
+	r = file_read(path, &text, why);
+	if (r == 1)
+		r = why_set(why, "%s: No such file or directory", path);
 	if (r == 0)
 		r = dict_build_text(type, path, buf_span(&text), rep, why);
 	buf_fini(&text);

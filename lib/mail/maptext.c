@@ -51,19 +51,6 @@ lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-static bool
-key_eq(struct span a, struct span b)
-{
-	size_t i;
-
-	if (a.len != b.len)
-		return false;
-	for (i = 0; i < a.len; i++)
-		if (lower(a.p[i]) != lower(b.p[i]))
-			return false;
-	return true;
-}
-
 static size_t
 key_hash(struct span k)
 {
@@ -81,7 +68,7 @@ keyset_find(struct keyset *ks, struct span k)
 {
 	size_t i = key_hash(k) & (ks->cap - 1);
 
-	while (ks->slot[i].len != 0 && !key_eq(ks->slot[i], k))
+	while (ks->slot[i].len != 0 && !span_eq_span_nocase(ks->slot[i], k))
 		i = (i + 1) & (ks->cap - 1);
 	return &ks->slot[i];
 }

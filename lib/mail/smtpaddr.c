@@ -474,12 +474,5 @@ smtpaddr_format(const struct smtpaddr *a, struct buf *out)
 bool
 smtpaddr_domain_eq(struct span a, struct span b)
 {
-	size_t i;
-
-	if (a.len != b.len)
-		return false;
-	for (i = 0; i < a.len; i++)
-		if (lower(a.p[i]) != lower(b.p[i]))
-			return false;
-	return true;
+	return span_eq_span_nocase(a, b);
 }

@@ -86,6 +86,12 @@ test_spans(void)
 	ok(span_eq_nocase(t, "hello world"), "eq_nocase");
 	ok(!span_eq(t, "Hello"), "eq needs equal length");
 	ok(span_startswith_nocase(t, "HELLO"), "startswith_nocase");
+	ok(span_eq_span_nocase(span_str("Ab.C"), span_str("aB.c")),
+	    "eq_span_nocase folds ASCII case");
+	ok(!span_eq_span_nocase(span_make("a\0x", 3), span_make("a\0y", 3)),
+	    "eq_span_nocase compares past a NUL");
+	ok(!span_eq_span_nocase(span_str("ab"), span_str("abc")),
+	    "eq_span_nocase needs equal lengths");
 	is_int(span_chr(t, 'W'), 6, "chr found");
 	is_int(span_chr(t, 'z'), -1, "chr not found");
 	ok(span_eq(span_sub(t, 6, 100), "World"), "sub clamps");

@@ -29,12 +29,7 @@ class PrivdropChroot(pt.InstanceTest):
         inst.write_master(
             "jail inet 127.0.0.1:%d y 1 nobody %s/testsvc\n"
             "free inet 127.0.0.1:%d n 1 nobody %s/testsvc\n" % (p1, pt.TESTBIN, p2, pt.TESTBIN))
-        # LeakSanitizer cannot inspect a process inside an empty chroot.
-        os.environ["ASAN_OPTIONS"] = "detect_leaks=0"
-        try:
-            inst.start(wait=[("127.0.0.1", p1), ("127.0.0.1", p2)])
-        finally:
-            del os.environ["ASAN_OPTIONS"]
+        inst.start(wait=[("127.0.0.1", p1), ("127.0.0.1", p2)], env=pt.CHROOT_ENV)
         jail, free = inst.children("jail")[0], inst.children("free")[0]
         for pid in (jail, free):
             self.assertEqual(ids(pid, "Uid"), [nobody.pw_uid] * 4)

@@ -28,9 +28,8 @@ class PosternRun(unittest.TestCase):
 
     def test_first_run_and_ctrl_c(self):
         log = open(os.path.join(self.top, "log"), "w+")
-        # smtpd runs chrooted as in production: LeakSanitizer cannot work
-        # inside an empty chroot, so leak detection is off for this run.
-        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        # smtpd runs chrooted as in production.
+        env = pt.CHROOT_ENV
         port = "smtp_listen=127.0.0.1:%d" % pt.free_port()
         proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir, "-o",
                                  "myhostname=run.example", "-o", port], stdout=log,
