@@ -52,19 +52,32 @@ open_listener(struct master *m, enum mastercf_type type, const char *addr,
 	    0666, why);
 }
 
+/* A socket in $queue_directory/public/ is for every local user. */
+static bool
+is_public(const struct master *m, const char *path)
+{
+	const char *q = m->inst.params.queue_directory;
+	size_t n = strlen(q);
+
+	return strncmp(path, q, n) == 0 && strncmp(path + n, "/public/", 8) ==
+	    0 && strchr(path + n + 8, '/') == NULL;
+}
+
 /*
  * As root, a unix socket belongs to its service's user and group, mode
- * 0660: members of that group may connect (authd(8)).  Otherwise 0666,
- * and the directory decides.
+ * 0660: members of that group may connect (authd(8)); a socket in
+ * $queue_directory/public/ stays 0666 (sendmail(1) for every user).
+ * Otherwise 0666, and the directory decides.
  */
 static int
-set_owner(const struct master_listener *l, const struct master_owner *o,
-    struct why *why)
+set_owner(const struct master *m, const struct master_listener *l,
+    const struct master_owner *o, struct why *why)
 {
 	if (l->unix_path == NULL || o == NULL)
 		return 0;
 	if (chown(l->unix_path, o->uid, o->gid) == -1 ||
-	    chmod(l->unix_path, 0660) == -1)
+	    chmod(l->unix_path, is_public(m, l->unix_path) ? 0666 : 0660) ==
+		-1)
 		return why_syserr(why, "%s", l->unix_path);
 	return 0;
 }
@@ -79,7 +92,7 @@ master_listen_claim(struct master *m, enum mastercf_type type,
 
 	if (l != NULL) {
 		l->in_use = true;
-		return set_owner(l, owner, why) == -1 ? -1 : l->fd;
+		return set_owner(m, l, owner, why) == -1 ? -1 : l->fd;
 	}
 	fd = open_listener(m, type, addr, &unix_path, why);
 	if (fd == -1) {
@@ -95,7 +108,7 @@ master_listen_claim(struct master *m, enum mastercf_type type,
 	l->next = m->listeners;
 	m->listeners = l;
 	log_debug("listening on %s", addr);
-	return set_owner(l, owner, why) == -1 ? -1 : fd;
+	return set_owner(m, l, owner, why) == -1 ? -1 : fd;
 }
 
 void

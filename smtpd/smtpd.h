@@ -71,7 +71,9 @@ struct smtpd_sess {
 	char client_addr[64];
 	uint16_t client_port;
 	struct sockaddr_storage peer;
-	bool trusted;			/* in mynetworks */
+	bool trusted;			/* in mynetworks, or local */
+	bool local;			/* sendmail(1) on the unix socket */
+	uint32_t local_uid;		/* its user (peer credentials) */
 	bool bare_newline_ok;
 	bool esmtp;
 	char helo[256];

@@ -144,8 +144,18 @@ identify(struct smtpd_sess *s, int fd)
 	/* Fail closed: an unknown peer is never in mynetworks. */
 	if (getpeername(fd, sa, &len) == -1)
 		sa->sa_family = AF_UNSPEC;
-	if (sa->sa_family == AF_UNIX)
+	if (sa->sa_family == AF_UNIX) {
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+
+		/* Fail closed: without credentials it is no local client. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ==
+		    -1)
+			sa->sa_family = AF_UNSPEC;
+		s->local = sa->sa_family == AF_UNIX;
+		s->local_uid = s->local ? (uint32_t)cred.uid : 0;
 		snprintf(s->client_addr, sizeof(s->client_addr), "local");
+	}
 	if (sa->sa_family == AF_INET) {
 		struct sockaddr_in *a = (struct sockaddr_in *)sa;
 
@@ -159,8 +169,9 @@ identify(struct smtpd_sess *s, int fd)
 		    sizeof(s->client_addr));
 		s->client_port = ntohs(a->sin6_port);
 	}
-	s->trusted = netmatch_contains(s->sd->mynetworks, sa);
-	s->bare_newline_ok = !s->sd->p->smtpd_forbid_bare_newline ||
+	/* A local user may relay, as it may with any MUA it runs. */
+	s->trusted = s->local || netmatch_contains(s->sd->mynetworks, sa);
+	s->bare_newline_ok = s->local || !s->sd->p->smtpd_forbid_bare_newline ||
 	    netmatch_contains(s->sd->bare_newline_ok, sa);
 }
 
@@ -189,8 +200,12 @@ smtpd_session_new(struct smtpd *sd, int fd)
 		s->next->prevp = &s->next;
 	s->prevp = &sd->sessions;
 	sd->sessions = s;
-	log_info("%s: connect from [%s]:%u%s", s->id, s->client_addr,
-	    s->client_port, s->trusted ? " (mynetworks)" : "");
+	if (s->local)
+		log_info("%s: connect from local uid %u", s->id,
+		    (unsigned)s->local_uid);
+	else
+		log_info("%s: connect from [%s]:%u%s", s->id, s->client_addr,
+		    s->client_port, s->trusted ? " (mynetworks)" : "");
 	smtpd_reply(s, 220, NULL, "%s", p->smtpd_banner);
 }
 

@@ -211,6 +211,7 @@ postern_prepare(const struct instance *inst)
 	const struct params *p = &inst->params;
 	bool root = geteuid() == 0;
 	char priv[4096];
+	char pub[4096];
 
 	if (root && (ensure_user(p->mail_owner) == -1 ||
 		ensure_user(p->auth_owner) == -1 ||
@@ -220,9 +221,12 @@ postern_prepare(const struct instance *inst)
 		ensure_member(p->store_owner, p->auth_owner) == -1))
 		return -1;
 	snprintf(priv, sizeof(priv), "%s/private", p->queue_directory);
+	/* public/: sockets every local user may use (sendmail(1)). */
+	snprintf(pub, sizeof(pub), "%s/public", p->queue_directory);
 	if (ensure_dir(p->data_directory, NULL, 0755) == -1 ||
 	    ensure_dir(p->queue_directory, NULL, 0755) == -1 ||
 	    ensure_dir(priv, root ? p->mail_owner : NULL, 0700) == -1 ||
+	    ensure_dir(pub, NULL, 0755) == -1 ||
 	    auth_dir(p, root) == -1 || queue_dirs(p, root) == -1 ||
 	    ensure_tables(p) == -1)
 		return -1;

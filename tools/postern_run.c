@@ -38,7 +38,8 @@ static const char run_master_conf[] =
     "# See master.conf(5).\n"
     "authd  unix  $queue_directory/$authd_socket  n  1  $auth_owner  "
     "authd\n"
-    "smtp   inet  $smtp_listen  y  -  -  smtpd\n";
+    "smtp   inet  $smtp_listen  y  -  -  smtpd\n"
+    "submit unix  $queue_directory/$sendmail_socket  y  -  -  smtpd\n";
 
 static int
 usage(void)

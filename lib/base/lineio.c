@@ -21,6 +21,8 @@ struct lineio {
 	bool use_idle;
 	bool skipping;		/* inside an over-long line */
 	bool closing;		/* close once output is flushed */
+	enum lineio_event close_ev; /* reported then: CLOSED or TIMEOUT */
+	char *farewell;		/* sent when reading times out, or NULL */
 	bool paused;
 	bool ended;		/* end event delivered */
 	lineio_wrap_fn *wrap;	/* pending lineio_wrap, run once output is out */
@@ -119,7 +121,7 @@ on_write(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(l->bev)) > 0)
 		return;
 	if (l->closing)
-		end(l, LINEIO_CLOSED);
+		end(l, l->close_ev);
 	else if (l->wrap != NULL)
 		do_wrap(l);
 }
@@ -130,7 +132,13 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	struct lineio *l = arg;
 
 	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    l->farewell != NULL && !l->closing && l->wrap == NULL) {
+		/* Say why, then close; the write timeout bounds it. */
+		lineio_write(l, l->farewell, strlen(l->farewell));
+		lineio_close_flush(l);
+		l->close_ev = LINEIO_TIMEOUT;
+	} else if (what & BEV_EVENT_TIMEOUT)
 		end(l, LINEIO_TIMEOUT);
 	else if (what & BEV_EVENT_EOF)
 		end(l, LINEIO_EOF);
@@ -153,11 +161,36 @@ cancel_wrap(struct lineio *l)
 }
 
 static void
+set_idle(struct lineio *l, uint64_t idle_ms)
+{
+	l->use_idle = idle_ms > 0;
+	l->idle.tv_sec = (time_t)(idle_ms / 1000);
+	l->idle.tv_usec = (suseconds_t)(idle_ms % 1000) * 1000;
+}
+
+void
+lineio_set_farewell(struct lineio *l, const char *text)
+{
+	free(l->farewell);
+	l->farewell = text != NULL ? xstrdup(text) : NULL;
+}
+
+void
+lineio_set_idle(struct lineio *l, uint64_t idle_ms)
+{
+	set_idle(l, idle_ms);
+	if (l->wrap == NULL && !l->ended)
+		bufferevent_set_timeouts(l->bev, l->use_idle ? &l->idle : NULL,
+		    l->use_idle ? &l->idle : NULL);
+}
+
+static void
 install(struct lineio *l)
 {
 	bufferevent_setcb(l->bev, on_read, on_write, on_event, l);
+	/* The write timeout drops a peer that stops reading our output. */
 	if (l->use_idle)
-		bufferevent_set_timeouts(l->bev, &l->idle, NULL);
+		bufferevent_set_timeouts(l->bev, &l->idle, &l->idle);
 	bufferevent_enable(l->bev, l->paused ? EV_WRITE : EV_READ | EV_WRITE);
 }
 
@@ -179,9 +212,7 @@ lineio_new(struct event_base *base, int fd, size_t max_line,
 	l->on_line = on_line;
 	l->on_event = on_ev;
 	l->arg = arg;
-	l->use_idle = idle_ms > 0;
-	l->idle.tv_sec = (time_t)(idle_ms / 1000);
-	l->idle.tv_usec = (suseconds_t)(idle_ms % 1000) * 1000;
+	set_idle(l, idle_ms);
 	install(l);
 	return l;
 }
@@ -296,6 +327,7 @@ lineio_close_flush(struct lineio *l)
 	if (l->closing || l->ended)
 		return;
 	l->closing = true;
+	l->close_ev = LINEIO_CLOSED;
 	cancel_wrap(l);
 	bufferevent_disable(l->bev, EV_READ);
 	/* Report from the loop, never from inside the caller's callback. */
@@ -313,6 +345,7 @@ lineio_free(struct lineio **lp)
 	cancel_wrap(l);
 	bufferevent_free(l->bev);
 	free(l->line);
+	free(l->farewell);
 	free(l);
 	*lp = NULL;
 }

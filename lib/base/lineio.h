@@ -53,12 +53,20 @@ typedef struct bufferevent *lineio_wrap_fn(struct event_base *base, int fd,
     void *arg);
 
 /*
- * Take fd (non-blocking; owned from now on).  idle_ms 0 = no timeout.
+ * Take fd (non-blocking; owned from now on).  idle_ms 0 = no timeout;
+ * otherwise LINEIO_TIMEOUT when no input came for idle_ms while reading,
+ * or queued output made no progress for idle_ms.
  * Returns NULL when libevent cannot set it up (fd is then closed).
  */
 struct lineio *lineio_new(struct event_base *base, int fd, size_t max_line,
 	    uint64_t idle_ms, lineio_line_fn *on_line, lineio_event_fn *on_event,
 	    void *arg);
+/* Change the idle timeout (0: none), for reads and for queued output
+ * the peer does not take; it counts from now. */
+void	lineio_set_idle(struct lineio *l, uint64_t idle_ms);
+/* Text (copied; NULL: none) sent when reading times out, before the
+ * connection closes and LINEIO_TIMEOUT is reported ("421 ..."). */
+void	lineio_set_farewell(struct lineio *l, const char *text);
 /* Queue bytes for the peer.  0, or -1 when closing or out of memory. */
 int	lineio_write(struct lineio *l, const void *p, size_t n);
 /* Stop or resume reading (back-pressure while requests are pending). */

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "mail/params.h"
+#include "tls/tls.h"
 
 #define ROW(n, t, d, lo, hi, text)                                         \
 	{ #n, t, d, lo, hi, offsetof(struct params, n), text }
@@ -45,6 +46,7 @@ const struct cfg_param params_table[] = {
 	P_INT(virtual_alias_recursion_limit, "1000", 1, 100000, "Deepest nesting of alias expansion."),
 	P_INT(virtual_alias_expansion_limit, "1000", 1, 100000, "Most addresses one address may expand to."),
 	P_STR(authd_socket, "auth/authd", "authd's socket, relative to queue_directory."),
+	P_STR(sendmail_socket, "public/submit", "smtpd's socket for local submission by sendmail(1), relative to queue_directory."),
 	P_TIME(authd_timeout, "30s", 1, 3600, "How long a client waits for authd's answer."),
 	P_TIME(authd_cache_ttl, "60s", 0, 86400, "How long authd remembers a found user (0: no cache)."),
 	P_TIME(authd_cache_negative_ttl, "10s", 0, 86400, "How long authd remembers an unknown user (0: no cache)."),
@@ -70,6 +72,22 @@ const struct cfg_param params_table[] = {
 	P_BOOL(smtpd_forbid_bare_newline, "yes", "Refuse bare LF and bare CR in commands and message text (SMTP smuggling)."),
 	P_BOOL(smtpd_helo_required, "no", "Require HELO or EHLO before MAIL."),
 	P_LIST(smtpd_forbid_bare_newline_exclusions, "$mynetworks", "Clients exempt from smtpd_forbid_bare_newline."),
+	P_STR(smtpd_tls_security_level, "may", "STARTTLS in smtpd: none, may (offered) or encrypt (required before MAIL and AUTH)."),
+	P_BOOL(smtpd_tls_wrappermode, "no", "TLS from the first byte (submissions, port 465) instead of STARTTLS."),
+	P_BOOL(smtpd_sasl_auth_enable, "no", "Offer SMTP AUTH (yes for submission and submissions)."),
+	P_BOOL(smtpd_auth_required, "no", "Refuse MAIL until the client has authenticated (submission, RFC 6409)."),
+	P_TIME(smtpd_data_timeout, "300s", 10, 3600, "How long smtpd waits for more message text during DATA or BDAT."),
+	P_TIME(smtpd_starttls_timeout, "60s", 1, 3600, "How long a TLS handshake may take in smtpd."),
+	P_TIME(smtpd_greet_pause, "0s", 0, 60, "Wait this long before the greeting; a client that talks first is refused (0: off)."),
+	P_INT(smtpd_connection_limit, "1000", 1, 1000000, "Most connections one smtpd process serves at once."),
+	P_INT(smtpd_client_connection_count_limit, "50", 0, 1000000, "Most connections at once from one client address (0: no limit)."),
+	P_INT(smtpd_client_connection_rate_limit, "0", 0, 1000000, "Most connections from one client address per smtpd_client_rate_time_unit (0: no limit)."),
+	P_TIME(smtpd_client_rate_time_unit, "60s", 1, 86400, "The period of smtpd_client_connection_rate_limit."),
+	P_INT(smtpd_session_command_limit, "10000", 10, 10000000, "Most commands in one SMTP session."),
+	P_INT(smtpd_session_message_limit, "1000", 1, 1000000, "Most messages accepted in one SMTP session."),
+	P_INT(smtpd_soft_error_limit, "10", 0, 1000, "Errors in a session after which each error reply is delayed longer."),
+	P_TIME(smtpd_error_sleep_time, "1s", 0, 60, "Delay per error beyond smtpd_soft_error_limit (at most ten times this)."),
+	P_STR(qmgr_socket, "private/qmgr", "qmgr's socket for new-mail notices, relative to queue_directory."),
 	P_STR(syslog_name, "postern", "Prefix of the program names in log lines."),
 	P_STR(syslog_facility, "mail", "Syslog facility for every daemon."),
 	P_STR(log_level, "info", "Least severe level logged: debug, info, notice, warn or error."),
@@ -83,6 +101,10 @@ const struct cfg_param params_table[] = {
 	P_LIST(pop3s_listen, "0.0.0.0:995, [::]:995", "Addresses of the POP3 service with implicit TLS."),
 	P_STR(tls_cert_file, "$config_directory/tls/cert.pem", "Server certificate chain (PEM) for every TLS service."),
 	P_STR(tls_key_file, "$config_directory/tls/key.pem", "Private key (PEM) of tls_cert_file."),
+	P_STR(tls_chain_file, "", "Intermediate certificates (PEM) sent after tls_cert_file (empty: none)."),
+	P_STR(tls_protocols, ">=TLSv1.2", "TLS versions servers accept, e.g. \">=TLSv1.2\" or \"TLSv1.3\"."),
+	P_STR(tls_ciphers, "", "OpenSSL cipher list for TLS 1.2 (empty: OpenSSL's default)."),
+	P_STR(tls_ciphersuites, "", "OpenSSL TLS 1.3 cipher suites (empty: OpenSSL's default)."),
 	P_INT(default_process_limit, "1", 1, 1000, "Processes of a service when master.conf says \"-\"."),
 	P_TIME(master_stop_timeout, "10s", 1, 3600, "How long master waits for children to stop before SIGKILL."),
 	P_TIME(service_restart_delay, "1s", 1, 3600, "Delay before restarting a service whose process failed."),
@@ -140,6 +162,22 @@ check_mechanisms(const struct cfg *cfg, const struct params *p,
 }
 
 static int
+check_tls(const struct cfg *cfg, const struct params *p, struct why *why)
+{
+	const char *l = p->smtpd_tls_security_level;
+	struct why inner;
+	int lo, hi;
+
+	if (strcmp(l, "none") != 0 && strcmp(l, "may") != 0 &&
+	    strcmp(l, "encrypt") != 0)
+		return cfg_error(cfg, "smtpd_tls_security_level", why,
+		    "unknown level \"%s\" (none, may or encrypt)", l);
+	if (tls_protocols_parse(p->tls_protocols, &lo, &hi, &inner) == -1)
+		return cfg_error(cfg, "tls_protocols", why, "%s", inner.msg);
+	return 0;
+}
+
+static int
 check_logging(const struct cfg *cfg, const struct params *p, struct why *why)
 {
 	enum log_level level;
@@ -150,6 +188,8 @@ check_logging(const struct cfg *cfg, const struct params *p, struct why *why)
 	if (log_level_parse(p->log_level, &level) == -1)
 		return cfg_error(cfg, "log_level", why, "unknown level \"%s\" "
 		    "(debug, info, notice, warn or error)", p->log_level);
+	if (check_tls(cfg, p, why) == -1)
+		return -1;
 	return check_mechanisms(cfg, p, why);
 }
 

@@ -434,6 +434,32 @@ test_eof_timeout(void)
 	run_for(150);
 	is_int(T.nevent, 0, "idle_ms 0: no TIMEOUT");
 	teardown();
+
+	/* A farewell goes out before the connection ends on a timeout. */
+	setup(64, 0);
+	lineio_set_farewell(T.l, "421 timeout\r\n");
+	lineio_set_idle(T.l, 100);
+	run_until(0, 1);
+	is_str(T.log, "E:TIMEOUT|", "farewell: TIMEOUT reported");
+	is_str(T.peer_at_end, "421 timeout\r\n", "the farewell was sent "
+	    "first");
+	teardown();
+
+	/* Output the peer never reads times out too. */
+	setup(64, 100);
+	{
+		static char block[65536];
+		int i;
+
+		memset(block, 'x', sizeof(block));
+		for (i = 0; i < 64; i++)
+			lineio_write(T.l, block, sizeof(block));
+		puts_peer("keep reading alive\n");
+		run_until(1, 1);
+		is_str(T.log, "L:keep reading alive|E:TIMEOUT|",
+		    "unread output: TIMEOUT");
+	}
+	teardown();
 }
 
 static void
