@@ -76,6 +76,11 @@ struct smtpd_sess {
 	uint32_t local_uid;		/* its user (peer credentials) */
 	bool bare_newline_ok;
 	bool esmtp;
+	bool tls;			/* TLS is up */
+	char tls_proto[32];		/* its version and cipher, for logs */
+	char tls_cipher[64];		/* and the Received: header */
+	int tls_bits;
+	char *auth_user;		/* after a successful AUTH, or NULL */
 	char helo[256];
 	unsigned int state;		/* one of SMTPD_S_* */
 	unsigned int errors;

@@ -28,6 +28,10 @@ struct commit_job {
 	char *helo;
 	char *client_addr;
 	char *envid;
+	char *tls_proto;		/* NULL: no TLS */
+	char *tls_cipher;
+	int tls_bits;
+	char *auth_user;		/* NULL: not authenticated */
 	struct qfile_rcpt *rcpt;
 	struct smtpd_rcpt *own;		/* owned recipient strings */
 	size_t nrcpt;
@@ -81,6 +85,18 @@ clean_helo(const char *helo)
 	return out;
 }
 
+/* The protocol name of RFC 3848 for the Received: header. */
+static const char *
+proto_name(uint8_t proto)
+{
+	static const char *const names[] = { "SMTP", "ESMTP", "ESMTPS",
+		"ESMTPA", "ESMTPSA", "LMTP", "local" };
+
+	return proto >= QFILE_PROTO_SMTP && proto <= QFILE_PROTO_LOCAL ?
+	    names[proto - QFILE_PROTO_SMTP] : "SMTP";
+}
+
+/* RFC 5321 4.4: where the message came from, when, and how. */
 static int
 received(struct commit_job *j, struct buf *out)
 {
@@ -91,10 +107,19 @@ received(struct commit_job *j, struct buf *out)
 
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
-	buf_addf(out, "Received: from %s (unknown [%s%s])\r\n\tby %s "
-		      "(Postern) with %s id %s", j->helo, v6 ? "IPv6:" : "",
-	    j->client_addr, j->myhostname,
-	    j->env.proto == QFILE_PROTO_ESMTP ? "ESMTP" : "SMTP", j->qid);
+	if (j->env.proto == QFILE_PROTO_LOCAL)
+		buf_addf(out, "Received: by %s (Postern, from userid %u)\r\n"
+			      "\tid %s", j->myhostname, (unsigned)j->env.local_uid,
+		    j->qid);
+	else
+		buf_addf(out, "Received: from %s (unknown [%s%s])\r\n", j->helo,
+		    v6 ? "IPv6:" : "", j->client_addr);
+	if (j->env.proto != QFILE_PROTO_LOCAL && j->tls_proto != NULL)
+		buf_addf(out, "\t(using %s with cipher %s (%d bits))\r\n",
+		    j->tls_proto, j->tls_cipher, j->tls_bits);
+	if (j->env.proto != QFILE_PROTO_LOCAL)
+		buf_addf(out, "\tby %s (Postern) with %s id %s", j->myhostname,
+		    proto_name(j->env.proto), j->qid);
 	if (j->nrcpt == 1)
 		buf_addf(out, "\r\n\tfor <%s>", j->own[0].addr);
 	return buf_addf(out, "; %s\r\n", date);
@@ -157,6 +182,9 @@ job_free(struct commit_job *j)
 	free(j->helo);
 	free(j->client_addr);
 	free(j->envid);
+	free(j->tls_proto);
+	free(j->tls_cipher);
+	free(j->auth_user);
 	buf_fini(&j->text);
 	free(j);
 }
@@ -185,6 +213,21 @@ commit_done(void *arg)
 	}
 	job_free(j);
 	smtpd_resume(s);
+}
+
+/* RFC 3848: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA; or local. */
+static uint8_t
+session_proto(const struct smtpd_sess *s)
+{
+	if (s->local)
+		return QFILE_PROTO_LOCAL;
+	if (!s->esmtp)
+		return QFILE_PROTO_SMTP;
+	if (s->tls && s->auth_user != NULL)
+		return QFILE_PROTO_ESMTPSA;
+	if (s->tls)
+		return QFILE_PROTO_ESMTPS;
+	return s->auth_user != NULL ? QFILE_PROTO_ESMTPA : QFILE_PROTO_ESMTP;
 }
 
 /* Move the transaction into a commit job (the text is not copied). */
@@ -226,7 +269,19 @@ make_job(struct smtpd_sess *s)
 	j->env.client_addr = span_str(j->client_addr);
 	j->env.client_port = s->client_port;
 	j->env.helo = span_str(s->helo);
-	j->env.proto = s->esmtp ? QFILE_PROTO_ESMTP : QFILE_PROTO_SMTP;
+	j->env.proto = session_proto(s);
+	j->env.local_uid = s->local ? s->local_uid : QFILE_NO_UID;
+	if (s->tls) {
+		j->tls_proto = xstrdup(s->tls_proto);
+		j->tls_cipher = xstrdup(s->tls_cipher);
+		j->tls_bits = s->tls_bits;
+		j->env.tls_proto = span_str(j->tls_proto);
+		j->env.tls_cipher = span_str(j->tls_cipher);
+	}
+	if (s->auth_user != NULL) {
+		j->auth_user = xstrdup(s->auth_user);
+		j->env.auth_user = span_str(j->auth_user);
+	}
 	j->env.ret = (uint8_t)tx->ret;
 	j->env.envid = span_str(j->envid != NULL ? j->envid : "");
 	j->env.size = tx->declared_size;
