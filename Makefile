@@ -11,6 +11,8 @@
 # BUILD names the output tree; SAN=1 builds with AddressSanitizer and
 # UndefinedBehaviorSanitizer (make check does this in build/san).
 
+.DEFAULT_GOAL := all
+
 BUILD	?= build
 PREFIX	?= /usr/local
 DESTDIR	?=

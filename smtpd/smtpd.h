@@ -18,7 +18,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <openssl/ssl.h>
+
+#include "auth/authsasl_authd.h"
 #include "base/buf.h"
+#include "base/event.h"
 #include "base/lineio.h"
 #include "base/netmatch.h"
 #include "base/worker.h"
@@ -34,6 +38,10 @@ struct smtpd {
 	struct netmatch *bare_newline_ok;
 	char queue_dir[4096];		/* as seen after chroot */
 	char authd_path[4096];		/* as seen after chroot */
+	char qmgr_path[4096];		/* as seen after chroot */
+	SSL_CTX *tls_ctx;		/* NULL: no TLS */
+	struct smtpd_limit *limit;	/* per-client connection counts */
+	size_t nsessions;
 	struct smtpd_sess *sessions;
 };
 
@@ -61,7 +69,9 @@ struct smtpd_tx {
 	int ret;			/* enum qfile_ret */
 	char *envid;
 	struct buf text;		/* message text, CRLF */
-	struct smtpdata data;		/* the DATA decoder */
+	struct smtpdata data;		/* the DATA/BDAT decoder */
+	bool bdat;			/* BDAT chunks have started */
+	uint64_t chunk_size;		/* the current chunk's */
 };
 
 struct smtpd_sess {
@@ -81,10 +91,24 @@ struct smtpd_sess {
 	char tls_cipher[64];		/* and the Received: header */
 	int tls_bits;
 	char *auth_user;		/* after a successful AUTH, or NULL */
+	struct authsasl *sasl;		/* the AUTH exchange, or NULL */
+	struct authsasl_authd auth_check; /* its password check */
+	char auth_mech[32];
+	bool auth_pending;		/* next line is a SASL response */
 	char helo[256];
 	unsigned int state;		/* one of SMTPD_S_* */
 	unsigned int errors;
 	bool busy;			/* a job is in flight */
+	bool held;			/* error delay or greet pause running */
+	bool in_data;			/* reading message text (raw mode) */
+	bool greeted;			/* the 220 greeting went out */
+	bool counted;			/* in the per-client limit table */
+	struct event_timer *timer;	/* error delay, greet pause */
+	uint64_t ncommands;
+	uint64_t nmessages;
+	uint64_t discard_left;		/* BDAT octets to skip, then reply */
+	int discard_code;		/* that reply */
+	char discard_text[128];
 	bool ended;			/* connection gone */
 	bool quitting;
 	struct smtpd_tx tx;
@@ -106,6 +130,9 @@ void	smtpd_suspend(struct smtpd_sess *s);
 void	smtpd_resume(struct smtpd_sess *s);
 void	smtpd_tx_reset(struct smtpd_sess *s);
 
+/* Answer 421 with text and close. */
+void	smtpd_close_421(struct smtpd_sess *s, const char *enh, const char *text);
+
 /* smtpd_cmds.c: the command table. */
 void	smtpd_command(struct smtpd_sess *s, struct span line);
 
@@ -113,7 +140,37 @@ void	smtpd_command(struct smtpd_sess *s, struct span line);
 void	smtpd_rcpt_init(const struct smtpd *sd);
 void	smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *cmd);
 
-/* smtpd_data.c */
+/* This thread's authd client (made on first use; worker threads). */
+struct authclient *smtpd_authclient(void);
+
+/* smtpd_data.c: DATA and BDAT, then the queue file. */
 void	smtpd_data(struct smtpd_sess *s);
+void	smtpd_bdat(struct smtpd_sess *s, const struct smtpcmd *c);
+
+/* smtpd_tls.c */
+int	smtpd_tls_init(struct smtpd *sd);
+void	smtpd_tls_fini(struct smtpd *sd);
+bool	smtpd_tls_offered(const struct smtpd_sess *s);
+void	smtpd_tls_ready(struct smtpd_sess *s);
+void	smtpd_tls_failed(struct smtpd_sess *s);
+void	smtpd_starttls(struct smtpd_sess *s, const struct smtpcmd *c);
+
+/* smtpd_auth.c */
+int	smtpd_auth_mechs(struct smtpd_sess *s, struct buf *out);
+void	smtpd_auth(struct smtpd_sess *s, const struct smtpcmd *c);
+void	smtpd_auth_response(struct smtpd_sess *s, struct span line);
+void	smtpd_auth_reset(struct smtpd_sess *s);
+
+/* smtpd_limit.c */
+enum smtpd_limit_res {
+	SMTPD_LIMIT_OK,
+	SMTPD_LIMIT_COUNT,	/* too many connections at once */
+	SMTPD_LIMIT_RATE,	/* too many in this period */
+};
+struct smtpd_limit *smtpd_limit_new(const struct params *p);
+void	smtpd_limit_free(struct smtpd_limit **lp);
+enum smtpd_limit_res smtpd_limit_enter(struct smtpd_limit *l,
+	    const char *addr);
+void	smtpd_limit_leave(struct smtpd_limit *l, const char *addr);
 
 #endif

@@ -31,14 +31,22 @@ act_helo(struct smtpd_sess *s, const struct smtpcmd *c)
 	}
 	/* RFC 5321 4.1.1.1: the extensions, one per line. */
 	{
-		char text[1024];
-		int n = snprintf(text, sizeof(text),
-		    "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n"
-		    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
-		    "250-SMTPUTF8\r\n250 DSN\r\n", p->myhostname,
-		    (unsigned long long)p->message_size_limit);
+		struct buf text, mechs;
 
-		lineio_write(s->io, text, (size_t)n);
+		buf_init(&text, 4096);
+		buf_init(&mechs, 256);
+		buf_addf(&text, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n"
+				"250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
+				"250-SMTPUTF8\r\n250-DSN\r\n",
+		    p->myhostname, (unsigned long long)p->message_size_limit);
+		if (smtpd_tls_offered(s))
+			buf_adds(&text, "250-STARTTLS\r\n");
+		if (smtpd_auth_mechs(s, &mechs) == 0 && mechs.len > 0)
+			buf_addf(&text, "250-AUTH %s\r\n", (const char *)mechs.p);
+		buf_adds(&text, "250 CHUNKING\r\n");
+		lineio_write(s->io, text.p, text.len);
+		buf_fini(&text);
+		buf_fini(&mechs);
 	}
 }
 
@@ -68,6 +76,26 @@ check_mail(struct smtpd_sess *s, const struct smtpcmd *c)
 		smtpd_reply(s, 503, "5.5.1", "Error: send HELO/EHLO first");
 		return false;
 	}
+	if (!s->tls && !s->local &&
+	    strcmp(p->smtpd_tls_security_level, "encrypt") == 0) {
+		smtpd_reply(s, 530, "5.7.0", "Must issue a STARTTLS command "
+					     "first");
+		return false;
+	}
+	if (p->smtpd_auth_required && s->auth_user == NULL && !s->local) {
+		smtpd_reply(s, 530, "5.7.0", "Authentication required");
+		return false;
+	}
+	if (c->params != 0 && !s->esmtp) {
+		smtpd_reply(s, 555, "5.5.4", "Error: ESMTP parameters need "
+					     "EHLO");
+		return false;
+	}
+	if (c->body == SMTPCMD_BODY_BINARYMIME) {
+		smtpd_reply(s, 555, "5.5.4", "Unsupported option: "
+					     "BODY=BINARYMIME");
+		return false;
+	}
 	if ((c->params & SMTPCMD_P_SIZE) && c->size > p->message_size_limit) {
 		smtpd_reply(s, 552, "5.3.4", "Message size exceeds fixed "
 					     "limit");
@@ -87,6 +115,11 @@ act_mail(struct smtpd_sess *s, const struct smtpcmd *c)
 	struct smtpd_tx *tx = &s->tx;
 	struct buf addr;
 
+	if (s->nmessages >= s->sd->p->smtpd_session_message_limit) {
+		smtpd_close_421(s, "4.7.0", "Error: too many messages in one "
+					    "session");
+		return;
+	}
 	if (!check_mail(s, c)) {
 		smtpd_error(s);
 		return;
@@ -98,7 +131,6 @@ act_mail(struct smtpd_sess *s, const struct smtpcmd *c)
 	tx->declared_size = c->size;
 	tx->smtputf8 = c->smtputf8;
 	tx->body = c->body == SMTPCMD_BODY_8BITMIME ? QFILE_BODY_8BITMIME :
-	    c->body == SMTPCMD_BODY_BINARYMIME	    ? QFILE_BODY_BINARY :
 						      QFILE_BODY_7BIT;
 	tx->ret = c->ret == SMTPCMD_RET_FULL ? QFILE_RET_FULL :
 	    c->ret == SMTPCMD_RET_HDRS	     ? QFILE_RET_HDRS :
@@ -156,8 +188,9 @@ act_simple(struct smtpd_sess *s, const struct smtpcmd *c)
 		smtpd_reply(s, 502, "5.5.1", "Error: EXPN is disabled");
 		break;
 	case SMTPCMD_HELP:
-		smtpd_reply(s, 214, "2.0.0", "Commands: EHLO HELO MAIL RCPT "
-					     "DATA RSET NOOP QUIT VRFY HELP");
+		smtpd_reply(s, 214, "2.0.0", "Commands: EHLO HELO STARTTLS "
+					     "AUTH MAIL RCPT DATA BDAT RSET "
+					     "NOOP QUIT VRFY HELP");
 		break;
 	default:
 		smtpd_reply(s, 221, "2.0.0", "Bye");
@@ -168,11 +201,9 @@ act_simple(struct smtpd_sess *s, const struct smtpcmd *c)
 }
 
 static void
-act_unimplemented(struct smtpd_sess *s, const struct smtpcmd *c)
+act_bdat(struct smtpd_sess *s, const struct smtpcmd *c)
 {
-	(void)c;
-	smtpd_reply(s, 502, "5.5.1", "Error: command not implemented");
-	smtpd_error(s);
+	smtpd_bdat(s, c);
 }
 
 static const struct cmd_rule {
@@ -193,9 +224,10 @@ static const struct cmd_rule {
 	{ SMTPCMD_VRFY, ANY_STATE, act_simple, NULL },
 	{ SMTPCMD_EXPN, ANY_STATE, act_simple, NULL },
 	{ SMTPCMD_HELP, ANY_STATE, act_simple, NULL },
-	{ SMTPCMD_BDAT, ANY_STATE, act_unimplemented, NULL },
-	{ SMTPCMD_STARTTLS, ANY_STATE, act_unimplemented, NULL },
-	{ SMTPCMD_AUTH, ANY_STATE, act_unimplemented, NULL },
+	{ SMTPCMD_BDAT, ANY_STATE, act_bdat, NULL },
+	{ SMTPCMD_STARTTLS, SMTPD_S_GREET | SMTPD_S_READY, smtpd_starttls,
+	    "STARTTLS inside a mail transaction" },
+	{ SMTPCMD_AUTH, ANY_STATE, smtpd_auth, NULL },
 };
 
 static void
@@ -230,6 +262,13 @@ smtpd_command(struct smtpd_sess *s, struct span line)
 
 	if (smtpcmd_parse(line, &c, &why) == -1) {
 		reply_parse_error(s, &c, &why);
+		/* A BDAT whose size we cannot read: its octets would be
+		 * taken as commands.  Nothing safe is left but to close. */
+		if (c.verb == SMTPCMD_BDAT) {
+			s->quitting = true;
+			lineio_close_flush(s->io);
+			return;
+		}
 		smtpd_error(s);
 		return;
 	}

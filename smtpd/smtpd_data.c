@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/xmem.h"
@@ -23,6 +26,7 @@ struct commit_job {
 	struct smtpd_sess *sess;	/* borrowed: kept while busy */
 	const char *queue_dir;		/* borrowed: the daemon's */
 	const char *myhostname;		/* borrowed: the params' */
+	const char *qmgr_path;		/* borrowed: the daemon's */
 	struct qfile_env env;		/* spans into the strings below */
 	char *sender;
 	char *helo;
@@ -147,6 +151,29 @@ write_file(struct commit_job *j, struct qfile_writer *w)
 	return r;
 }
 
+/*
+ * Tell qmgr there is a new message: one line, "NEW qid".  Best effort:
+ * when qmgr is not there the file waits in incoming/ for its next scan.
+ */
+static void
+notify_qmgr(const char *path, const char *qid)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char line[QID_SIZE + 8];
+	int fd, n;
+
+	if (snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path) >=
+	    (int)sizeof(sun.sun_path))
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return;
+	n = snprintf(line, sizeof(line), "NEW %s\n", qid);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		(void)!send(fd, line, (size_t)n, MSG_NOSIGNAL);
+	close(fd);
+}
+
 /* On a worker thread: create, write, fsync, rename, fsync the dir. */
 static void
 commit_work(void *arg)
@@ -164,6 +191,7 @@ commit_work(void *arg)
 	}
 	qfile_writer_free(&w);
 	j->ok = true;
+	notify_qmgr(j->qmgr_path, j->qid);
 }
 
 static void
@@ -196,6 +224,7 @@ commit_done(void *arg)
 	struct smtpd_sess *s = j->sess;
 
 	if (j->ok) {
+		s->nmessages++;
 		log_info("%s: %s: from=<%s>, size=%zu, nrcpt=%zu, client=[%s]",
 		    s->id, j->qid, j->sender, j->text.len, j->nrcpt,
 		    j->client_addr);
@@ -242,6 +271,7 @@ make_job(struct smtpd_sess *s)
 	j->sess = s;
 	j->queue_dir = s->sd->queue_dir;
 	j->myhostname = s->sd->p->myhostname;
+	j->qmgr_path = s->sd->qmgr_path;
 	j->sender = xstrdup(tx->sender);
 	j->helo = clean_helo(s->helo);
 	j->client_addr = xstrdup(s->client_addr);
@@ -314,6 +344,8 @@ finish(struct smtpd_sess *s, enum smtpdata_status st)
 	};
 	size_t i;
 
+	s->in_data = false;
+	lineio_set_idle(s->io, s->sd->p->smtpd_timeout * 1000);
 	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
 		if (refusals[i].st != st)
 			continue;
@@ -354,16 +386,132 @@ on_data(void *arg, struct span data)
 	return took;
 }
 
+static void
+limits(const struct smtpd_sess *s, struct smtpdata_limits *lim,
+    unsigned *flags)
+{
+	const struct params *p = s->sd->p;
+
+	lim->max_size = p->message_size_limit;
+	lim->max_line_length = p->smtpd_data_line_limit;
+	lim->max_header_size = p->header_size_limit;
+	*flags = s->bare_newline_ok ? SMTPDATA_RELAXED : 0;
+}
+
+/* Read message text, raw, with the data timeout. */
+static void
+read_raw(struct smtpd_sess *s, lineio_raw_fn *fn)
+{
+	s->in_data = true;
+	lineio_set_idle(s->io, s->sd->p->smtpd_data_timeout * 1000);
+	lineio_raw(s->io, fn);
+}
+
 void
 smtpd_data(struct smtpd_sess *s)
 {
-	const struct params *p = s->sd->p;
-	struct smtpdata_limits lim = { p->message_size_limit,
-		p->smtpd_data_line_limit, p->header_size_limit };
+	struct smtpdata_limits lim;
+	unsigned flags;
 
-	smtpdata_init(&s->tx.data, &lim,
-	    s->bare_newline_ok ? SMTPDATA_RELAXED : 0);
+	if (s->tx.bdat) {
+		smtpd_reply(s, 503, "5.5.1", "Error: DATA after BDAT");
+		smtpd_error(s);
+		return;
+	}
+	limits(s, &lim, &flags);
+	smtpdata_init(&s->tx.data, &lim, flags);
 	buf_reset(&s->tx.text);
 	smtpd_reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
-	lineio_raw(s->io, on_data);
+	read_raw(s, on_data);
+}
+
+/* A chunk is complete: refuse the message, queue it, or wait for more. */
+static void
+chunk_done(struct smtpd_sess *s, uint64_t size, bool last)
+{
+	struct smtpdata *d = &s->tx.data;
+
+	if (smtpdata_failed(d) || last) {
+		finish(s, smtpdata_failed(d) ? d->err : smtpdata_status(d));
+		return;
+	}
+	s->in_data = false;
+	lineio_set_idle(s->io, s->sd->p->smtpd_timeout * 1000);
+	smtpd_reply(s, 250, "2.0.0", "Ok: %llu octets received",
+	    (unsigned long long)size);
+}
+
+static size_t
+on_bdat(void *arg, struct span data)
+{
+	struct smtpd_sess *s = arg;
+	struct smtpdata *d = &s->tx.data;
+	size_t took = smtpdata_bdat_feed(d, data, append_out, s);
+
+	if (!smtpdata_bdat_in_chunk(d)) {
+		lineio_raw(s->io, NULL);
+		chunk_done(s, s->tx.chunk_size, d->chunk_last);
+	}
+	return took;
+}
+
+/* A refused BDAT: skip its octets, then give the reply. */
+static size_t
+on_discard(void *arg, struct span data)
+{
+	struct smtpd_sess *s = arg;
+	size_t took = data.len < s->discard_left ? data.len :
+						  (size_t)s->discard_left;
+
+	s->discard_left -= took;
+	if (s->discard_left == 0) {
+		lineio_raw(s->io, NULL);
+		s->in_data = false;
+		lineio_set_idle(s->io, s->sd->p->smtpd_timeout * 1000);
+		smtpd_reply(s, s->discard_code, NULL, "%s", s->discard_text);
+	}
+	return took;
+}
+
+static void
+discard(struct smtpd_sess *s, uint64_t size, int code, const char *text)
+{
+	s->discard_code = code;
+	snprintf(s->discard_text, sizeof(s->discard_text), "%s", text);
+	s->discard_left = size;
+	if (size == 0)
+		smtpd_reply(s, code, NULL, "%s", text);
+	else
+		read_raw(s, on_discard);
+}
+
+void
+smtpd_bdat(struct smtpd_sess *s, const struct smtpcmd *c)
+{
+	struct smtpd_tx *tx = &s->tx;
+	struct smtpdata_limits lim;
+	unsigned flags;
+
+	/* The octets follow the command whatever we answer (RFC 3030). */
+	if (!(s->state & SMTPD_S_RCPT)) {
+		discard(s, c->bdat_size, 503, s->state & SMTPD_S_MAIL ?
+		    "5.5.1 Error: need RCPT command" :
+		    "5.5.1 Error: need MAIL command");
+		smtpd_error(s);
+		return;
+	}
+	if (!tx->bdat) {
+		limits(s, &lim, &flags);
+		smtpdata_bdat_init(&tx->data, &lim, flags);
+		buf_reset(&tx->text);
+		tx->bdat = true;
+	}
+	smtpdata_bdat_chunk(&tx->data, c->bdat_size, c->bdat_last);
+	tx->chunk_size = c->bdat_size;
+	if (c->bdat_size == 0) {
+		smtpdata_bdat_feed(&tx->data, span_make("", 0), append_out, s);
+		chunk_done(s, 0, c->bdat_last);
+		return;
+	}
+	read_raw(s, on_bdat);
 }

@@ -6,6 +6,7 @@
  */
 #include <time.h>
 
+#include "auth/sasl.h"
 #include "base/log.h"
 #include "smtpd.h"
 
@@ -25,6 +26,14 @@ init(struct service *svc)
 		log_error("mynetworks: %s", why.msg);
 		return -1;
 	}
+	if (smtpd_tls_init(&sd) == -1)
+		return -1;
+	/* SASL loads its plugins from the system: before the chroot. */
+	if (sd.p->smtpd_sasl_auth_enable && authsasl_init(&why) == -1) {
+		log_error("SASL: %s", why.msg);
+		return -1;
+	}
+	sd.limit = smtpd_limit_new(sd.p);
 	sd.bare_newline_ok = netmatch_new(
 	    sd.p->smtpd_forbid_bare_newline_exclusions, &why);
 	if (sd.bare_newline_ok == NULL) {
@@ -40,7 +49,9 @@ ready(struct service *svc)
 	if (service_queue_path(svc, "", sd.queue_dir, sizeof(sd.queue_dir)) ==
 		-1 ||
 	    service_queue_path(svc, sd.p->authd_socket, sd.authd_path,
-		sizeof(sd.authd_path)) == -1)
+		sizeof(sd.authd_path)) == -1 ||
+	    service_queue_path(svc, sd.p->qmgr_socket, sd.qmgr_path,
+		sizeof(sd.qmgr_path)) == -1)
 		log_panic("queue paths too long");
 	smtpd_rcpt_init(&sd);
 	sd.pool = worker_pool_new(svc->base, 4, 10000);
@@ -63,6 +74,10 @@ fini(struct service *svc)
 	smtpd_session_free_all(&sd);
 	netmatch_free(&sd.mynetworks);
 	netmatch_free(&sd.bare_newline_ok);
+	smtpd_limit_free(&sd.limit);
+	smtpd_tls_fini(&sd);
+	if (sd.p->smtpd_sasl_auth_enable)
+		authsasl_done();
 }
 
 int

@@ -56,8 +56,8 @@ make_key(void)
 		log_panic("pthread_key_create failed");
 }
 
-static struct authclient *
-thread_client(void)
+struct authclient *
+smtpd_authclient(void)
 {
 	struct authclient *c = pthread_getspecific(client_key);
 
@@ -82,7 +82,7 @@ ask(const char *word, const char *arg, struct authproto_msg *ans,
 {
 	struct span f = span_str(arg);
 
-	return authclient_call(thread_client(), word, &f, 1, ans, why);
+	return authclient_call(smtpd_authclient(), word, &f, 1, ans, why);
 }
 
 /* On a worker thread: classify the domain, then check the address. */
@@ -187,7 +187,8 @@ smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
 	j->sess = s;
 	j->addr = buf_steal(&addr);
 	j->domain = xstrdup(strrchr(j->addr, '@') + 1);
-	j->trusted = s->trusted;
+	/* mynetworks, local and authenticated clients may relay. */
+	j->trusted = s->trusted || s->auth_user != NULL;
 	j->rcpt.addr = xstrdup(j->addr);
 	j->rcpt.notify = ((c->notify & SMTPCMD_NOTIFY_SUCCESS) ?
 	    QFILE_NOTIFY_SUCCESS : 0) |

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "smtpd.h"
+#include "tls/tls.h"
 
 /* ESMTP parameters may add this much to a command line (RFC 5321
  * 4.5.3.1.4, RFC 1870, 3461, 4954). */
@@ -26,8 +27,13 @@ session_free(struct smtpd_sess *s)
 	*s->prevp = s->next;
 	if (s->next != NULL)
 		s->next->prevp = s->prevp;
+	s->sd->nsessions--;
+	if (s->counted)
+		smtpd_limit_leave(s->sd->limit, s->client_addr);
 	smtpd_tx_reset(s);
+	smtpd_auth_reset(s);
 	buf_fini(&s->tx.text);
+	event_timer_free(&s->timer);
 	lineio_free(&s->io);
 	free(s);
 }
@@ -54,16 +60,42 @@ smtpd_reply(struct smtpd_sess *s, int code, const char *enh, const char *fmt,
 		    enh != NULL ? enh : "", enh != NULL ? " " : "", text);
 }
 
+void
+smtpd_close_421(struct smtpd_sess *s, const char *enh, const char *text)
+{
+	smtpd_reply(s, 421, enh, "%s %s", s->sd->p->myhostname, text);
+	s->quitting = true;
+	lineio_close_flush(s->io);
+}
+
+/* Reading goes on unless a job, a delay or the end says otherwise. */
+static void
+maybe_read(struct smtpd_sess *s)
+{
+	if (!s->busy && !s->held && !s->quitting)
+		lineio_resume(s->io);
+}
+
 bool
 smtpd_error(struct smtpd_sess *s)
 {
-	if (++s->errors < s->sd->p->smtpd_hard_error_limit)
+	const struct params *p = s->sd->p;
+	uint64_t beyond;
+
+	if (++s->errors >= p->smtpd_hard_error_limit) {
+		smtpd_close_421(s, "4.7.0", "Error: too many errors");
+		return true;
+	}
+	if (s->errors <= p->smtpd_soft_error_limit ||
+	    p->smtpd_error_sleep_time == 0)
 		return false;
-	smtpd_reply(s, 421, "4.7.0", "%s Error: too many errors",
-	    s->sd->p->myhostname);
-	s->quitting = true;
-	lineio_close_flush(s->io);
-	return true;
+	/* A growing delay: the client's next command waits. */
+	beyond = s->errors - p->smtpd_soft_error_limit;
+	s->held = true;
+	lineio_pause(s->io);
+	event_timer_start(s->timer, (beyond < 10 ? beyond : 10) *
+	    p->smtpd_error_sleep_time * 1000, false);
+	return false;
 }
 
 void
@@ -81,8 +113,26 @@ smtpd_resume(struct smtpd_sess *s)
 		session_free(s);
 		return;
 	}
-	if (!s->quitting)
-		lineio_resume(s->io);
+	maybe_read(s);
+}
+
+static void
+greet(struct smtpd_sess *s)
+{
+	s->greeted = true;
+	smtpd_reply(s, 220, NULL, "%s", s->sd->p->smtpd_banner);
+}
+
+/* The greet pause is over, or the error delay. */
+static void
+on_timer(void *arg)
+{
+	struct smtpd_sess *s = arg;
+
+	s->held = false;
+	if (!s->greeted)
+		greet(s);
+	maybe_read(s);
 }
 
 /* Replies a client does not read are bounded too. */
@@ -99,16 +149,45 @@ on_line(void *arg, struct span line)
 		lineio_close_flush(s->io);
 		return;
 	}
+	if (!s->greeted) {
+		log_info("%s: early talker: sent a command before the "
+			 "greeting", s->id);
+		smtpd_reply(s, 554, "5.5.1", "Error: SMTP protocol "
+					     "synchronization");
+		s->quitting = true;
+		lineio_close_flush(s->io);
+		return;
+	}
+	if (++s->ncommands > s->sd->p->smtpd_session_command_limit) {
+		smtpd_close_421(s, "4.7.0", "Error: too many commands");
+		return;
+	}
 	/* SMTP lines end in CRLF; a bare LF is refused (smuggling). */
 	if (line.len > 0 && line.p[line.len - 1] == '\r') {
 		line.len--;
 	} else if (!s->bare_newline_ok) {
+		s->auth_pending = false;
 		smtpd_reply(s, 500, "5.5.2", "Error: bare <LF> received");
 		smtpd_error(s);
 		return;
 	}
-	smtpd_command(s, line);
+	if (s->auth_pending)
+		smtpd_auth_response(s, line);
+	else
+		smtpd_command(s, line);
 }
+
+static const char *
+state_name(const struct smtpd_sess *s)
+{
+	if (!s->greeted)
+		return "connect";
+	if (s->in_data)
+		return "data";
+	return s->state == SMTPD_S_GREET ? "greeting" : "command";
+}
+
+static void start(struct smtpd_sess *s);
 
 static void
 on_event(void *arg, enum lineio_event ev)
@@ -116,18 +195,25 @@ on_event(void *arg, enum lineio_event ev)
 	struct smtpd_sess *s = arg;
 
 	if (ev == LINEIO_TOO_LONG) {
+		s->auth_pending = false;
 		smtpd_reply(s, 500, "5.5.2", "Error: line too long");
 		smtpd_error(s);
 		return;
 	}
-	if (ev == LINEIO_READY)
+	if (ev == LINEIO_READY) {
+		bool first = !s->greeted && !s->counted && !s->quitting;
+
+		smtpd_tls_ready(s);
+		if (first && s->sd->p->smtpd_tls_wrappermode)
+			start(s);
 		return;
-	if (ev == LINEIO_TIMEOUT) {
-		log_info("%s: timeout after %s", s->id,
-		    s->state == SMTPD_S_GREET ? "connect" : "command");
 	}
-	log_info("%s: disconnect from [%s]:%u", s->id, s->client_addr,
-	    s->client_port);
+	if (ev == LINEIO_ERROR && !s->tls && s->sd->tls_ctx != NULL)
+		smtpd_tls_failed(s);
+	if (ev == LINEIO_TIMEOUT)
+		log_info("%s: timeout after %s", s->id, state_name(s));
+	log_info("%s: disconnect from [%s]:%u commands=%llu", s->id,
+	    s->client_addr, s->client_port, (unsigned long long)s->ncommands);
 	s->ended = true;
 	if (!s->busy)
 		session_free(s);
@@ -175,38 +261,90 @@ identify(struct smtpd_sess *s, int fd)
 	    netmatch_contains(s->sd->bare_newline_ok, sa);
 }
 
+/* Limits, then the greeting (after the greet pause, if any). */
+static void
+start(struct smtpd_sess *s)
+{
+	const struct params *p = s->sd->p;
+	bool exempt = s->trusted;
+
+	if (s->sd->nsessions > p->smtpd_connection_limit) {
+		smtpd_close_421(s, "4.7.0", "Error: too many connections");
+		return;
+	}
+	if (!exempt) {
+		enum smtpd_limit_res r = smtpd_limit_enter(s->sd->limit,
+		    s->client_addr);
+
+		if (r != SMTPD_LIMIT_OK) {
+			log_warn("%s: [%s]: too many connections%s", s->id,
+			    s->client_addr, r == SMTPD_LIMIT_RATE ?
+			    " in this period" : " at once");
+			smtpd_close_421(s, "4.7.0", r == SMTPD_LIMIT_RATE ?
+			    "Error: too many connections from your address, "
+			    "try again later" : "Error: too many connections "
+			    "from your address");
+			return;
+		}
+		s->counted = true;
+	}
+	if (p->smtpd_greet_pause > 0 && !exempt) {
+		s->held = true;
+		event_timer_start(s->timer, p->smtpd_greet_pause * 1000,
+		    false);
+		return;
+	}
+	greet(s);
+}
+
 void
 smtpd_session_new(struct smtpd *sd, int fd)
 {
 	static unsigned long counter;
 	struct smtpd_sess *s = xcalloc(1, sizeof(*s));
 	const struct params *p = sd->p;
+	size_t max_line = (size_t)p->smtpd_command_line_limit +
+	    SMTPD_PARAM_ALLOWANCE;
+	char farewell[300];
+	struct why why;
 
 	s->sd = sd;
 	snprintf(s->id, sizeof(s->id), "S%lx", ++counter);
 	identify(s, fd);
-	buf_init(&s->tx.text, (size_t)p->message_size_limit + 65536);
-	s->io = lineio_new(sd->svc->base, fd,
-	    (size_t)p->smtpd_command_line_limit + SMTPD_PARAM_ALLOWANCE,
-	    p->smtpd_timeout * 1000, on_line, on_event, s);
+	if (p->smtpd_tls_wrappermode)
+		s->io = tls_lineio_new_server(sd->svc->base, fd, sd->tls_ctx,
+		    max_line, p->smtpd_starttls_timeout * 1000, on_line,
+		    on_event, s, &why);
+	else
+		s->io = lineio_new(sd->svc->base, fd, max_line,
+		    p->smtpd_timeout * 1000, on_line, on_event, s);
 	if (s->io == NULL) {
-		buf_fini(&s->tx.text);
+		log_warn("%s: [%s]: cannot set up the connection", s->id,
+		    s->client_addr);
 		free(s);
 		return;
 	}
+	buf_init(&s->tx.text, (size_t)p->message_size_limit + 65536);
+	s->timer = event_timer_new(sd->svc->base, on_timer, s);
+	snprintf(farewell, sizeof(farewell), "421 4.4.2 %s Error: timeout "
+	    "exceeded\r\n", p->myhostname);
+	lineio_set_farewell(s->io, farewell);
 	s->state = SMTPD_S_GREET;
 	s->next = sd->sessions;
 	if (s->next != NULL)
 		s->next->prevp = &s->next;
 	s->prevp = &sd->sessions;
 	sd->sessions = s;
+	sd->nsessions++;
 	if (s->local)
 		log_info("%s: connect from local uid %u", s->id,
 		    (unsigned)s->local_uid);
 	else
 		log_info("%s: connect from [%s]:%u%s", s->id, s->client_addr,
 		    s->client_port, s->trusted ? " (mynetworks)" : "");
-	smtpd_reply(s, 220, NULL, "%s", p->smtpd_banner);
+	/* With implicit TLS the session starts once the handshake is done. */
+	if (!p->smtpd_tls_wrappermode)
+		start(s);
 }
 
 void
@@ -236,6 +374,7 @@ smtpd_tx_reset(struct smtpd_sess *s)
 	tx->envid = NULL;
 	tx->declared_size = 0;
 	tx->smtputf8 = false;
+	tx->bdat = false;
 	buf_reset(&tx->text);
 	if (s->state & (SMTPD_S_MAIL | SMTPD_S_RCPT))
 		s->state = SMTPD_S_READY;
