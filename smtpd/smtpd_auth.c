@@ -26,7 +26,6 @@ struct auth_job {
 	bool has_initial;
 	struct buf response;		/* decoded; wiped */
 	struct buf challenge;
-	struct authsasl_authd check;
 	enum authsasl_res res;
 	struct why why;
 };
@@ -82,7 +81,8 @@ auth_work(void *arg)
 	struct smtpd_sess *s = j->sess;
 	struct span initial = buf_span(&j->response);
 
-	j->check.client = smtpd_authclient();
+	/* The check runs on this thread: this thread's authd client. */
+	s->auth_check.client = smtpd_authclient();
 	if (j->start)
 		j->res = authsasl_start(s->sasl, j->mech,
 		    j->has_initial ? &initial : NULL, &j->challenge, &j->why);
@@ -168,6 +168,18 @@ job_new(struct smtpd_sess *s)
 	return j;
 }
 
+/* Is mech one of the offered mechanisms (blank-separated)? */
+static bool
+offered(struct span mechs, struct span mech)
+{
+	struct span m;
+
+	while (span_token(&mechs, " ", &m))
+		if (span_eq_span_nocase(m, mech))
+			return true;
+	return false;
+}
+
 /* Is AUTH legal now?  If not, say why. */
 static bool
 check_auth(struct smtpd_sess *s, const struct smtpcmd *c, struct buf *mechs)
@@ -197,7 +209,7 @@ check_auth(struct smtpd_sess *s, const struct smtpcmd *c, struct buf *mechs)
 					     "enabled");
 		return false;
 	}
-	if (c->auth_mech.len >= 32) {
+	if (!offered(buf_span(mechs), c->auth_mech)) {
 		smtpd_reply(s, 504, "5.5.4", "Unrecognized authentication "
 					     "type");
 		return false;

@@ -10,6 +10,7 @@
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -384,6 +385,34 @@ class AuthdInstance(Instance):
 
 SMTPD_MASTER = AUTHD_MASTER + "smtp inet $smtp_listen %s - - smtpd\n"
 
+# The submission services as conf/master.conf has them.
+SUBMISSION_MASTER = """submission inet $submission_listen %s - - smtpd
+    -o smtpd_tls_security_level=encrypt
+    -o smtpd_sasl_auth_enable=yes
+    -o smtpd_auth_required=yes
+smtps inet $smtps_listen %s - - smtpd
+    -o smtpd_tls_wrappermode=yes
+    -o smtpd_sasl_auth_enable=yes
+    -o smtpd_auth_required=yes
+"""
+
+
+def make_cert(directory):
+    """A self-signed certificate for localhost and 127.0.0.1 in
+    directory/cert.pem and key.pem (the default tls_cert_file and
+    tls_key_file when directory is CONFIG/tls)."""
+    os.makedirs(directory, exist_ok=True)
+    r = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", os.path.join(directory, "key.pem"),
+         "-out", os.path.join(directory, "cert.pem")],
+        capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return os.path.join(directory, "cert.pem")
+
 
 class SmtpdInstance(AuthdInstance):
     """An instance running authd and smtpd on a free loopback port.
@@ -392,23 +421,53 @@ class SmtpdInstance(AuthdInstance):
     inspect a process inside an empty chroot, so a chrooted smtpd runs with
     leak detection off (the sanitizer build checks leaks in the others)."""
 
-    def __init__(self, params=None, chroot=False, **kw):
+    def __init__(self, params=None, chroot=False, tls=False, **kw):
+        """tls: make a certificate and run the submission (587) and
+        submissions (465) services too, as conf/master.conf has them."""
         self.smtp_port = free_port()
+        self.submission_port = free_port()
+        self.smtps_port = free_port()
         self.chroot = chroot
-        p = {"smtp_listen": "127.0.0.1:%d" % self.smtp_port}
+        self.tls = tls
+        p = {"smtp_listen": "127.0.0.1:%d" % self.smtp_port,
+             "submission_listen": "127.0.0.1:%d" % self.submission_port,
+             "smtps_listen": "127.0.0.1:%d" % self.smtps_port}
         p.update(params or {})
         super().__init__(params=p, **kw)
-        self.write_master(SMTPD_MASTER % ("y" if chroot else "n"))
+        yn = "y" if chroot else "n"
+        master = SMTPD_MASTER % yn
+        if tls:
+            self.cert = make_cert(self.path("tls"))
+            master += SUBMISSION_MASTER % (yn, yn)
+        self.write_master(master)
 
     def start(self, *args, wait=(), env=None):
         proc = super().start(*args, env=CHROOT_ENV if self.chroot else env)
         wait_for(lambda: self.smtp_answers(), what="smtpd to answer")
+        if self.tls:
+            wait_for(lambda: self.smtp_answers(self.submission_port),
+                     what="submission to answer")
+            wait_for(lambda: self.smtps_answers(), what="smtps to answer")
         return proc
 
-    def smtp_answers(self):
+    def smtp_answers(self, port=None):
         try:
-            with socket.create_connection(("127.0.0.1", self.smtp_port), 2) as s:
+            with socket.create_connection(("127.0.0.1", port or self.smtp_port), 2) as s:
                 return s.recv(100).startswith(b"220")
+        except OSError:
+            return False
+
+    def client_context(self):
+        """An ssl context that trusts this instance's certificate."""
+        ctx = ssl.create_default_context(cafile=self.cert)
+        return ctx
+
+    def smtps_answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.smtps_port), 2) as raw:
+                with self.client_context().wrap_socket(
+                        raw, server_hostname="localhost") as s:
+                    return s.recv(100).startswith(b"220")
         except OSError:
             return False
 

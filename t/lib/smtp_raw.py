@@ -4,10 +4,18 @@ import socket
 
 
 class RawSMTP:
-    def __init__(self, port, timeout=30):
+    def __init__(self, port, timeout=30, ctx=None, greet=True):
+        """ctx: an ssl context for implicit TLS (port 465)."""
         self.sock = socket.create_connection(("127.0.0.1", port), timeout)
+        if ctx is not None:
+            self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
         self.buf = b""
-        self.greeting = self.reply()
+        self.greeting = self.reply() if greet else None
+
+    def starttls(self, ctx):
+        """TLS on the connection, after a 220 to STARTTLS."""
+        assert not self.buf, "plaintext left unread before TLS"
+        self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
 
     def send(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
