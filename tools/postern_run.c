@@ -39,6 +39,12 @@ static const char run_master_conf[] =
     "authd  unix  $queue_directory/$authd_socket  n  1  $auth_owner  "
     "authd\n"
     "smtp   inet  $smtp_listen  y  -  -  smtpd\n"
+    "submission  inet  $submission_listen  y  -  -  smtpd\n"
+    "    -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes\n"
+    "    -o smtpd_auth_required=yes\n"
+    "smtps  inet  $smtps_listen  y  -  -  smtpd\n"
+    "    -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes\n"
+    "    -o smtpd_auth_required=yes\n"
     "submit unix  $queue_directory/$sendmail_socket  y  -  -  smtpd\n";
 
 static int

@@ -3,6 +3,7 @@
 and runs it in the foreground until Ctrl-C, leaving nothing behind."""
 
 import shutil
+import smtplib
 import ssl
 import subprocess
 import tempfile
@@ -31,11 +32,27 @@ class PosternRun(unittest.TestCase):
         # smtpd runs chrooted as in production.
         env = pt.CHROOT_ENV
         port = "smtp_listen=127.0.0.1:%d" % pt.free_port()
+        sub, smtps = pt.free_port(), pt.free_port()
+        ports = ["-o", port, "-o", "submission_listen=127.0.0.1:%d" % sub,
+                 "-o", "smtps_listen=127.0.0.1:%d" % smtps]
         proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir, "-o",
-                                 "myhostname=run.example", "-o", port], stdout=log,
+                                 "myhostname=run.example"] + ports, stdout=log,
                                 stderr=log, stdin=subprocess.DEVNULL, env=env)
         pt.wait_for(lambda: os.path.exists(os.path.join(self.dir, "data/master.pid")),
                     what="master to start")
+        # Submission offers STARTTLS with the generated certificate, and
+        # 465 speaks TLS at once; the local submission socket is there.
+        ctx = ssl.create_default_context(cafile=os.path.join(self.dir, "tls/cert.pem"))
+        ctx.check_hostname = False
+        pt.wait_for(lambda: pt.try_connect_line(("127.0.0.1", sub)),
+                    what="submission to answer")
+        with smtplib.SMTP("127.0.0.1", sub, timeout=30) as s:
+            s.starttls(context=ctx)
+            s.ehlo("run.test")
+            self.assertIn("PLAIN", s.esmtp_features.get("auth", ""))
+        with smtplib.SMTP_SSL("127.0.0.1", smtps, timeout=30, context=ctx) as s:
+            self.assertEqual(s.noop()[0], 250)
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "queue/public/submit")))
         conf = open(os.path.join(self.dir, "postern.conf")).read()
         for line in ("queue_directory = %s/queue" % self.dir,
                      "data_directory = %s/data" % self.dir,
@@ -64,7 +81,7 @@ class PosternRun(unittest.TestCase):
         # A second run reuses the instance and keeps the admin's edits.
         with open(os.path.join(self.dir, "postern.conf"), "a") as f:
             f.write("syslog_name = mine\n")
-        proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir, "-o", port],
+        proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir] + ports,
                                 stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env)
         pt.wait_for(lambda: os.path.exists(os.path.join(self.dir, "data/master.pid")),
                     what="master to start again")
