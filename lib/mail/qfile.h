@@ -113,6 +113,10 @@ void	qfile_env_init(struct qfile_env *e);
  * qfile_writer_free), or NULL with why.
  */
 struct qfile_writer *qfile_create(const char *queue_dir, struct why *why);
+/* The same in queue state "incoming" or "hold" (a message held by an
+ * access rule: qmgr leaves it alone until the admin releases it). */
+struct qfile_writer *qfile_create_in(const char *queue_dir,
+	    const char *state, struct why *why);
 /* The id chosen by qfile_create (borrowed; valid while w lives). */
 const char *qfile_writer_qid(const struct qfile_writer *w);
 int	qfile_set_env(struct qfile_writer *w, const struct qfile_env *e,

@@ -122,15 +122,16 @@ put_rec(struct qfile_writer *w, int type, const void *p, size_t n,
 }
 
 static int
-open_tmp(struct qfile_writer *w, const char *queue_dir, struct why *why)
+open_tmp(struct qfile_writer *w, const char *queue_dir, const char *state,
+    struct why *why)
 {
 	int i;
 
 	for (i = 0; i < CREATE_TRIES; i++) {
 		if (qid_new(w->qid, why) == -1 ||
-		    qfile_mkdirs(queue_dir, "incoming", w->qid, why) == -1)
+		    qfile_mkdirs(queue_dir, state, w->qid, why) == -1)
 			return -1;
-		if (qfile_path(queue_dir, "incoming", w->qid, w->final,
+		if (qfile_path(queue_dir, state, w->qid, w->final,
 			sizeof(w->final)) == -1 ||
 		    snprintf(w->tmp, sizeof(w->tmp), "%s.tmp", w->final) >=
 			(int)sizeof(w->tmp))
@@ -149,6 +150,12 @@ open_tmp(struct qfile_writer *w, const char *queue_dir, struct why *why)
 struct qfile_writer *
 qfile_create(const char *queue_dir, struct why *why)
 {
+	return qfile_create_in(queue_dir, "incoming", why);
+}
+
+struct qfile_writer *
+qfile_create_in(const char *queue_dir, const char *state, struct why *why)
+{
 	static const unsigned char header[QF_MAGIC_LEN + 1] = {
 		'P', 'O', 'S', 'T', 'E', 'R', 'N', 'Q', QFILE_VERSION
 	};
@@ -159,7 +166,7 @@ qfile_create(const char *queue_dir, struct why *why)
 	w->env_hash = QF_FNV64_INIT;
 	w->body_hash = QF_FNV64_INIT;
 	buf_init(&w->out, 2 * FLUSH_AT);
-	if (open_tmp(w, queue_dir, why) == -1 ||
+	if (open_tmp(w, queue_dir, state, why) == -1 ||
 	    put_rec(w, QF_REC_HEADER, header, sizeof(header), why) == -1) {
 		qfile_abort(&w);
 		return NULL;

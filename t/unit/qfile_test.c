@@ -634,6 +634,32 @@ test_write_error(void)
 	clean_queue();
 }
 
+/* A held message is written into hold/, never incoming/. */
+static void
+test_hold(void)
+{
+	struct qfile_writer *w;
+	struct qfile_env e;
+	struct qfile_rcpt r;
+	struct qfile *q = NULL;
+	struct why why;
+	char a[64], qid[QID_SIZE], path[4096];
+
+	full_env(&e);
+	rcpt_make(&r, 0, a, sizeof(a));
+	ok((w = qfile_create_in(qdir, "hold", &why)) != NULL &&
+	    qfile_set_env(w, &e, &why) == 0 && qfile_add_rcpt(w, &r, &why) == 0 &&
+	    qfile_commit(w, qid, &why) == 0, "a message written to hold");
+	qfile_writer_free(&w);
+	qfile_path(qdir, "hold", qid, path, sizeof(path));
+	ok(qfile_open(path, &q, &why) == 0, "it is in hold/H1/H2/QID");
+	qfile_close(&q);
+	qfile_path(qdir, "incoming", qid, path, sizeof(path));
+	ok(access(path, F_OK) == -1, "and not in incoming/");
+	is_int(count_files(), 1, "one file in all");
+	clean_queue();
+}
+
 static void
 test_io(void)
 {
@@ -644,6 +670,7 @@ test_io(void)
 	test_garbage();
 	test_order();
 	test_write_error();
+	test_hold();
 	buf_fini(&small_file);
 }
 
