@@ -21,6 +21,7 @@
 #include "base/event.h"
 #include "base/lineio.h"
 #include "base/worker.h"
+#include "mail/access.h"
 #include "mail/directory.h"
 #include "mail/service.h"
 
@@ -30,6 +31,8 @@ struct authd {
 	struct service *svc;		/* borrowed: lives for the process */
 	const struct params *p;		/* borrowed: svc->params */
 	struct directory_conf dconf;	/* strings borrowed from params */
+	struct access *access[4];	/* smtpd_{client,helo,sender,
+					 * recipient}_access */
 	struct worker_pool *pool;
 	struct authd_map *cache;	/* address -> looked-up record */
 	struct authd_map *fails;	/* "u:addr" / "i:ip" -> failure count */
@@ -42,7 +45,11 @@ enum authd_cmd {
 	AUTHD_VERIFY,	/* service, address, password, client address */
 	AUTHD_EXPAND,	/* address */
 	AUTHD_DOMAIN,	/* domain */
+	AUTHD_ACCESS,	/* client address, client name, helo, sender,
+			 * recipient */
 };
+
+#define AUTHD_MAX_ARGS 5
 
 /* What a look-up of a user found, for the cache. */
 enum authd_fetch {
@@ -62,8 +69,8 @@ struct authd_job {
 	struct authd_session *sess;	/* borrowed, see above */
 	uint32_t id;
 	enum authd_cmd cmd;
-	char *arg[4];			/* owned; arg[2] of VERIFY is wiped */
-	size_t arg_len[4];
+	char *arg[AUTHD_MAX_ARGS];	/* owned; arg[2] of VERIFY is wiped */
+	size_t arg_len[AUTHD_MAX_ARGS];
 	/* In: a cached user ("key" NUL "record"), used instead of a look-up. */
 	struct buf cached;
 	bool have_cached;

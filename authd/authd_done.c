@@ -32,7 +32,7 @@ authd_job_free(struct authd_job **jobp)
 
 	if (job == NULL)
 		return;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < AUTHD_MAX_ARGS; i++) {
 		if (job->arg[i] != NULL)
 			secret_wipe(job->arg[i], job->arg_len[i]);
 		free(job->arg[i]);

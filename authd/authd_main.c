@@ -11,6 +11,29 @@
 
 static struct authd ad;
 
+/* The access tables smtpd asks about (postern-access(5)). */
+static int
+open_access(const struct params *p)
+{
+	const char *lists[4] = { p->smtpd_client_access, p->smtpd_helo_access,
+		p->smtpd_sender_access, p->smtpd_recipient_access };
+	static const char *const names[4] = { "smtpd_client_access",
+		"smtpd_helo_access", "smtpd_sender_access",
+		"smtpd_recipient_access" };
+	struct why why;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		ad.access[i] = access_open(lists[i], p->recipient_delimiter,
+		    &why);
+		if (ad.access[i] == NULL) {
+			log_error("%s: %s", names[i], why.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 init(struct service *svc)
 {
@@ -38,7 +61,7 @@ init(struct service *svc)
 		return -1;
 	}
 	directory_free(&dir);
-	return 0;
+	return open_access(p);
 }
 
 static void
@@ -65,6 +88,8 @@ on_accept(struct service *svc, int fd, size_t index)
 static void
 fini(struct service *svc)
 {
+	size_t i;
+
 	(void)svc;
 	/* Finish queued work first: its answers go to live sessions. */
 	worker_pool_free(&ad.pool);
@@ -72,6 +97,8 @@ fini(struct service *svc)
 	authd_session_free_all(&ad);
 	authd_map_free(&ad.cache);
 	authd_map_free(&ad.fails);
+	for (i = 0; i < 4; i++)
+		access_close(&ad.access[i]);
 }
 
 int

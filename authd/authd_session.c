@@ -37,6 +37,7 @@ static const struct {
 	{ "VERIFY", AUTHD_VERIFY, 4 },
 	{ "EXPAND", AUTHD_EXPAND, 1 },
 	{ "DOMAIN", AUTHD_DOMAIN, 1 },
+	{ "ACCESS", AUTHD_ACCESS, 5 },
 };
 
 static void
@@ -94,7 +95,7 @@ make_job(struct authd_session *s, const struct authproto_msg *m,
 	job->sess = s;
 	job->id = m->id;
 	job->cmd = cmd;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < AUTHD_MAX_ARGS; i++) {
 		struct span f = i < m->nfield ? m->field[i] : span_make(NULL, 0);
 
 		job->arg[i] = span_dup(f);

@@ -279,6 +279,54 @@ work_domain(struct authd_job *job)
 	answer1(job, "OK", names[cls]);
 }
 
+/*
+ * ACCESS: the access tables in smtpd's order (client, helo, sender,
+ * recipient); an empty field skips its check.  The first decision
+ * answers: "OK" action code enh text kind table key; no decision:
+ * "NOTFOUND"; a table that fails: "TEMP" reason (logged here, where the
+ * configuration is).
+ */
+static void
+work_access(struct authd_job *job)
+{
+	static const enum access_kind kinds[4] = { ACCESS_CLIENT, ACCESS_HELO,
+		ACCESS_SENDER, ACCESS_RECIPIENT };
+	struct access_result res;
+	struct why why;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		const char *key1 = job->arg[i == 0 ? 0 : i + 1];
+		enum access_action a;
+		char code[8];
+		struct span f[7];
+
+		if (key1[0] == '\0')
+			continue;
+		a = access_check(job->ad->access[i], kinds[i], key1,
+		    i == 0 ? job->arg[1] : NULL, &res, &why);
+		if (a == ACCESS_NONE)
+			continue;
+		if (a == ACCESS_TEMP) {
+			log_warn("access %s: %s", access_kind_name(kinds[i]),
+			    why.msg);
+			answer1(job, "TEMP", why.msg);
+			return;
+		}
+		snprintf(code, sizeof(code), "%d", res.code);
+		f[0] = span_str(access_action_name(a));
+		f[1] = span_str(code);
+		f[2] = span_str(res.enh);
+		f[3] = span_str(res.text);
+		f[4] = span_str(access_kind_name(kinds[i]));
+		f[5] = span_str(res.table != NULL ? res.table : "");
+		f[6] = span_str(res.key);
+		answer(job, "OK", f, 7);
+		return;
+	}
+	answer1(job, "NOTFOUND", "");
+}
+
 void
 authd_work(void *arg)
 {
@@ -290,5 +338,6 @@ authd_work(void *arg)
 	case AUTHD_VERIFY: work_verify(job); break;
 	case AUTHD_EXPAND: work_expand(job); break;
 	case AUTHD_DOMAIN: work_domain(job); break;
+	case AUTHD_ACCESS: work_access(job); break;
 	}
 }

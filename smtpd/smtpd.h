@@ -59,6 +59,9 @@ struct smtpd_rcpt {
 	unsigned int notify;
 };
 
+/* What the access tables said about a message (the strongest wins). */
+enum { SMTPD_KEEP, SMTPD_HOLD, SMTPD_DISCARD };
+
 struct smtpd_tx {
 	char *sender;			/* "" for the null sender */
 	struct smtpd_rcpt *rcpt;
@@ -70,6 +73,8 @@ struct smtpd_tx {
 	char *envid;
 	struct buf text;		/* message text, CRLF */
 	struct smtpdata data;		/* the DATA/BDAT decoder */
+	int verdict;			/* access: SMTPD_KEEP, _HOLD, _DISCARD */
+	char verdict_reason[128];
 	bool bdat;			/* BDAT chunks have started */
 	uint64_t chunk_size;		/* the current chunk's */
 };

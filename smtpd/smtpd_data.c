@@ -41,6 +41,8 @@ struct commit_job {
 	size_t nrcpt;
 	struct buf text;
 	char qid[QID_SIZE];
+	int verdict;			/* SMTPD_KEEP, _HOLD, _DISCARD */
+	char *verdict_reason;
 	bool disk_full;
 	struct why why;
 	bool ok;
@@ -179,8 +181,14 @@ static void
 commit_work(void *arg)
 {
 	struct commit_job *j = arg;
-	struct qfile_writer *w = qfile_create(j->queue_dir, &j->why);
+	struct qfile_writer *w;
 
+	if (j->verdict == SMTPD_DISCARD) {
+		j->ok = true;
+		return;
+	}
+	w = qfile_create_in(j->queue_dir, j->verdict == SMTPD_HOLD ? "hold" :
+	    "incoming", &j->why);
 	errno = 0;
 	if (w == NULL || write_file(j, w) == -1 ||
 	    qfile_commit(w, j->qid, &j->why) == -1) {
@@ -191,7 +199,8 @@ commit_work(void *arg)
 	}
 	qfile_writer_free(&w);
 	j->ok = true;
-	notify_qmgr(j->qmgr_path, j->qid);
+	if (j->verdict == SMTPD_KEEP)
+		notify_qmgr(j->qmgr_path, j->qid);
 }
 
 static void
@@ -213,6 +222,7 @@ job_free(struct commit_job *j)
 	free(j->tls_proto);
 	free(j->tls_cipher);
 	free(j->auth_user);
+	free(j->verdict_reason);
 	buf_fini(&j->text);
 	free(j);
 }
@@ -223,8 +233,18 @@ commit_done(void *arg)
 	struct commit_job *j = arg;
 	struct smtpd_sess *s = j->sess;
 
-	if (j->ok) {
+	if (j->ok && j->verdict == SMTPD_DISCARD) {
 		s->nmessages++;
+		log_info("%s: discard: from=<%s>, nrcpt=%zu, client=[%s]: %s",
+		    s->id, j->sender, j->nrcpt, j->client_addr,
+		    j->verdict_reason);
+		if (!s->ended)
+			smtpd_reply(s, 250, "2.0.0", "Ok");
+	} else if (j->ok) {
+		s->nmessages++;
+		if (j->verdict == SMTPD_HOLD)
+			log_info("%s: %s: hold: %s", s->id, j->qid,
+			    j->verdict_reason);
 		log_info("%s: %s: from=<%s>, size=%zu, nrcpt=%zu, client=[%s]",
 		    s->id, j->qid, j->sender, j->text.len, j->nrcpt,
 		    j->client_addr);
@@ -272,6 +292,8 @@ make_job(struct smtpd_sess *s)
 	j->queue_dir = s->sd->queue_dir;
 	j->myhostname = s->sd->p->myhostname;
 	j->qmgr_path = s->sd->qmgr_path;
+	j->verdict = tx->verdict;
+	j->verdict_reason = xstrdup(tx->verdict_reason);
 	j->sender = xstrdup(tx->sender);
 	j->helo = clean_helo(s->helo);
 	j->client_addr = xstrdup(s->client_addr);

@@ -29,7 +29,12 @@ struct rcpt_job {
 	struct smtpd_sess *sess;	/* borrowed: kept while busy */
 	char *addr;
 	char *domain;
+	char *client_addr;		/* "" for a local client */
+	char *helo;
+	char *sender;			/* "<>" for the null sender */
 	bool trusted;
+	int verdict;			/* SMTPD_KEEP, _HOLD or _DISCARD */
+	char verdict_reason[128];
 	int code;
 	char enh[8];
 	char text[300];
@@ -85,7 +90,79 @@ ask(const char *word, const char *arg, struct authproto_msg *ans,
 	return authclient_call(smtpd_authclient(), word, &f, 1, ans, why);
 }
 
-/* On a worker thread: classify the domain, then check the address. */
+/* Postfix's words for who was refused, which admins grep for. */
+static const char *
+refused_what(struct span kind)
+{
+	if (span_eq(kind, "client"))
+		return "Client host rejected";
+	if (span_eq(kind, "helo"))
+		return "Helo command rejected";
+	if (span_eq(kind, "sender"))
+		return "Sender address rejected";
+	return "Recipient address rejected";
+}
+
+/* A three-digit 4xx/5xx code from authd; anything else is a failure. */
+static int
+reply_code(struct span f)
+{
+	if (f.len != 3 || (f.p[0] != '4' && f.p[0] != '5') || f.p[1] < '0' ||
+	    f.p[1] > '9' || f.p[2] < '0' || f.p[2] > '9')
+		return 451;
+	return (f.p[0] - '0') * 100 + (f.p[1] - '0') * 10 + (f.p[2] - '0');
+}
+
+/*
+ * The access tables, through authd (postern-access(5)).  Returns true
+ * when they decided the reply (a refusal or a failure); OK, DISCARD and
+ * HOLD let the recipient checks go on.
+ */
+static bool
+check_access(struct rcpt_job *j, struct authproto_msg *ans)
+{
+	struct span f[5] = { span_str(j->client_addr), span_str(""),
+		span_str(j->helo), span_str(j->sender), span_str(j->addr) };
+	struct why why = { "" };
+	enum authclient_res r;
+	char text[256];
+
+	r = authclient_call(smtpd_authclient(), "ACCESS", f, 5, ans, &why);
+	if (r == AUTHC_NOTFOUND)
+		return false;
+	if (r != AUTHC_OK || ans->nfield != 7) {
+		set(j, 451, "4.3.0", "Temporary lookup failure");
+		return true;
+	}
+	if (span_eq(ans->field[0], "DISCARD") || span_eq(ans->field[0],
+							"HOLD")) {
+		int v = span_eq(ans->field[0], "DISCARD") ? SMTPD_DISCARD :
+							    SMTPD_HOLD;
+
+		if (v > j->verdict) {
+			j->verdict = v;
+			snprintf(j->verdict_reason, sizeof(j->verdict_reason),
+			    "%.*s %.*s", (int)ans->field[4].len,
+			    (const char *)ans->field[4].p,
+			    (int)ans->field[3].len,
+			    (const char *)ans->field[3].p);
+		}
+		return false;
+	}
+	if (!span_eq(ans->field[0], "REJECT") &&
+	    !span_eq(ans->field[0], "DEFER"))
+		return false;		/* OK: no further access checks */
+	snprintf(text, sizeof(text), "%s: %.*s", refused_what(ans->field[4]),
+	    (int)ans->field[3].len, (const char *)ans->field[3].p);
+	j->code = reply_code(ans->field[1]);
+	snprintf(j->enh, sizeof(j->enh), "%.*s", (int)ans->field[2].len,
+	    (const char *)ans->field[2].p);
+	snprintf(j->text, sizeof(j->text), "<%s>: %s", j->addr, text);
+	return true;
+}
+
+/* On a worker thread: the access tables, the domain's class, then the
+ * address. */
 static void
 rcpt_work(void *arg)
 {
@@ -95,6 +172,10 @@ rcpt_work(void *arg)
 	enum authclient_res r;
 
 	authproto_init(&ans, 2 * 1024 * 1024);
+	if (check_access(j, &ans)) {
+		authproto_fini(&ans);
+		return;
+	}
 	r = ask("DOMAIN", j->domain, &ans, &why);
 	if (r != AUTHC_OK || ans.nfield != 1) {
 		set(j, 451, "4.3.0", "Temporary directory failure");
@@ -135,6 +216,11 @@ rcpt_done(void *arg)
 			tx->rcpt = xreallocarray(tx->rcpt, tx->nrcpt + 1,
 			    sizeof(*tx->rcpt));
 			tx->rcpt[tx->nrcpt++] = j->rcpt;
+			if (j->verdict > tx->verdict) {
+				tx->verdict = j->verdict;
+				memcpy(tx->verdict_reason, j->verdict_reason,
+				    sizeof(tx->verdict_reason));
+			}
 			j->rcpt.addr = NULL;
 			j->rcpt.orcpt = NULL;
 			j->rcpt.orcpt_type = NULL;
@@ -148,6 +234,9 @@ rcpt_done(void *arg)
 	free(j->rcpt.orcpt_type);
 	free(j->addr);
 	free(j->domain);
+	free(j->client_addr);
+	free(j->helo);
+	free(j->sender);
 	free(j);
 	smtpd_resume(s);
 }
@@ -187,6 +276,9 @@ smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
 	j->sess = s;
 	j->addr = buf_steal(&addr);
 	j->domain = xstrdup(strrchr(j->addr, '@') + 1);
+	j->client_addr = xstrdup(s->local ? "" : s->client_addr);
+	j->helo = xstrdup(s->helo);
+	j->sender = xstrdup(s->tx.sender[0] != '\0' ? s->tx.sender : "<>");
 	/* mynetworks, local and authenticated clients may relay. */
 	j->trusted = s->trusted || s->auth_user != NULL;
 	j->rcpt.addr = xstrdup(j->addr);

@@ -375,6 +375,8 @@ smtpd_tx_reset(struct smtpd_sess *s)
 	tx->declared_size = 0;
 	tx->smtputf8 = false;
 	tx->bdat = false;
+	tx->verdict = SMTPD_KEEP;
+	tx->verdict_reason[0] = '\0';
 	buf_reset(&tx->text);
 	if (s->state & (SMTPD_S_MAIL | SMTPD_S_RCPT))
 		s->state = SMTPD_S_READY;
