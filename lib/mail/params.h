@@ -60,6 +60,10 @@ struct params {
 	bool smtpd_forbid_bare_newline;
 	bool smtpd_helo_required;
 	const char *smtpd_forbid_bare_newline_exclusions;
+	const char *smtpd_client_access;
+	const char *smtpd_helo_access;
+	const char *smtpd_sender_access;
+	const char *smtpd_recipient_access;
 	const char *syslog_name;
 	const char *syslog_facility;
 	const char *log_level;
