@@ -77,6 +77,10 @@ struct params {
 	uint64_t smtpd_soft_error_limit;
 	uint64_t smtpd_error_sleep_time;
 	const char *qmgr_socket;
+	const char *smtpd_client_access;
+	const char *smtpd_helo_access;
+	const char *smtpd_sender_access;
+	const char *smtpd_recipient_access;
 	const char *syslog_name;
 	const char *syslog_facility;
 	const char *log_level;
