@@ -14,6 +14,36 @@ import postern_test as pt  # noqa: E402
 
 
 class QueueMessage(pt.InstanceTest):
+    def test_qmgr_notice(self):
+        # A stand-in for qmgr on its socket gets "NEW qid" for each
+        # message, in the chroot as in production.
+        inst = pt.SmtpdInstance(users=[("alice@example.org", "pw")], chroot=True)
+        self.instances.append(inst)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        os.makedirs(inst.path("queue/private"), exist_ok=True)
+        listener.bind(inst.path("queue/private/qmgr"))
+        os.chmod(inst.path("queue/private/qmgr"), 0o666)
+        listener.listen(16)
+        listener.settimeout(30)
+        inst.start()
+        with smtplib.SMTP("127.0.0.1", inst.smtp_port, timeout=30) as s:
+            s.mail("sender@remote.example")
+            s.rcpt("alice@example.org")
+            code, resp = s.data("Subject: n\r\n\r\nnotice\r\n")
+        self.assertEqual(code, 250)
+        qid = resp.decode().split("queued as ")[1]
+        conn, _ = listener.accept()
+        conn.settimeout(30)
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = conn.recv(100)
+            if not chunk:
+                break
+            line += chunk
+        conn.close()
+        listener.close()
+        self.assertEqual(line, b"NEW " + qid.encode() + b"\n")
+
     def test_queued(self):
         # Chrooted into the queue directory as in production (as root).
         inst = pt.SmtpdInstance(users=[("alice@example.org", "pw")], chroot=True)
