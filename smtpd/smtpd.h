@@ -42,6 +42,7 @@ struct smtpd {
 	SSL_CTX *tls_ctx;		/* NULL: no TLS */
 	struct smtpd_limit *limit;	/* per-client connection counts */
 	size_t nsessions;
+	uint64_t max_sessions;		/* connection limit within fd budget */
 	struct smtpd_sess *sessions;
 };
 

@@ -4,6 +4,7 @@
  * Linked into: smtpd.  Runs as mail_owner, chrooted to queue_directory.
  * Trust: clients are hostile; the configuration is the admin's.
  */
+#include <sys/resource.h>
 #include <time.h>
 
 #include "auth/sasl.h"
@@ -11,6 +12,36 @@
 #include "smtpd.h"
 
 static struct smtpd sd;
+
+/*
+ * Sessions this process can hold: smtpd_connection_limit, but never so
+ * many that no descriptor is left for queue files, authd clients and the
+ * listeners (a client told 451 for want of a descriptor would be a
+ * refusal we made ourselves).  The soft limit is raised to the hard one.
+ */
+#define SMTPD_FD_RESERVE 64
+
+static uint64_t
+session_budget(uint64_t limit)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return limit;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= limit + SMTPD_FD_RESERVE)
+		return limit;
+	limit = rl.rlim_cur > 2 * SMTPD_FD_RESERVE ?
+	    rl.rlim_cur - SMTPD_FD_RESERVE : rl.rlim_cur / 2;
+	log_warn("open file limit %llu: at most %llu connections at once",
+	    (unsigned long long)rl.rlim_cur, (unsigned long long)limit);
+	return limit;
+}
 
 static int
 init(struct service *svc)
@@ -34,6 +65,7 @@ init(struct service *svc)
 		return -1;
 	}
 	sd.limit = smtpd_limit_new(sd.p);
+	sd.max_sessions = session_budget(sd.p->smtpd_connection_limit);
 	sd.bare_newline_ok = netmatch_new(
 	    sd.p->smtpd_forbid_bare_newline_exclusions, &why);
 	if (sd.bare_newline_ok == NULL) {

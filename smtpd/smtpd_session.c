@@ -268,7 +268,7 @@ start(struct smtpd_sess *s)
 	const struct params *p = s->sd->p;
 	bool exempt = s->trusted;
 
-	if (s->sd->nsessions > p->smtpd_connection_limit) {
+	if (s->sd->nsessions > s->sd->max_sessions) {
 		smtpd_close_421(s, "4.7.0", "Error: too many connections");
 		return;
 	}
