@@ -383,6 +383,8 @@ class AuthdInstance(Instance):
 
 
 SMTPD_MASTER = AUTHD_MASTER + "smtp inet $smtp_listen %s - - smtpd\n"
+# smtpd on the local submission socket, for sendmail(1).
+SUBMIT_MASTER = "submit unix $queue_directory/$sendmail_socket %s - - smtpd\n"
 
 
 class SmtpdInstance(AuthdInstance):
@@ -390,19 +392,29 @@ class SmtpdInstance(AuthdInstance):
 
     smtpd runs without chroot unless chroot=True: LeakSanitizer cannot
     inspect a process inside an empty chroot, so a chrooted smtpd runs with
-    leak detection off (the sanitizer build checks leaks in the others)."""
+    leak detection off (the sanitizer build checks leaks in the others).
+    With submit=True smtpd also serves the local submission socket
+    (self.submit_socket) that sendmail(1) uses."""
 
-    def __init__(self, params=None, chroot=False, **kw):
+    def __init__(self, params=None, chroot=False, submit=False, **kw):
         self.smtp_port = free_port()
         self.chroot = chroot
+        self.submit = submit
         p = {"smtp_listen": "127.0.0.1:%d" % self.smtp_port}
         p.update(params or {})
         super().__init__(params=p, **kw)
-        self.write_master(SMTPD_MASTER % ("y" if chroot else "n"))
+        self.submit_socket = self.path("queue/" + p.get("sendmail_socket", "public/submit"))
+        text = SMTPD_MASTER % ("y" if chroot else "n")
+        if submit:
+            text += SUBMIT_MASTER % ("y" if chroot else "n")
+        self.write_master(text)
 
     def start(self, *args, wait=(), env=None):
         proc = super().start(*args, env=CHROOT_ENV if self.chroot else env)
         wait_for(lambda: self.smtp_answers(), what="smtpd to answer")
+        if self.submit:
+            wait_for(lambda: (try_connect_line(self.submit_socket) or "").startswith("220"),
+                     what="smtpd's submission socket to answer")
         return proc
 
     def smtp_answers(self):
