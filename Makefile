@@ -4,7 +4,8 @@
 #   make check      deps, lint, build, sanitizer build, every test, fuzz smoke
 #   make run        deps, build, run a complete instance in ./run
 #   make deps       install the Debian packages the build and tests need
-#   make install    copy build/ to $(DESTDIR)$(PREFIX)
+#   make install    copy build/ to $(DESTDIR)$(PREFIX) (sendmail into sbin/,
+#                   mailq and newaliases linked to it from bin/)
 #   make fuzz       build and run the libFuzzer targets for longer
 #   make clean
 #
@@ -39,6 +40,9 @@ ALL_CFLAGS += -fsanitize=fuzzer-no-link,address,undefined
 LDSAN	:= -fsanitize=address,undefined
 endif
 
+# The program rules below come first in the file; plain "make" means all.
+.DEFAULT_GOAL := all
+
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_SRC	:= $(wildcard lib/*/*.c)
@@ -54,6 +58,7 @@ PROGS += $(BUILD)/$(1)
 endef
 
 $(eval $(call program,postern,$(wildcard tools/postern*.c)))
+$(eval $(call program,sendmail,$(wildcard sendmail/*.c)))
 $(eval $(call program,libexec/master,$(wildcard master/*.c)))
 $(eval $(call program,libexec/authd,$(wildcard authd/*.c)))
 $(eval $(call program,libexec/smtpd,$(wildcard smtpd/*.c)))
@@ -136,6 +141,11 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/postern
 	install -m 755 $(BUILD)/postern $(DESTDIR)$(PREFIX)/sbin/postern
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/sendmail $(DESTDIR)$(PREFIX)/sbin/sendmail
+	for n in mailq newaliases; do \
+		ln -sf ../sbin/sendmail $(DESTDIR)$(PREFIX)/bin/$$n; \
+		ln -sf sendmail.1 $(DESTDIR)$(PREFIX)/share/man/man1/$$n.1; done
 	for d in $(DAEMONS); do install -m 755 $$d $(DESTDIR)$(LIBEXECDIR)/; done
 	for m in man/*.[158]; do s=$${m##*.}; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done

@@ -212,8 +212,14 @@ on_event(void *arg, enum lineio_event ev)
 		smtpd_tls_failed(s);
 	if (ev == LINEIO_TIMEOUT)
 		log_info("%s: timeout after %s", s->id, state_name(s));
-	log_info("%s: disconnect from [%s]:%u commands=%llu", s->id,
-	    s->client_addr, s->client_port, (unsigned long long)s->ncommands);
+	if (s->local)
+		log_info("%s: disconnect from local uid %u commands=%llu",
+		    s->id, (unsigned)s->local_uid,
+		    (unsigned long long)s->ncommands);
+	else
+		log_info("%s: disconnect from [%s]:%u commands=%llu", s->id,
+		    s->client_addr, s->client_port,
+		    (unsigned long long)s->ncommands);
 	s->ended = true;
 	if (!s->busy)
 		session_free(s);

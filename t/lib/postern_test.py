@@ -384,6 +384,8 @@ class AuthdInstance(Instance):
 
 
 SMTPD_MASTER = AUTHD_MASTER + "smtp inet $smtp_listen %s - - smtpd\n"
+# smtpd on the local submission socket, for sendmail(1).
+SUBMIT_MASTER = "submit unix $queue_directory/$sendmail_socket %s - - smtpd\n"
 
 # The submission services as conf/master.conf has them.
 SUBMISSION_MASTER = """submission inet $submission_listen %s - - smtpd
@@ -419,26 +421,33 @@ class SmtpdInstance(AuthdInstance):
 
     smtpd runs without chroot unless chroot=True: LeakSanitizer cannot
     inspect a process inside an empty chroot, so a chrooted smtpd runs with
-    leak detection off (the sanitizer build checks leaks in the others)."""
+    leak detection off (the sanitizer build checks leaks in the others).
+    With submit=True smtpd also serves the local submission socket
+    (self.submit_socket) that sendmail(1) uses."""
 
-    def __init__(self, params=None, chroot=False, tls=False, **kw):
+    def __init__(self, params=None, chroot=False, tls=False, submit=False, **kw):
         """tls: make a certificate and run the submission (587) and
-        submissions (465) services too, as conf/master.conf has them."""
+        submissions (465) services too, as conf/master.conf has them;
+        submit: the local submission socket for sendmail."""
         self.smtp_port = free_port()
         self.submission_port = free_port()
         self.smtps_port = free_port()
         self.chroot = chroot
         self.tls = tls
+        self.submit = submit
         p = {"smtp_listen": "127.0.0.1:%d" % self.smtp_port,
              "submission_listen": "127.0.0.1:%d" % self.submission_port,
              "smtps_listen": "127.0.0.1:%d" % self.smtps_port}
         p.update(params or {})
         super().__init__(params=p, **kw)
+        self.submit_socket = self.path("queue/" + p.get("sendmail_socket", "public/submit"))
         yn = "y" if chroot else "n"
         master = SMTPD_MASTER % yn
         if tls:
             self.cert = make_cert(self.path("tls"))
             master += SUBMISSION_MASTER % (yn, yn)
+        if submit:
+            master += SUBMIT_MASTER % yn
         self.write_master(master)
 
     def start(self, *args, wait=(), env=None):
@@ -448,6 +457,9 @@ class SmtpdInstance(AuthdInstance):
             wait_for(lambda: self.smtp_answers(self.submission_port),
                      what="submission to answer")
             wait_for(lambda: self.smtps_answers(), what="smtps to answer")
+        if self.submit:
+            wait_for(lambda: (try_connect_line(self.submit_socket) or "").startswith("220"),
+                     what="smtpd's submission socket to answer")
         return proc
 
     def smtp_answers(self, port=None):
