@@ -79,7 +79,9 @@ check_args(const struct authproto_msg *m, enum authd_cmd cmd,
 	if (cmd == AUTHD_VERIFY && (m->field[0].len == 0 ||
 				       m->field[0].len > 16))
 		return why_set(why, "bad service name");
-	if (m->field[cmd == AUTHD_VERIFY ? 1 : 0].len == 0)
+	/* ACCESS: an empty field skips its list. */
+	if (cmd != AUTHD_ACCESS && m->field[cmd == AUTHD_VERIFY ? 1 : 0].len ==
+	    0)
 		return why_set(why, "empty address");
 	return 0;
 }

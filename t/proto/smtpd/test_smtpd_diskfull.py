@@ -164,7 +164,7 @@ class DiskFull(unittest.TestCase):
         self.assertEqual(files_under(inst.path("queue/incoming")), files, "a .tmp is left")
         r = qcheck(files)
         self.assertEqual(r.returncode, 0, r.stdout)
-        self.assertIn(" sender=<bob@remote.example> rcpt=<alice@example.org>\n", r.stdout)
+        self.assertIn(" sender=<bob@remote.example> rcpt=<alice@example.org> ", r.stdout)
         with open(files[0], "rb") as f:
             data = f.read()
         self.assertIn(b"\r\n\r\n" + big.split("\r\n\r\n", 1)[1].encode(), data)

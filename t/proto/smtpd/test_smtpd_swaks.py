@@ -53,7 +53,7 @@ class Swaks(pt.InstanceTest):
         self.assertEqual([os.path.basename(f) for f in files], ids)
         r = qcheck(files)
         self.assertEqual(r.returncode, 0, r.stdout)
-        self.assertIn(" sender=<bob@remote.example> rcpt=<alice@example.org>\n", r.stdout)
+        self.assertIn(" sender=<bob@remote.example> rcpt=<alice@example.org> ", r.stdout)
         self.assertIn(" nrcpt=1 ", r.stdout)
         with open(files[0], "rb") as f:
             return ids[0], f.read()
