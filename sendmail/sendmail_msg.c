@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/base64.h"
 #include "base/xmem.h"
 #include "mail/qid.h"
 #include "sendmail.h"
@@ -213,27 +214,6 @@ scan_header(struct header *h, const struct buf *in, struct buf *out,
 	return off;
 }
 
-static void
-base64(struct buf *out, const unsigned char *p, size_t n)
-{
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		buf_addc(out, b64[(v >> 18) & 63]);
-		buf_addc(out, b64[(v >> 12) & 63]);
-		buf_addc(out, i + 1 < n ? b64[(v >> 6) & 63] : '=');
-		buf_addc(out, i + 2 < n ? b64[v & 63] : '=');
-	}
-}
-
 /* The display name of From: as atoms, a quoted string, or (with 8-bit
  * bytes) RFC 2047 encoded words of at most 75 characters, never
  * splitting a UTF-8 character. */
@@ -267,7 +247,7 @@ add_phrase(struct buf *out, const unsigned char *s, size_t n)
 			while (k > 1 && i + k < n && (s[i + k] & 0xc0) == 0x80)
 				k--;
 			buf_adds(out, i > 0 ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
-			base64(out, s + i, k);
+			base64_encode(span_make(s + i, k), out);
 			buf_adds(out, "?=");
 			i += k;
 		}

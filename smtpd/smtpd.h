@@ -41,6 +41,7 @@ struct smtpd {
 	char qmgr_path[4096];		/* as seen after chroot */
 	SSL_CTX *tls_ctx;		/* NULL: no TLS */
 	struct smtpd_limit *limit;	/* per-client connection counts */
+	bool access;			/* some smtpd_*_access list is set */
 	size_t nsessions;
 	uint64_t max_sessions;		/* connection limit within fd budget */
 	struct smtpd_sess *sessions;
@@ -93,6 +94,7 @@ struct smtpd_sess {
 	bool bare_newline_ok;
 	bool esmtp;
 	bool tls;			/* TLS is up */
+	bool handshaking;		/* a TLS handshake is under way */
 	char tls_proto[32];		/* its version and cipher, for logs */
 	char tls_cipher[64];		/* and the Received: header */
 	int tls_bits;

@@ -342,6 +342,14 @@ make_job(struct smtpd_sess *s)
 	return j;
 }
 
+/* Message text is over: commands again, with the command timeout. */
+static void
+end_data(struct smtpd_sess *s)
+{
+	s->in_data = false;
+	lineio_set_idle(s->io, s->sd->p->smtpd_timeout * 1000);
+}
+
 /* The end of the text: refuse it, or queue it. */
 static void
 finish(struct smtpd_sess *s, enum smtpdata_status st)
@@ -366,8 +374,7 @@ finish(struct smtpd_sess *s, enum smtpdata_status st)
 	};
 	size_t i;
 
-	s->in_data = false;
-	lineio_set_idle(s->io, s->sd->p->smtpd_timeout * 1000);
+	end_data(s);
 	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
 		if (refusals[i].st != st)
 			continue;
@@ -457,8 +464,7 @@ chunk_done(struct smtpd_sess *s, uint64_t size, bool last)
 		finish(s, smtpdata_failed(d) ? d->err : smtpdata_status(d));
 		return;
 	}
-	s->in_data = false;
-	lineio_set_idle(s->io, s->sd->p->smtpd_timeout * 1000);
+	end_data(s);
 	smtpd_reply(s, 250, "2.0.0", "Ok: %llu octets received",
 	    (unsigned long long)size);
 }
@@ -488,8 +494,7 @@ on_discard(void *arg, struct span data)
 	s->discard_left -= took;
 	if (s->discard_left == 0) {
 		lineio_raw(s->io, NULL);
-		s->in_data = false;
-		lineio_set_idle(s->io, s->sd->p->smtpd_timeout * 1000);
+		end_data(s);
 		smtpd_reply(s, s->discard_code, NULL, "%s", s->discard_text);
 	}
 	return took;

@@ -65,6 +65,10 @@ init(struct service *svc)
 		return -1;
 	}
 	sd.limit = smtpd_limit_new(sd.p);
+	sd.access = sd.p->smtpd_client_access[0] != '\0' ||
+	    sd.p->smtpd_helo_access[0] != '\0' ||
+	    sd.p->smtpd_sender_access[0] != '\0' ||
+	    sd.p->smtpd_recipient_access[0] != '\0';
 	sd.max_sessions = session_budget(sd.p->smtpd_connection_limit);
 	sd.bare_newline_ok = netmatch_new(
 	    sd.p->smtpd_forbid_bare_newline_exclusions, &why);

@@ -21,6 +21,7 @@
 
 #include "auth/authclient.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "base/xmem.h"
 #include "mail/qfile.h"
 #include "smtpd.h"
@@ -33,6 +34,7 @@ struct rcpt_job {
 	char *helo;
 	char *sender;			/* "<>" for the null sender */
 	bool trusted;
+	bool access;			/* ask authd's access tables */
 	int verdict;			/* SMTPD_KEEP, _HOLD or _DISCARD */
 	char verdict_reason[128];
 	int code;
@@ -103,14 +105,13 @@ refused_what(struct span kind)
 	return "Recipient address rejected";
 }
 
-/* A three-digit 4xx/5xx code from authd; anything else is a failure. */
+/* A 4xx/5xx code from authd; anything else is a failure. */
 static int
 reply_code(struct span f)
 {
-	if (f.len != 3 || (f.p[0] != '4' && f.p[0] != '5') || f.p[1] < '0' ||
-	    f.p[1] > '9' || f.p[2] < '0' || f.p[2] > '9')
-		return 451;
-	return (f.p[0] - '0') * 100 + (f.p[1] - '0') * 10 + (f.p[2] - '0');
+	uint64_t v;
+
+	return parse_u64(f, 400, 599, &v) == -1 ? 451 : (int)v;
 }
 
 /*
@@ -172,7 +173,7 @@ rcpt_work(void *arg)
 	enum authclient_res r;
 
 	authproto_init(&ans, 2 * 1024 * 1024);
-	if (check_access(j, &ans)) {
+	if (j->access && check_access(j, &ans)) {
 		authproto_fini(&ans);
 		return;
 	}
@@ -276,6 +277,7 @@ smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
 	j->sess = s;
 	j->addr = buf_steal(&addr);
 	j->domain = xstrdup(strrchr(j->addr, '@') + 1);
+	j->access = s->sd->access;
 	j->client_addr = xstrdup(s->local ? "" : s->client_addr);
 	j->helo = xstrdup(s->helo);
 	j->sender = xstrdup(s->tx.sender[0] != '\0' ? s->tx.sender : "<>");

@@ -208,7 +208,7 @@ on_event(void *arg, enum lineio_event ev)
 			start(s);
 		return;
 	}
-	if (ev == LINEIO_ERROR && !s->tls && s->sd->tls_ctx != NULL)
+	if (ev == LINEIO_ERROR && s->handshaking)
 		smtpd_tls_failed(s);
 	if (ev == LINEIO_TIMEOUT)
 		log_info("%s: timeout after %s", s->id, state_name(s));
@@ -317,6 +317,7 @@ smtpd_session_new(struct smtpd *sd, int fd)
 	s->sd = sd;
 	snprintf(s->id, sizeof(s->id), "S%lx", ++counter);
 	identify(s, fd);
+	s->handshaking = p->smtpd_tls_wrappermode;
 	if (p->smtpd_tls_wrappermode)
 		s->io = tls_lineio_new_server(sd->svc->base, fd, sd->tls_ctx,
 		    max_line, p->smtpd_starttls_timeout * 1000, on_line,

@@ -64,6 +64,7 @@ smtpd_tls_offered(const struct smtpd_sess *s)
 void
 smtpd_tls_ready(struct smtpd_sess *s)
 {
+	s->handshaking = false;
 	if (tls_info(s->io, s->tls_proto, s->tls_cipher, &s->tls_bits) == -1)
 		return;
 	s->tls = true;
@@ -111,6 +112,7 @@ smtpd_starttls(struct smtpd_sess *s, const struct smtpcmd *c)
 		log_info("%s: STARTTLS: %s", s->id, why.msg);
 		return;
 	}
+	s->handshaking = true;
 	if (discarded > 0)
 		log_warn("%s: %zu bytes sent in clear after STARTTLS were "
 			 "discarded (command injection attempt?)", s->id,

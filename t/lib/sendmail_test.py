@@ -167,3 +167,15 @@ class ConfDir:
 
     def cleanup(self):
         subprocess.run(["rm", "-rf", self.dir], check=False)
+
+
+class ConfDirTest(pt.InstanceTest):
+    """A test with self.conf, a ConfDir removed after the test."""
+
+    def setUp(self):
+        super().setUp()
+        self.conf = ConfDir()
+
+    def tearDown(self):
+        self.conf.cleanup()
+        super().tearDown()

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "base/buf.h"
+#include "base/file.h"
 #include "base/why.h"
 #include "mail/access.h"
 #include "mail/dict_build.h"
@@ -34,13 +35,10 @@ tpath(const char *name)
 static void
 write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	size_t n = strlen(text);
+	struct why why;
 
-	if (f == NULL || fwrite(text, 1, n, f) != n)
-		diag("cannot write %s: %s", path, strerror(errno));
-	if (f != NULL && fclose(f) != 0)
-		diag("cannot close %s: %s", path, strerror(errno));
+	if (file_write_atomic(path, span_str(text), 0644, &why) == -1)
+		diag("%s", why.msg);
 }
 
 /* Keys */

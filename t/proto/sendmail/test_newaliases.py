@@ -14,19 +14,14 @@ import postern_test as pt  # noqa: E402
 import sendmail_test as st  # noqa: E402
 
 
-class NewAliases(pt.InstanceTest):
+class NewAliases(st.ConfDirTest):
     def setUp(self):
         super().setUp()
-        self.conf = st.ConfDir()
         d = self.conf.dir
         with open(os.path.join(d, "postern.conf"), "a") as f:
             f.write("alias_maps = hash:%s/aliases, lmdb:%s/more inline:{x=y}\n" % (d, d))
         self.write("aliases", "root alice@example.org\nsales bob@example.org, carol\n")
         self.write("more", "webmaster root\n")
-
-    def tearDown(self):
-        self.conf.cleanup()
-        super().tearDown()
 
     def write(self, name, text):
         with open(os.path.join(self.conf.dir, name), "w") as f:

@@ -14,15 +14,7 @@ import sendmail_test as st  # noqa: E402
 MSG = b"Subject: down\n\nbody\n"
 
 
-class Down(pt.InstanceTest):
-    def setUp(self):
-        super().setUp()
-        self.conf = st.ConfDir()
-
-    def tearDown(self):
-        self.conf.cleanup()
-        super().tearDown()
-
+class Down(st.ConfDirTest):
     def assertDown(self, r):
         self.assertEqual(r.returncode, st.EX_TEMPFAIL, r.stderr)
         lines = r.stderr.decode().strip().split("\n")

@@ -36,15 +36,7 @@ CASES = [
 ]
 
 
-class ExitCodes(pt.InstanceTest):
-    def setUp(self):
-        super().setUp()
-        self.conf = st.ConfDir()
-
-    def tearDown(self):
-        self.conf.cleanup()
-        super().tearDown()
-
+class ExitCodes(st.ConfDirTest):
     def session(self, replies, *args, input=b"Subject: x\n\nbody\n"):
         fake = st.FakeSmtpd(self.conf.socket, replies)
         fake.start()

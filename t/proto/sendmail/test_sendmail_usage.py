@@ -12,15 +12,7 @@ import postern_test as pt  # noqa: E402
 import sendmail_test as st  # noqa: E402
 
 
-class Usage(pt.InstanceTest):
-    def setUp(self):
-        super().setUp()
-        self.conf = st.ConfDir()
-
-    def tearDown(self):
-        self.conf.cleanup()
-        super().tearDown()
-
+class Usage(st.ConfDirTest):
     def check(self, args, status, text, argv0="sendmail"):
         r = st.sendmail(self.conf.dir, *args, argv0=argv0, input=b"Subject: x\n\nbody\n")
         self.assertEqual(r.returncode, status, (args, r.stderr))

@@ -11,7 +11,7 @@ import smtp_raw  # noqa: E402
 
 
 def content_of(path):
-    """The message text of a queue file, after our Received: header."""
+    """The bytes of a queue file (envelope, Received: header and text)."""
     with open(path, "rb") as f:
         data = f.read()
     return data
