@@ -114,6 +114,12 @@ const struct cfg_param params_table[] = {
 	P_TIME(service_restart_delay, "1s", 1, 3600, "Delay before restarting a service whose process failed."),
 	P_TIME(service_throttle_time, "60s", 1, 86400, "Longest restart delay of a crash-looping service."),
 	P_INT(service_listen_backlog, "128", 1, 65535, "Listen queue length of every service socket."),
+	P_STR(store_directory, "$data_directory/store", "The mailbox store: one directory a user (postern-store(5))."),
+	P_SIZE(store_index_max_size, "1g", 16777216, 1099511627776, "Largest index of one user's store (its LMDB map size)."),
+	P_STR(store_sent_mailbox, "Sent", "Name of the \\Sent mailbox made for every user (empty: none)."),
+	P_STR(store_drafts_mailbox, "Drafts", "Name of the \\Drafts mailbox made for every user (empty: none)."),
+	P_STR(store_trash_mailbox, "Trash", "Name of the \\Trash mailbox made for every user (empty: none)."),
+	P_STR(store_junk_mailbox, "Junk", "Name of the \\Junk mailbox made for every user (empty: none)."),
 	{ NULL, CFG_STR, NULL, 0, 0, 0, NULL },
 };
 

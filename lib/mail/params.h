@@ -103,6 +103,12 @@ struct params {
 	uint64_t service_restart_delay;
 	uint64_t service_throttle_time;
 	uint64_t service_listen_backlog;
+	const char *store_directory;
+	uint64_t store_index_max_size;
+	const char *store_sent_mailbox;
+	const char *store_drafts_mailbox;
+	const char *store_trash_mailbox;
+	const char *store_junk_mailbox;
 };
 
 /* The table, ending with a row whose name is NULL. */
