@@ -62,6 +62,7 @@ $(eval $(call program,sendmail,$(wildcard sendmail/*.c)))
 $(eval $(call program,libexec/master,$(wildcard master/*.c)))
 $(eval $(call program,libexec/authd,$(wildcard authd/*.c)))
 $(eval $(call program,libexec/smtpd,$(wildcard smtpd/*.c)))
+$(eval $(call program,libexec/lmtpd,$(wildcard lmtpd/*.c)))
 
 # Test-only programs (t/bin/NAME.c) and unit tests (t/unit/NAME_test.c).
 TBIN_SRC  := $(wildcard t/bin/*.c)

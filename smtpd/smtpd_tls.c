@@ -21,30 +21,17 @@
 int
 smtpd_tls_init(struct smtpd *sd)
 {
-	const struct params *p = sd->p;
-	struct tls_conf conf = { 0 };
-	bool required = sd->p->smtpd_tls_wrappermode ||
-	    strcmp(p->smtpd_tls_security_level, "encrypt") == 0;
+	struct tls_conf conf;
 	struct why why;
 
-	if (!required && strcmp(p->smtpd_tls_security_level, "none") == 0)
-		return 0;
-	conf.cert_file = p->tls_cert_file;
-	conf.key_file = p->tls_key_file;
-	conf.chain_file = p->tls_chain_file[0] != '\0' ? p->tls_chain_file :
-							  NULL;
-	conf.protocols = p->tls_protocols;
-	conf.ciphers = p->tls_ciphers[0] != '\0' ? p->tls_ciphers : NULL;
-	conf.ciphersuites = p->tls_ciphersuites[0] != '\0' ?
-	    p->tls_ciphersuites : NULL;
-	sd->tls_ctx = tls_server_ctx_new(&conf, &why);
-	if (sd->tls_ctx != NULL)
-		return 0;
-	if (required) {
+	params_tls_conf(sd->p, &conf);
+	if (tls_server_ctx_level(&conf, sd->p->smtpd_tls_security_level,
+		sd->p->smtpd_tls_wrappermode, &sd->tls_ctx, &why) == -1) {
 		log_error("TLS is required but unavailable: %s", why.msg);
 		return -1;
 	}
-	log_warn("STARTTLS not offered: %s", why.msg);
+	if (sd->tls_ctx == NULL && why.msg[0] != '\0')
+		log_warn("STARTTLS not offered: %s", why.msg);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "auth/authclient.h"
+#include "base/log.h"
 #include "base/xmem.h"
 
 #define AUTHCLIENT_MAX_LINE (2 * 1024 * 1024)
@@ -61,6 +63,39 @@ authclient_free(struct authclient **cp)
 	free(c->path);
 	free(c);
 	*cp = NULL;
+}
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+static void
+thread_client_free(void *p)
+{
+	struct authclient *c = p;
+
+	authclient_free(&c);
+}
+
+static void
+make_thread_key(void)
+{
+	if (pthread_key_create(&thread_key, thread_client_free) != 0)
+		log_panic("pthread_key_create failed");
+}
+
+struct authclient *
+authclient_thread(const char *path, uint64_t timeout_ms)
+{
+	struct authclient *c;
+
+	pthread_once(&thread_once, make_thread_key);
+	c = pthread_getspecific(thread_key);
+	if (c == NULL) {
+		c = authclient_new(path, timeout_ms);
+		if (pthread_setspecific(thread_key, c) != 0)
+			log_panic("pthread_setspecific failed");
+	}
+	return c;
 }
 
 static int

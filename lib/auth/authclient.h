@@ -31,6 +31,13 @@ struct authclient;
 struct authclient *authclient_new(const char *path, uint64_t timeout_ms);
 void	authclient_free(struct authclient **c);
 /*
+ * The calling thread's client of path (a worker thread of a daemon): made
+ * on the thread's first call, freed when the thread exits.  Every call in
+ * a process must name the same path and timeout.  Borrowed: valid until
+ * the thread exits.
+ */
+struct authclient *authclient_thread(const char *path, uint64_t timeout_ms);
+/*
  * Send word with n fields and wait for the answer with the same id, which
  * is parsed into answer (authproto_init'ed by the caller).  Returns the
  * answer's status; AUTHC_TEMP with why when authd cannot be reached or

@@ -92,6 +92,19 @@ const struct cfg_param params_table[] = {
 	P_LIST(smtpd_helo_access, "", "Access tables for the HELO/EHLO name (postern-access(5))."),
 	P_LIST(smtpd_sender_access, "", "Access tables for the MAIL FROM address (postern-access(5))."),
 	P_LIST(smtpd_recipient_access, "", "Access tables for each RCPT TO address (postern-access(5))."),
+	P_LIST(lmtpd_client_networks, "127.0.0.0/8, [::1]/128", "Networks whose clients may use lmtpd over TCP (unix-socket clients always may)."),
+	P_SIZE(lmtpd_message_size_limit, "$message_size_limit", 1024, 2147483648, "Largest message lmtpd accepts (default: message_size_limit plus header_size_limit)."),
+	P_INT(lmtpd_recipient_limit, "1000", 1, 100000, "Most recipients of one LMTP transaction."),
+	P_SIZE(lmtpd_data_line_limit, "$smtpd_data_line_limit", 1000, 1048576, "Longest line of message text lmtpd accepts."),
+	P_TIME(lmtpd_timeout, "300s", 10, 3600, "How long lmtpd waits for a client's next command, data or TLS handshake."),
+	P_INT(lmtpd_hard_error_limit, "20", 1, 1000, "Errors in one LMTP session before lmtpd answers 421 and closes it."),
+	P_BOOL(lmtpd_forbid_bare_newline, "yes", "Refuse bare LF and bare CR in LMTP commands and message text."),
+	P_STR(lmtpd_tls_security_level, "none", "STARTTLS in lmtpd: none, may or encrypt (TCP clients only)."),
+	P_BOOL(lmtpd_sasl_auth_enable, "no", "Offer AUTH in lmtpd."),
+	P_BOOL(lmtpd_auth_required, "no", "Refuse MAIL from TCP clients of lmtpd until they have authenticated."),
+	P_BOOL(lmtpd_quota_full_tempfail, "no", "Answer 452 4.2.2 (try later) instead of 552 5.2.2 for a recipient over quota."),
+	P_BOOL(lmtpd_subaddress_folders, "no", "Deliver user+folder@domain into the mailbox folder when it exists."),
+	P_INT(lmtpd_delivered_to_limit, "1", 1, 100, "Delivered-To: headers naming the recipient that make a message a mail loop."),
 	P_STR(syslog_name, "postern", "Prefix of the program names in log lines."),
 	P_STR(syslog_facility, "mail", "Syslog facility for every daemon."),
 	P_STR(log_level, "info", "Least severe level logged: debug, info, notice, warn or error."),
@@ -155,6 +168,25 @@ derive_mydomain(struct cfg *cfg, struct params *out, struct why *why)
 	return cfg_finish(cfg, out, why);
 }
 
+/*
+ * Unless set, lmtpd_message_size_limit leaves room above
+ * message_size_limit for the header fields added on the way from smtpd
+ * (Received:), so that lmtpd never refuses what smtpd accepted.
+ */
+static int
+derive_lmtpd_size(struct cfg *cfg, struct params *out, struct why *why)
+{
+	char value[32];
+
+	if (cfg_is_set(cfg, "lmtpd_message_size_limit"))
+		return 0;
+	snprintf(value, sizeof(value), "%llu",
+	    (unsigned long long)(out->message_size_limit +
+		out->header_size_limit));
+	cfg_set_default(cfg, "lmtpd_message_size_limit", value);
+	return cfg_finish(cfg, out, why);
+}
+
 /* The SASL glue (lib/auth/sasl.h) has PLAIN and LOGIN. */
 static int
 check_mechanisms(const struct cfg *cfg, const struct params *p,
@@ -171,17 +203,28 @@ check_mechanisms(const struct cfg *cfg, const struct params *p,
 	return 0;
 }
 
+static bool
+tls_level_ok(const char *l)
+{
+	return strcmp(l, "none") == 0 || strcmp(l, "may") == 0 ||
+	    strcmp(l, "encrypt") == 0;
+}
+
 static int
 check_tls(const struct cfg *cfg, const struct params *p, struct why *why)
 {
-	const char *l = p->smtpd_tls_security_level;
+	const char *const names[] = { "smtpd_tls_security_level",
+		"lmtpd_tls_security_level" };
+	const char *const levels[] = { p->smtpd_tls_security_level,
+		p->lmtpd_tls_security_level };
 	struct why inner;
+	size_t i;
 	int lo, hi;
 
-	if (strcmp(l, "none") != 0 && strcmp(l, "may") != 0 &&
-	    strcmp(l, "encrypt") != 0)
-		return cfg_error(cfg, "smtpd_tls_security_level", why,
-		    "unknown level \"%s\" (none, may or encrypt)", l);
+	for (i = 0; i < 2; i++)
+		if (!tls_level_ok(levels[i]))
+			return cfg_error(cfg, names[i], why, "unknown level "
+			    "\"%s\" (none, may or encrypt)", levels[i]);
 	if (tls_protocols_parse(p->tls_protocols, &lo, &hi, &inner) == -1)
 		return cfg_error(cfg, "tls_protocols", why, "%s", inner.msg);
 	return 0;
@@ -224,10 +267,25 @@ params_load(const char *config_dir, char *const *overrides, int noverrides,
 		if (cfg_override(cfg, overrides[i], why) == -1)
 			goto fail;
 	if (cfg_finish(cfg, out, why) == -1 || derive_mydomain(cfg, out, why) ==
-	    -1 || check_logging(cfg, out, why) == -1)
+	    -1 || derive_lmtpd_size(cfg, out, why) == -1 ||
+	    check_logging(cfg, out, why) == -1)
 		goto fail;
 	return cfg;
 fail:
 	cfg_free(&cfg);
 	return NULL;
+}
+
+void
+params_tls_conf(const struct params *p, struct tls_conf *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->cert_file = p->tls_cert_file;
+	out->key_file = p->tls_key_file;
+	out->chain_file = p->tls_chain_file[0] != '\0' ? p->tls_chain_file :
+							   NULL;
+	out->protocols = p->tls_protocols;
+	out->ciphers = p->tls_ciphers[0] != '\0' ? p->tls_ciphers : NULL;
+	out->ciphersuites = p->tls_ciphersuites[0] != '\0' ?
+	    p->tls_ciphersuites : NULL;
 }

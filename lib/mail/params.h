@@ -81,6 +81,19 @@ struct params {
 	const char *smtpd_helo_access;
 	const char *smtpd_sender_access;
 	const char *smtpd_recipient_access;
+	const char *lmtpd_client_networks;
+	uint64_t lmtpd_message_size_limit;
+	uint64_t lmtpd_recipient_limit;
+	uint64_t lmtpd_data_line_limit;
+	uint64_t lmtpd_timeout;
+	uint64_t lmtpd_hard_error_limit;
+	bool lmtpd_forbid_bare_newline;
+	const char *lmtpd_tls_security_level;
+	bool lmtpd_sasl_auth_enable;
+	bool lmtpd_auth_required;
+	bool lmtpd_quota_full_tempfail;
+	bool lmtpd_subaddress_folders;
+	uint64_t lmtpd_delivered_to_limit;
 	const char *syslog_name;
 	const char *syslog_facility;
 	const char *log_level;
@@ -111,6 +124,8 @@ struct params {
 	const char *store_junk_mailbox;
 };
 
+struct tls_conf;
+
 /* The table, ending with a row whose name is NULL. */
 extern const struct cfg_param params_table[];
 
@@ -128,5 +143,9 @@ extern const struct cfg_param params_table[];
 struct cfg *params_load(const char *config_dir, char *const *overrides,
 	    int noverrides, struct params *out, cfg_warn_fn *warn,
 	    void *warn_arg, struct why *why);
+
+/* The server TLS settings of p (tls_cert_file ...) into out, whose
+ * strings are borrowed from p. */
+void	params_tls_conf(const struct params *p, struct tls_conf *out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * smtpcmd.c - parse one SMTP command line: the verb, its arguments and the
  * ESMTP parameters of MAIL and RCPT.
- * Linked into: smtpd.  Trust: the line is peer data; it is only scanned
+ * Linked into: smtpd, lmtpd.  Trust: the line is peer data; it is only scanned
  * within its span, values stay undecoded spans, and every parameter is
  * checked against a table of the verbs that may carry it.
  */
@@ -371,9 +371,11 @@ a_helo(struct span rest, bool has_arg, struct smtpcmd *out, struct why *why)
 		return fail(out, SMTPCMD_ERR_SYNTAX, why,
 		            "domain name or address literal required");
 	out->arg = rest;
-	/* RFC 5321 section 4.1.1.1: only EHLO may name an address literal. */
-	out->helo_ok = smtpaddr_check_domain(rest, 0, out->verb == SMTPCMD_EHLO,
-	                                     &lit, &ignored) == 0;
+	/* RFC 5321 section 4.1.1.1: only EHLO (and LHLO, RFC 2033 4.1, which
+	 * has EHLO's syntax) may name an address literal. */
+	out->helo_ok = smtpaddr_check_domain(rest, 0,
+	                                     out->verb != SMTPCMD_HELO, &lit,
+	                                     &ignored) == 0;
 	return 0;
 }
 
@@ -476,6 +478,7 @@ static const struct verb_rule {
     {"QUIT", SMTPCMD_QUIT, a_none},         {"VRFY", SMTPCMD_VRFY, a_text},
     {"EXPN", SMTPCMD_EXPN, a_text},         {"HELP", SMTPCMD_HELP, a_text},
     {"STARTTLS", SMTPCMD_STARTTLS, a_none}, {"AUTH", SMTPCMD_AUTH, a_auth},
+    {"LHLO", SMTPCMD_LHLO, a_helo},
 };
 
 static void

@@ -1,8 +1,8 @@
 /*
  * smtpcmd.h - the SMTP command-line grammar (RFC 5321 section 4.1 with the
- * ESMTP parameters of RFC 1870, 6152, 3030, 3461, 4954 and 6531): one line
- * in, a struct smtpcmd or a reason out.
- * Linked into: smtpd.  Trust: the line is peer data; the parser is a pure
+ * ESMTP parameters of RFC 1870, 6152, 3030, 3461, 4954 and 6531, and LMTP's
+ * LHLO of RFC 2033): one line in, a struct smtpcmd or a reason out.
+ * Linked into: smtpd, lmtpd.  Trust: the line is peer data; the parser is a pure
  * function (no I/O, no globals, no logging, no allocation).
  */
 #ifndef POSTERN_SMTPCMD_H
@@ -39,6 +39,7 @@ enum smtpcmd_verb {
 	SMTPCMD_HELP,
 	SMTPCMD_STARTTLS,
 	SMTPCMD_AUTH,
+	SMTPCMD_LHLO,	/* LMTP (RFC 2033 4.1): EHLO's grammar */
 };
 
 /* What kind of error smtpcmd_parse found, to pick the reply code. */
@@ -85,7 +86,7 @@ enum smtpcmd_ret {
 struct smtpcmd {
 	enum smtpcmd_verb verb;
 	enum smtpcmd_err err;
-	struct span arg;      /* EHLO/HELO name; NOOP/HELP/VRFY/EXPN text */
+	struct span arg;      /* EHLO/HELO/LHLO name; NOOP/HELP/VRFY/EXPN text */
 	bool helo_ok;         /* arg is a valid domain (or literal, EHLO) */
 	struct smtpaddr path; /* MAIL/RCPT */
 	unsigned params;      /* SMTPCMD_P_* given */

@@ -282,6 +282,20 @@ tls_client_ctx_new(const struct tls_conf *conf, struct why *why)
 	return ctx;
 }
 
+int
+tls_server_ctx_level(const struct tls_conf *conf, const char *level,
+    bool implicit, SSL_CTX **ctx_out, struct why *why)
+{
+	bool required = implicit || strcmp(level, "encrypt") == 0;
+
+	why->msg[0] = '\0';
+	*ctx_out = NULL;
+	if (!required && strcmp(level, "none") == 0)
+		return 0;
+	*ctx_out = tls_server_ctx_new(conf, why);
+	return *ctx_out == NULL && required ? -1 : 0;
+}
+
 void
 tls_ctx_free(SSL_CTX **ctxp)
 {

@@ -74,6 +74,17 @@ SSL_CTX *tls_server_ctx_new(const struct tls_conf *conf, struct why *why);
  */
 SSL_CTX *tls_client_ctx_new(const struct tls_conf *conf, struct why *why);
 
+/*
+ * The server context of a service whose TLS level is level: "none",
+ * "may" (STARTTLS offered) or "encrypt" (required); implicit TLS (from
+ * the first byte) needs a context as encrypt does.  Returns 0 with
+ * *ctx_out NULL for none, and for may when no context can be made (why
+ * then says why: the caller warns that STARTTLS is not offered); 0 with
+ * a context; -1 with why when TLS is needed and no context can be made.
+ */
+int	tls_server_ctx_level(const struct tls_conf *conf, const char *level,
+	    bool implicit, SSL_CTX **ctx_out, struct why *why);
+
 /* Free; NULL allowed, pointer cleared.  Connections hold their own
  * reference, so this is safe while they run. */
 void	tls_ctx_free(SSL_CTX **ctxp);

@@ -24,6 +24,8 @@ static const struct {
     {"EHLO my host name!", 0, 0, V(EHLO), E(NONE), NULL},
     {"EHLO", 0, -1, V(EHLO), E(SYNTAX), "domain name"},
     {"EHLO ", 0, -1, V(EHLO), E(SYNTAX), "domain name"},
+    {"LHLO mx.example.com", 0, 0, V(LHLO), E(NONE), NULL},
+    {"lhlo", 0, -1, V(LHLO), E(SYNTAX), "domain name"},
     {"MAIL FROM:<a@b.example>", 0, 0, V(MAIL), E(NONE), NULL},
     {"mail from:<>", 0, 0, V(MAIL), E(NONE), NULL},
     {"MAIL FROM: <a@b.example>", 0, 0, V(MAIL), E(NONE), NULL},
@@ -267,6 +269,9 @@ test_fields(void)
 	       span_eq(c.arg, "mx.example.com"),
 	   "EHLO name");
 	ok(parse("EHLO [192.0.2.1]", &c) == 0 && c.helo_ok, "EHLO literal");
+	ok(parse("LHLO [192.0.2.1]", &c) == 0 && c.helo_ok &&
+	       c.verb == SMTPCMD_LHLO,
+	   "LHLO literal (RFC 2033 4.1)");
 	ok(parse("HELO [192.0.2.1]", &c) == 0 && !c.helo_ok,
 	   "HELO literal flagged (RFC 5321 4.1.1.1)");
 	ok(parse("EHLO my host", &c) == 0 && !c.helo_ok &&
