@@ -2,7 +2,8 @@
  * postern_prepare.c - what an instance needs before master starts: as
  * root, the system users (mail_owner, auth_owner, store_owner) and their
  * group memberships (the daemons that ask authd are members of
- * auth_owner's group); the directories with the owners and modes that
+ * auth_owner's group, the delivery agents of store_owner's); the
+ * directories (the queue, the store) with the owners and modes that
  * privilege separation needs.  It says what it changed.
  * Linked into: postern.  Runs as root (system instance) or as the invoking
  * user (development instance).  Trust: the admin's configuration.
@@ -217,8 +218,11 @@ postern_prepare(const struct instance *inst)
 		ensure_user(p->auth_owner) == -1 ||
 		ensure_user(p->store_owner) == -1))
 		return -1;
+	/* lmtpd's socket is store_owner's, mode 0660: the delivery agents
+	 * (mail_owner) reach it as members of its group. */
 	if (root && (ensure_member(p->mail_owner, p->auth_owner) == -1 ||
-		ensure_member(p->store_owner, p->auth_owner) == -1))
+		ensure_member(p->store_owner, p->auth_owner) == -1 ||
+		ensure_member(p->mail_owner, p->store_owner) == -1))
 		return -1;
 	snprintf(priv, sizeof(priv), "%s/private", p->queue_directory);
 	/* public/: sockets every local user may use (sendmail(1)). */
@@ -228,6 +232,8 @@ postern_prepare(const struct instance *inst)
 	    ensure_dir(priv, root ? p->mail_owner : NULL, 0700) == -1 ||
 	    ensure_dir(pub, NULL, 0755) == -1 ||
 	    auth_dir(p, root) == -1 || queue_dirs(p, root) == -1 ||
+	    ensure_dir(p->store_directory, root ? p->store_owner : NULL,
+		0700) == -1 ||
 	    ensure_tables(p) == -1)
 		return -1;
 	return 0;

@@ -489,3 +489,67 @@ class SmtpdInstance(AuthdInstance):
         for root, _dirs, files in os.walk(self.path("queue/incoming")):
             out += [os.path.join(root, f) for f in files if not f.endswith(".tmp")]
         return sorted(out)
+
+
+# lmtpd on a unix socket and on TCP, as conf/master.conf has them.
+LMTPD_MASTER = AUTHD_MASTER + """lmtp unix $lmtp_listen n - $store_owner lmtpd
+lmtp-inet inet 127.0.0.1:%d n - $store_owner lmtpd %s
+"""
+
+
+class LmtpdInstance(AuthdInstance):
+    """An instance running authd and lmtpd: on the unix socket
+    self.lmtp_socket (a local client, always allowed) and on TCP
+    self.lmtp_port (checked against lmtpd_client_networks).
+
+    users: (address, password, *`postern user add` options), e.g.
+    ("bob@example.org", "pw", "--quota", "10k").  inet_args: extra
+    arguments of the TCP service (-o name=value)."""
+
+    def __init__(self, params=None, tls=False, inet_args="", **kw):
+        self.lmtp_port = free_port()
+        super().__init__(params=params, **kw)
+        self.lmtp_socket = self.path("queue/private/lmtp")
+        self.store_dir = self.path("data/store")
+        if tls:
+            self.cert = make_cert(self.path("tls"))
+        self.write_master(LMTPD_MASTER % (self.lmtp_port, inet_args))
+
+    def start(self, *args, wait=(), env=None):
+        proc = super().start(*args, env=env)
+        wait_for(lambda: (try_connect_line(self.lmtp_socket) or "").startswith("220"),
+                 what="lmtpd's socket to answer")
+        wait_for(lambda: (try_connect_line(("127.0.0.1", self.lmtp_port)) or "").startswith("2"),
+                 what="lmtpd's TCP port to answer")
+        return proc
+
+    def lmtp(self, tcp=False, timeout=60):
+        """An smtplib.LMTP client, after LHLO."""
+        import smtplib
+        if tcp:
+            c = smtplib.LMTP("127.0.0.1", self.lmtp_port, timeout=timeout)
+        else:
+            # A host that starts with "/" is a unix socket.
+            c = smtplib.LMTP(self.lmtp_socket, timeout=timeout)
+        c.ehlo_or_helo_if_needed()
+        return c
+
+    def mailbox(self, user, mailbox="INBOX"):
+        """[(uid, size)] of a mailbox, read with the store API."""
+        r = subprocess.run([os.path.join(TESTBIN, "storedump"), self.store_dir, user,
+                            mailbox], capture_output=True, text=True, timeout=60)
+        if r.returncode == 1:
+            return None
+        assert r.returncode == 0, r.stderr
+        out = []
+        for line in r.stdout.splitlines():
+            f = dict(x.split("=", 1) for x in line.split())
+            out.append((int(f["uid"]), int(f["size"])))
+        return out
+
+    def message(self, user, uid, mailbox="INBOX"):
+        """The bytes of one stored message."""
+        r = subprocess.run([os.path.join(TESTBIN, "storedump"), "-c", self.store_dir, user,
+                            mailbox, str(uid)], capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
