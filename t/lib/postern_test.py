@@ -553,3 +553,10 @@ class LmtpdInstance(AuthdInstance):
                             mailbox, str(uid)], capture_output=True, timeout=60)
         assert r.returncode == 0, r.stderr
         return r.stdout
+
+
+def lmtp_data(client, msg, nrcpt):
+    """DATA through an smtplib.LMTP client: the nrcpt replies (smtplib
+    reads only the first), as [(code, text)]."""
+    first = client.data(msg)
+    return [first] + [client.getreply() for _ in range(nrcpt - 1)]
