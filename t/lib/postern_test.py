@@ -534,10 +534,16 @@ class LmtpdInstance(AuthdInstance):
         c.ehlo_or_helo_if_needed()
         return c
 
+    def storedump(self, *args, text=True):
+        """Run t/bin/storedump as the store's owner (as root: vmail)."""
+        kw = {"user": "vmail"} if os.geteuid() == 0 else {}
+        return subprocess.run([os.path.join(TESTBIN, "storedump")] + list(args),
+                              capture_output=True, text=text, timeout=60, **kw)
+
     def mailbox(self, user, mailbox="INBOX"):
-        """[(uid, size)] of a mailbox, read with the store API."""
-        r = subprocess.run([os.path.join(TESTBIN, "storedump"), self.store_dir, user,
-                            mailbox], capture_output=True, text=True, timeout=60)
+        """[(uid, size)] of a mailbox, read with the store API; None when
+        there is no such mailbox."""
+        r = self.storedump(self.store_dir, user, mailbox)
         if r.returncode == 1:
             return None
         assert r.returncode == 0, r.stderr
@@ -549,11 +555,19 @@ class LmtpdInstance(AuthdInstance):
 
     def message(self, user, uid, mailbox="INBOX"):
         """The bytes of one stored message."""
-        r = subprocess.run([os.path.join(TESTBIN, "storedump"), "-c", self.store_dir, user,
-                            mailbox, str(uid)], capture_output=True, timeout=60)
+        r = self.storedump("-c", self.store_dir, user, mailbox, str(uid), text=False)
         assert r.returncode == 0, r.stderr
         return r.stdout
 
+    def create_mailbox(self, user, mailbox):
+        r = self.storedump("-m", self.store_dir, user, mailbox)
+        assert r.returncode == 0, r.stderr
+
+    def check_store(self, user):
+        """store_check's counts: {"messages": N, "orphans": N, ...}."""
+        r = self.storedump("-k", self.store_dir, user)
+        assert r.returncode == 0, r.stderr
+        return {k: int(v) for k, v in (f.split("=") for f in r.stdout.split())}
 
 def lmtp_data(client, msg, nrcpt):
     """DATA through an smtplib.LMTP client: the nrcpt replies (smtplib
