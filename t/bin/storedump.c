@@ -91,7 +91,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (opt) {
-		r = other(s, argv[-1], argv[3], &why);
+		r = other(s, argv[0], argv[3], &why);
 	} else if (store_mailbox_get(s, argv[3], &mb, &why) != STORE_OK) {
 		printf("NOTFOUND\n");
 		r = 1;

@@ -519,7 +519,7 @@ class LmtpdInstance(AuthdInstance):
         proc = super().start(*args, env=env)
         wait_for(lambda: (try_connect_line(self.lmtp_socket) or "").startswith("220"),
                  what="lmtpd's socket to answer")
-        wait_for(lambda: (try_connect_line(("127.0.0.1", self.lmtp_port)) or "").startswith("2"),
+        wait_for(lambda: try_connect_line(("127.0.0.1", self.lmtp_port)),
                  what="lmtpd's TCP port to answer")
         return proc
 

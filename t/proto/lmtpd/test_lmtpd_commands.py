@@ -84,7 +84,7 @@ class Commands(pt.InstanceTest):
         self.assertEqual(c.cmd("DATA")[0], 354)
         c.send(b"Subject: x\r\n\r\nbare\nlf\r\n.\r\n")
         self.assertEqual([c.reply()[0] for _ in range(2)], [550, 550])
-        self.assertEqual(self.inst.mailbox("alice@example.org"), None)
+        self.assertFalse(self.inst.mailbox("alice@example.org"))
 
     def test_unix_socket_is_local(self):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -1,5 +1,6 @@
 """Each stored copy starts with Return-Path: <sender> and Delivered-To:
-the recipient's user name (authd's key), then the message as sent."""
+the recipient's user name (authd's key), then the message as sent
+(the domains in lower case, as smtpaddr writes addresses)."""
 
 import os
 import sys
@@ -21,10 +22,10 @@ class Headers(pt.InstanceTest):
         self.assertEqual([r[0] for r in pt.lmtp_data(c, body, 2)], [250, 250])
         c.quit()
         self.assertEqual(inst.message("alice@example.org", 1),
-                         b"Return-Path: <Sender@Remote.Example>\r\n"
+                         b"Return-Path: <Sender@remote.example>\r\n"
                          b"Delivered-To: alice@example.org\r\n" + body)
         self.assertEqual(inst.message("bob@example.org", 1),
-                         b"Return-Path: <Sender@Remote.Example>\r\n"
+                         b"Return-Path: <Sender@remote.example>\r\n"
                          b"Delivered-To: bob@example.org\r\n" + body)
 
 
