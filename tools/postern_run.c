@@ -31,7 +31,8 @@ static const char *const run_ports[] = {
 };
 
 /* The services a development instance runs: those implemented so far,
- * as in conf/master.conf. */
+ * as in conf/master.conf, but LMTP on TCP (lmtp_listen above: easy to
+ * try by hand; loopback is in lmtpd_client_networks). */
 static const char run_master_conf[] =
     "# master.conf of a development instance made by \"postern run\".\n"
     "# name  type  listen  chroot  limit  user  command [args]\n"
@@ -45,7 +46,8 @@ static const char run_master_conf[] =
     "smtps  inet  $smtps_listen  y  -  -  smtpd\n"
     "    -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes\n"
     "    -o smtpd_auth_required=yes\n"
-    "submit unix  $queue_directory/$sendmail_socket  y  -  -  smtpd\n";
+    "submit unix  $queue_directory/$sendmail_socket  y  -  -  smtpd\n"
+    "lmtp   inet  $lmtp_listen  n  -  $store_owner  lmtpd\n";
 
 static int
 usage(void)

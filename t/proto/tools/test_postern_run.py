@@ -33,8 +33,10 @@ class PosternRun(unittest.TestCase):
         env = pt.CHROOT_ENV
         port = "smtp_listen=127.0.0.1:%d" % pt.free_port()
         sub, smtps = pt.free_port(), pt.free_port()
+        lmtp = pt.free_port()
         ports = ["-o", port, "-o", "submission_listen=127.0.0.1:%d" % sub,
-                 "-o", "smtps_listen=127.0.0.1:%d" % smtps]
+                 "-o", "smtps_listen=127.0.0.1:%d" % smtps,
+                 "-o", "lmtp_listen=127.0.0.1:%d" % lmtp]
         proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir, "-o",
                                  "myhostname=run.example"] + ports, stdout=log,
                                 stderr=log, stdin=subprocess.DEVNULL, env=env)
@@ -53,6 +55,11 @@ class PosternRun(unittest.TestCase):
         with smtplib.SMTP_SSL("127.0.0.1", smtps, timeout=30, context=ctx) as s:
             self.assertEqual(s.noop()[0], 250)
         self.assertTrue(os.path.exists(os.path.join(self.dir, "queue/public/submit")))
+        # LMTP on TCP, into a store owned by the store's user.
+        pt.wait_for(lambda: pt.try_connect_line(("127.0.0.1", lmtp)), what="lmtpd to answer")
+        with smtplib.LMTP("127.0.0.1", lmtp, timeout=30) as s:
+            self.assertEqual(s.ehlo("run.test")[0], 250)
+        self.assertTrue(os.path.isdir(os.path.join(self.dir, "data/store")))
         conf = open(os.path.join(self.dir, "postern.conf")).read()
         for line in ("queue_directory = %s/queue" % self.dir,
                      "data_directory = %s/data" % self.dir,
