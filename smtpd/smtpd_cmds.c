@@ -234,22 +234,11 @@ static void
 reply_parse_error(struct smtpd_sess *s, const struct smtpcmd *c,
     const struct why *why)
 {
-	switch (c->err) {
-	case SMTPCMD_ERR_SYNTAX:
-		smtpd_reply(s, 501, "5.5.4", "Syntax: %s", why->msg);
-		break;
-	case SMTPCMD_ERR_ADDR:
-		smtpd_reply(s, 501, c->verb == SMTPCMD_MAIL ? "5.1.7" :
-		    "5.1.3", "Bad address syntax: %s", why->msg);
-		break;
-	case SMTPCMD_ERR_PARAM:
-		smtpd_reply(s, 555, "5.5.4", "Unsupported option: %s",
-		    why->msg);
-		break;
-	default:
-		smtpd_reply(s, 500, "5.5.2", "Error: command not recognized");
-		break;
-	}
+	const char *enh;
+	char text[300];
+	int code = smtpcmd_err_reply(c, why, &enh, text, sizeof(text));
+
+	smtpd_reply(s, code, enh, "%s", text);
 }
 
 void

@@ -5,6 +5,7 @@
  * within its span, values stay undecoded spans, and every parameter is
  * checked against a table of the verbs that may carry it.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/parse.h"
@@ -517,4 +518,28 @@ smtpcmd_parse(struct span line, struct smtpcmd *out, struct why *why)
 		return fail(out, SMTPCMD_ERR_VERB, why, "unknown command");
 	out->verb = verb_rules[i].verb;
 	return verb_rules[i].args(rest, word.len < line.len, out, why);
+}
+
+int
+smtpcmd_err_reply(const struct smtpcmd *c, const struct why *why,
+                  const char **enh_out, char *text, size_t size)
+{
+	switch (c->err) {
+	case SMTPCMD_ERR_SYNTAX:
+		*enh_out = "5.5.4";
+		snprintf(text, size, "Syntax: %s", why->msg);
+		return 501;
+	case SMTPCMD_ERR_ADDR:
+		*enh_out = c->verb == SMTPCMD_MAIL ? "5.1.7" : "5.1.3";
+		snprintf(text, size, "Bad address syntax: %s", why->msg);
+		return 501;
+	case SMTPCMD_ERR_PARAM:
+		*enh_out = "5.5.4";
+		snprintf(text, size, "Unsupported option: %s", why->msg);
+		return 555;
+	default:
+		*enh_out = "5.5.2";
+		snprintf(text, size, "Error: command not recognized");
+		return 500;
+	}
 }

@@ -118,6 +118,13 @@ struct smtpcmd {
  */
 int smtpcmd_parse(struct span line, struct smtpcmd *out, struct why *why);
 /*
+ * The reply to a line that smtpcmd_parse refused: returns the code (500,
+ * 501 or 555) and sets *enh_out to the enhanced code (static) and text
+ * to the reply's text, with why's reason where it helps the client.
+ */
+int smtpcmd_err_reply(const struct smtpcmd *c, const struct why *why,
+                      const char **enh_out, char *text, size_t size);
+/*
  * Decode RFC 3461 xtext ("+" and two hex digits for a byte), appending to
  * out.  Returns 0, or -1 on bad syntax or a full buffer (out unchanged).
  */

@@ -269,6 +269,23 @@ test_fields(void)
 	       span_eq(c.arg, "mx.example.com"),
 	   "EHLO name");
 	ok(parse("EHLO [192.0.2.1]", &c) == 0 && c.helo_ok, "EHLO literal");
+	{
+		const char *enh = NULL;
+		char text[100];
+		struct why w;
+
+		ok(smtpcmd_parse(span_str("RCPT TO:<a@@b>"), &c, &w) == -1 &&
+		       smtpcmd_err_reply(&c, &w, &enh, text, sizeof(text)) ==
+		           501 &&
+		       strcmp(enh, "5.1.3") == 0 &&
+		       strncmp(text, "Bad address syntax: ", 20) == 0,
+		   "err_reply: RCPT address");
+		ok(smtpcmd_parse(span_str("FOO"), &c, &w) == -1 &&
+		       smtpcmd_err_reply(&c, &w, &enh, text, sizeof(text)) ==
+		           500 &&
+		       strcmp(text, "Error: command not recognized") == 0,
+		   "err_reply: unknown verb");
+	}
 	ok(parse("LHLO [192.0.2.1]", &c) == 0 && c.helo_ok &&
 	       c.verb == SMTPCMD_LHLO,
 	   "LHLO literal (RFC 2033 4.1)");
