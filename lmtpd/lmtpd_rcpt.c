@@ -59,9 +59,8 @@ subaddress(const struct rcpt_job *j, struct span key)
 
 	if (!j->folders || at == NULL || span_eq_nocase(key, addr))
 		return NULL;
-	for (i = 0; addr + i < at; i++)
-		if (strchr(j->delimiters, addr[i]) != NULL && addr[i] != '\0')
-			break;
+	/* The extension starts after the first delimiter character. */
+	i = strcspn(addr, j->delimiters);
 	if (addr + i + 1 >= at)
 		return NULL;
 	return span_dup(span_make(addr + i + 1, (size_t)(at - addr) - i - 1));
