@@ -62,13 +62,17 @@ class CrashSafety(pt.InstanceTest):
             t.start()
         rng = random.Random(os.getpid())
         try:
-            for _ in range(KILLS):
-                pt.wait_for(lambda: inst.children("lmtp"), timeout=30,
-                            what="an lmtpd to kill")
+            killed = set()
+            while len(killed) < KILLS:
                 time.sleep(rng.uniform(0.0, 0.25))
-                pids = inst.children("lmtp")
-                if pids:
-                    os.kill(rng.choice(pids), signal.SIGKILL)
+                pids = [p for p in inst.children("lmtp") if p not in killed]
+                if not pids:
+                    continue
+                pid = rng.choice(pids)
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+                pt.wait_for(lambda: pid not in inst.children("lmtp"), timeout=30,
+                            what="the killed lmtpd to go")
         finally:
             stop.set()
             for t in threads:
