@@ -93,6 +93,8 @@ struct store;
 enum store_res store_open(const struct store_conf *conf, const char *user,
 	    struct store **out, struct why *why);
 void	store_free(struct store **s);
+/* The user's directory (absolute); borrowed, valid while s lives. */
+const char *store_dir(const struct store *s);
 /* The user's quota (from authd's record), checked by store_append and
  * store_copy; 0 means unlimited.  Unlimited until set. */
 void	store_set_quota(struct store *s, uint64_t bytes, uint64_t messages);
