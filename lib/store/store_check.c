@@ -123,7 +123,7 @@ sweep_dir(struct check *c, const char *dir, const struct names *keep,
 		if (key[0] == '.' || strcmp(key, "changes") == 0 ||
 		    strcmp(key, "name") == 0)
 			continue;
-		if (keep != NULL && bsearch(&key, keep->v, keep->n,
+		if (keep != NULL && keep->n > 0 && bsearch(&key, keep->v, keep->n,
 					sizeof(char *), cmp_str) != NULL)
 			continue;
 		if (older != 0 && (fstatat(dirfd(d), key, &st, 0) == -1 ||
@@ -242,8 +242,9 @@ store_check(struct store *s, bool repair, struct store_report *out,
 		c.nbox = i + 1;
 		r = store_msg_list(s, c.box[i].m.id, 1, msg_step, &c, why);
 		c.nbox = keep;
-		qsort(c.box[i].files.v, c.box[i].files.n, sizeof(char *),
-		    cmp_str);
+		if (c.box[i].files.n > 1)
+			qsort(c.box[i].files.v, c.box[i].files.n,
+			    sizeof(char *), cmp_str);
 	}
 	if (r == STORE_OK)
 		r = check_usage(&c, why);

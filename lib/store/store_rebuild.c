@@ -242,7 +242,8 @@ add_mailbox(struct rebuild *rb, uint32_t id, struct store_usage *u,
 			names = xreallocarray(names, n + 1, sizeof(char *));
 			names[n++] = xstrdup(de->d_name);
 		}
-	qsort(names, n, sizeof(char *), cmp_uid);
+	if (n > 1)
+		qsort(names, n, sizeof(char *), cmp_uid);
 	for (size_t i = 0; i < n; i++) {
 		if (r == STORE_OK)
 			r = add_file(rb, &m, dirfd(d), names[i], why);
