@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/xmem.h"
+#include "mail/params.h"
 #include "store/store_impl.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -52,6 +53,44 @@ store_user_dir(const char *user, struct buf *out)
 			return -1;
 	}
 	return 0;
+}
+
+int
+store_user_name(const char *dirname, struct buf *out)
+{
+	for (size_t i = 0; dirname[i] != '\0'; i++) {
+		unsigned v = 0;
+		unsigned char c = (unsigned char)dirname[i];
+
+		if (c != '%') {
+			if (!plain_byte(c) || (i == 0 && c == '.') ||
+			    buf_addc(out, c) == -1)
+				return -1;
+			continue;
+		}
+		for (int j = 1; j <= 2; j++) {
+			char h = dirname[i + (size_t)j];
+
+			if (!((h >= '0' && h <= '9') || (h >= 'A' && h <= 'F')))
+				return -1;
+			v = v * 16 + (unsigned)(h <= '9' ? h - '0' : h - 'A' + 10);
+		}
+		if (v == 0 || buf_addc(out, (int)v) == -1)
+			return -1;
+		i += 2;
+	}
+	return out->len > 0 ? 0 : -1;
+}
+
+void
+store_conf_init(struct store_conf *conf, const struct params *p)
+{
+	conf->root = p->store_directory;
+	conf->index_size = p->store_index_max_size;
+	conf->sent = p->store_sent_mailbox;
+	conf->drafts = p->store_drafts_mailbox;
+	conf->trash = p->store_trash_mailbox;
+	conf->junk = p->store_junk_mailbox;
 }
 
 static int

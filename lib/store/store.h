@@ -81,6 +81,10 @@ struct store_conf {
 	const char *junk;
 };
 
+struct params;
+/* conf from the store_* parameters (strings borrowed from p). */
+void	store_conf_init(struct store_conf *conf, const struct params *p);
+
 struct store;
 
 /*
@@ -93,6 +97,9 @@ struct store;
 enum store_res store_open(const struct store_conf *conf, const char *user,
 	    struct store **out, struct why *why);
 void	store_free(struct store **s);
+/* The user name a directory name (its last component) stands for,
+ * appended to out; -1 when it is no encoded name.  Pure. */
+int	store_user_name(const char *dirname, struct buf *out);
 /* The user's directory (absolute); borrowed, valid while s lives. */
 const char *store_dir(const struct store *s);
 /* The user's quota (from authd's record), checked by store_append and

@@ -83,6 +83,21 @@ test_layout(void)
 	ok(store_user_dir("../x/Y", &b) == 0 && strstr(buf_str(&b), "/") ==
 	    (char *)b.p + 2 && strstr(buf_str(&b) + 6, "%2E.%2Fx%2F%59") != NULL,
 	    "dots, slashes and capitals are encoded: %s", buf_str(&b));
+	{
+		struct buf back;
+
+		buf_init(&back, 1024);
+		ok(store_user_name(buf_str(&b) + 6, &back) == 0 &&
+		       strcmp(buf_str(&back), "../x/Y") == 0,
+		    "directory name decodes back");
+		buf_reset(&back);
+		ok(store_user_name("a%2", &back) == -1 &&
+		       store_user_name("a%00", &back) == -1 &&
+		       store_user_name("A", &back) == -1 &&
+		       store_user_name(".x", &back) == -1,
+		    "bad directory names refused");
+		buf_fini(&back);
+	}
 	buf_reset(&b);
 	ok(store_user_dir("", &b) == -1, "empty user refused");
 	buf_fini(&b);
@@ -417,8 +432,9 @@ test_concurrency(void)
 		good += waitpid(kids[i], &status, 0) == kids[i] &&
 		    WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	ok(good == 2, "both writers finished");
-	ok(store_msg_list(s, inbox, 1, ascending, last, &why) == STORE_OK &&
-	       last[2] == 400 && last[1] == 0 && last[0] == 400,
+	ok(store_msg_list(s, inbox, 1, ascending, last, &why) == STORE_OK,
+	    "list");
+	ok(last[2] == 400 && last[1] == 0 && last[0] == 400,
 	    "400 messages, distinct ascending UIDs (%u, last %u)", last[2],
 	    last[0]);
 	close(fd);
