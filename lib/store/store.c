@@ -301,7 +301,7 @@ open_dir(const struct store_conf *conf, const char *user, const char *dir,
 	s->conf = conf;
 	r = env_get(conf, dir, &s->e, why);
 	if (r == STORE_OK && s->e->refs == 1 && access(mark, F_OK) == 0)
-		r = STORE_NOTALLOWED;
+		r = (why_set(why, "index marked damaged"), STORE_NOTALLOWED);
 	if (r == STORE_OK && s->e->refs == 1)
 		r = check_open(s, &fresh, why);
 	if (r == STORE_OK && s->e->refs == 1 && fresh)
@@ -335,14 +335,20 @@ store_open(const struct store_conf *conf, const char *user,
 		r = open_dir(conf, user, dir, out, why);
 		/* A damaged index is rebuilt from the files, once. */
 		if (r == STORE_NOTALLOWED) {
-			struct why w2 = { "" };
+			struct why first = *why;
 
-			r = store_rebuild(conf, user, &w2);
+			r = store_rebuild(conf, user, why);
 			if (r == STORE_OK)
 				r = open_dir(conf, user, dir, out, why);
-			else
-				why_set(why, "%s; rebuild: %s", why->msg,
-				    w2.msg);
+			if (r == STORE_OK)
+				snprintf((*out)->rebuilt,
+				    sizeof((*out)->rebuilt), "%s", first.msg);
+			else {
+				struct why then = *why;
+
+				why_set(why, "%s; rebuild failed: %.200s",
+				    first.msg, then.msg);
+			}
 		}
 	}
 	buf_fini(&rel);
@@ -377,6 +383,12 @@ store_usage(struct store *s, struct store_usage *out, struct why *why)
 	r = store_usage_get(s, t, out, why);
 	mdb_txn_abort(t);
 	return r;
+}
+
+const char *
+store_rebuilt(const struct store *s)
+{
+	return s->rebuilt[0] != '\0' ? s->rebuilt : NULL;
 }
 
 const char *

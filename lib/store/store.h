@@ -100,6 +100,9 @@ void	store_free(struct store **s);
 /* The user name a directory name (its last component) stands for,
  * appended to out; -1 when it is no encoded name.  Pure. */
 int	store_user_name(const char *dirname, struct buf *out);
+/* Why store_open rebuilt the index (for the caller's log), or NULL
+ * when it did not.  Borrowed, valid while s lives. */
+const char *store_rebuilt(const struct store *s);
 /* The user's directory (absolute); borrowed, valid while s lives. */
 const char *store_dir(const struct store *s);
 /* The user's quota (from authd's record), checked by store_append and

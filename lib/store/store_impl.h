@@ -49,6 +49,7 @@ struct store {
 	struct store_env *e;		/* counted reference */
 	uint64_t quota_bytes;
 	uint64_t quota_messages;
+	char rebuilt[300];		/* why store_open rebuilt, or "" */
 };
 
 #define STORE_MSG_REC 56

@@ -501,7 +501,8 @@ test_rebuild(void)
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	close(fd);
 	s = open_user("rb@example.org");
-	ok(s != NULL && access(path, F_OK) == -1, "a marked index is rebuilt");
+	ok(s != NULL && access(path, F_OK) == -1 && store_rebuilt(s) != NULL,
+	    "a marked index is rebuilt, and the caller is told");
 	ok(store_mailbox_get(s, "INBOX", &m, &why) == STORE_OK &&
 	       m.uidvalidity == before.uidvalidity && m.messages == 2 &&
 	       m.uidnext == 4 && m.unseen == 1,
@@ -563,7 +564,7 @@ main(void)
 	test_layout();
 	test_defaults();
 	s = open_user("alice@example.org");
-	ok(s != NULL, "open alice");
+	ok(s != NULL && store_rebuilt(s) == NULL, "open alice");
 	test_append_read(s);
 	test_flags(s);
 	test_copy(s);
