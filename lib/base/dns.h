@@ -8,6 +8,9 @@
  * must include the peer's address ("forward-confirmed").  A PTR name that
  * is not an RFC 1123 host name (net_host_name_valid() with ldh_only:
  * letters, digits, '-', nothing that reads as an address) is refused.
+ * Nothing here logs; the answer carries the reason, and evdns's own
+ * warnings (a resolver that stopped answering) go through log.h as
+ * libevent's do.
  *
  * Linked into: smtpd.  Runs as the daemon's user; made before the chroot
  * (the resolver configuration, the hosts file and the random source are
