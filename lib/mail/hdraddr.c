@@ -351,7 +351,7 @@ element(struct hdraddr_iter *it, struct out *o, struct hdraddr *out)
 	struct span cmt;
 	struct run r;
 
-	scan(in, it->pos, "<:,;", &r);
+	scan(in, it->pos, "<>:,;", &r);
 	cmt = r.comment;
 	if (r.stop.kind == T_SPECIAL && r.stop.c == ':') {
 		/* A group inside a group: end the first, then start again. */

@@ -334,23 +334,35 @@ end_header(struct ctx *c, size_t next)
 	}
 }
 
-/* The innermost part ends at end, with lines_end LFs before it. */
+/*
+ * The innermost part ends at *end, with *lines_end LFs before it.  A part
+ * that starts after *end (it starts on the delimiter line: the line end
+ * before it was the delimiter's) is empty where it starts, and *end moves
+ * there (past that one line end) for its ancestors too, so that every
+ * part stays inside its parent.
+ */
 static void
-close_frame(struct ctx *c, size_t end, size_t lines_end)
+close_frame(struct ctx *c, size_t *end, size_t *lines_end)
 {
 	struct frame *f = &c->st[--c->sp];
 	struct mime_part *p = part_at(c, f->part);
 
 	if (f->active)
 		c->nactive--;
-	if (!f->in_body) {
-		p->header_len = end > p->off ? end - p->off : 0;
-		process_header(c, f->part);
+	if (*end < p->off) {
+		*end = p->off;
+		(*lines_end)++;
+	}
+	if (!f->in_body || *end < f->body_start) {
+		/* Also the empty line's end when the delimiter took it. */
+		p->header_len = *end - p->off;
+		if (!f->in_body)
+			process_header(c, f->part);
 		p = part_at(c, f->part);
-	} else if (end > f->body_start) {
-		p->body_len = end - f->body_start;
-		p->body_lines = lines_end - f->lines_at_body +
-		                (c->msg.p[end - 1] != '\n');
+	} else if (*end > f->body_start) {
+		p->body_len = *end - f->body_start;
+		p->body_lines = *lines_end - f->lines_at_body +
+		                (c->msg.p[*end - 1] != '\n');
 	}
 	p->end = c->m->nparts;
 }
@@ -361,12 +373,16 @@ delimiter(struct ctx *c, size_t k, size_t pos, size_t next, bool close)
 {
 	struct frame *f = &c->st[k];
 	size_t eol = 0;
+	size_t end;
+	size_t lines_end;
 
 	/* RFC 2046 5.1.1: the line end before "--" is the delimiter's. */
 	if (pos > 0 && c->msg.p[pos - 1] == '\n')
 		eol = pos > 1 && c->msg.p[pos - 2] == '\r' ? 2 : 1;
+	end = pos - eol;
+	lines_end = c->lines - (eol > 0);
 	while (c->sp > k + 1)
-		close_frame(c, pos - eol, c->lines - (eol > 0));
+		close_frame(c, &end, &lines_end);
 	if (!close && c->m->nparts >= MIME_MAX_PARTS)
 		limit(c, f->part);
 	if (close || c->m->nparts >= MIME_MAX_PARTS) {
@@ -467,6 +483,7 @@ int
 mime_parse(struct mime *m, struct span msg, struct why *why)
 {
 	struct ctx c;
+	size_t end;
 
 	clear(m);
 	if (msg.len >= MIME_NONE)
@@ -477,8 +494,9 @@ mime_parse(struct mime *m, struct span msg, struct why *why)
 	buf_init(&c.scratch, BUF_MAX_CEILING);
 	new_part(&c, MIME_NONE, 0, MIME_F_MESSAGE);
 	walk(&c);
+	end = msg.len;
 	while (c.sp > 0)
-		close_frame(&c, msg.len, c.lines);
+		close_frame(&c, &end, &c.lines);
 	buf_fini(&c.scratch);
 	if (c.failed) {
 		clear(m);

@@ -269,19 +269,24 @@ check_fields(const struct msgcache *mc, uint32_t i, uint64_t *next_param)
 }
 
 static int
-check_parts(const struct msgcache *mc)
+check_parts(const struct msgcache *mc, struct why *why)
 {
 	uint32_t stack[MIME_MAX_DEPTH + 1];
 	uint64_t next_param = 0;
 	size_t sp = 0;
 	uint32_t i;
 
-	for (i = 0; i < mc->nparts; i++)
-		if (check_links(mc, i, stack, &sp) == -1 ||
-		    check_extent(mc, i) == -1 ||
-		    check_fields(mc, i, &next_param) == -1)
-			return -1;
-	return next_param == mc->nparams ? 0 : -1;
+	for (i = 0; i < mc->nparts; i++) {
+		if (check_links(mc, i, stack, &sp) == -1)
+			return why_set(why, "bad links of cached part %u", i);
+		if (check_extent(mc, i) == -1)
+			return why_set(why, "bad extent of cached part %u", i);
+		if (check_fields(mc, i, &next_param) == -1)
+			return why_set(why, "bad fields of cached part %u", i);
+	}
+	if (next_param != mc->nparams)
+		return why_set(why, "bad count of cached parameters");
+	return 0;
 }
 
 /* Address i: its strings, and its kind against the open group. */
@@ -392,12 +397,20 @@ msgcache_open(struct span blob, struct msgcache *out, struct why *why)
 	memset(out, 0, sizeof(*out));
 	if (read_header(blob, out, why) == -1)
 		return -1;
-	if (check_parts(out) == -1 || check_envs(out) == -1 ||
-	    check_params(out) == -1 || check_field_recs(out) == -1) {
-		memset(out, 0, sizeof(*out));
-		return why_set(why, "bad message cache record");
+	if (check_parts(out, why) == -1)
+		goto bad;
+	if (check_envs(out) == -1) {
+		why_set(why, "bad cached envelope");
+		goto bad;
+	}
+	if (check_params(out) == -1 || check_field_recs(out) == -1) {
+		why_set(why, "bad cached parameter or header field");
+		goto bad;
 	}
 	return 0;
+bad:
+	memset(out, 0, sizeof(*out));
+	return -1;
 }
 
 void

@@ -246,7 +246,18 @@ static const struct mcase {
 	    "--e--\r\n"
 	    "",
 	    95,
-	    "0:multipart/mixed:ME:0:45:50:6 | 1:text/plain:D:50:0:0:0 | 2:text/plain::55:24:0:0 | 3:text/plain:D:86:2:0:0"},
+	    "0:multipart/mixed:ME:0:45:50:6 | 1:text/plain:D:50:0:0:0 | 2:text/plain::55:24:0:0 | 3:text/plain:D:86:0:0:0"},
+	{"the delimiter takes the empty line's end",
+	    "Content-Type: multipart/digest; boundary=g\r\n"
+	    "\r\n"
+	    "--g\r\n"
+	    "\r\n"
+	    "To: a@b\r\n"
+	    "\r\n"
+	    "--g--\r\n"
+	    "",
+	    71,
+	    "0:multipart/digest:ME:0:46:25:5 | 1:message/rfc822:RD:51:2:9:1 | 2:text/plain:ED:53:9:0:0"},
 };
 
 static void
@@ -714,8 +725,17 @@ test_mutations(void)
 			    (seed >> 20) % 10];
 			if (mime_parse(&m, span_make(copy, cases[i].len),
 			               &why) != 0 ||
-			    !invariants(&m, cases[i].len))
+			    !invariants(&m, cases[i].len)) {
+				struct buf d;
+
+				buf_init(&d, 1 << 20);
+				dump(&m, &d);
+				diag("case %zu at %u: %s", i,
+				     (seed >> 8) % (unsigned)cases[i].len,
+				     buf_str(&d));
+				buf_fini(&d);
 				bad++;
+			}
 		}
 		free(copy);
 	}
