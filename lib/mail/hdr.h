@@ -37,30 +37,29 @@ struct hdr_iter {
 };
 
 /* Start walking the fields of the header block at the start of in. */
-void	hdr_init(struct hdr_iter *it, struct span in);
+void hdr_init(struct hdr_iter *it, struct span in);
 /* The next field: true with *out filled, false at the end of the block. */
-bool	hdr_next(struct hdr_iter *it, struct hdr_field *out);
+bool hdr_next(struct hdr_iter *it, struct hdr_field *out);
 
 /*
  * Length of the header block at the start of msg: up to and including
  * the empty line that ends it, or all of msg when there is none.
  */
-size_t	hdr_block_len(struct span msg);
+size_t hdr_block_len(struct span msg);
 
 /*
  * Append value to out unfolded: every CR and LF removed (RFC 5322
  * section 2.2.3), then blanks trimmed from both ends.  Returns 0, or -1
  * with out unchanged when it would pass out's max.
  */
-int	hdr_unfold(struct span value, struct buf *out);
+int hdr_unfold(struct span value, struct buf *out);
 
 /*
  * The line of in that starts at pos (< in.len): its content (without
  * the LF and a CR before it) ends at *content_end, and the next line
  * starts at *next (in.len after the last line).
  */
-void	hdr_line_at(struct span in, size_t pos, size_t *content_end,
-	    size_t *next);
+void hdr_line_at(struct span in, size_t pos, size_t *content_end, size_t *next);
 
 /* Is c a blank (space or tab: what starts a continuation line)? */
 static inline bool

@@ -355,11 +355,11 @@ element(struct hdraddr_iter *it, struct out *o, struct hdraddr *out)
 	cmt = r.comment;
 	if (r.stop.kind == T_SPECIAL && r.stop.c == ':') {
 		/* A group inside a group: end the first, then start again. */
-		out->kind = it->in_group ? HDRADDR_GROUP_END
-		                         : HDRADDR_GROUP_START;
+		out->kind =
+		    it->in_group ? HDRADDR_GROUP_END : HDRADDR_GROUP_START;
 		if (!it->in_group) {
-			o->name = put_tokens(o, in, r.start, r.stop.start,
-			                     M_PHRASE);
+			o->name =
+			    put_tokens(o, in, r.start, r.stop.start, M_PHRASE);
 			it->pos = r.stop.end;
 		}
 		it->in_group = !it->in_group;
@@ -412,8 +412,8 @@ hdraddr_next(struct hdraddr_iter *it, struct hdraddr *out, struct buf *text)
 			it->pos = t.start;
 			return 0;
 		}
-		if (t.kind == T_END || (t.kind == T_SPECIAL && t.c == ';' &&
-		                        it->in_group)) {
+		if (t.kind == T_END ||
+		    (t.kind == T_SPECIAL && t.c == ';' && it->in_group)) {
 			it->pos = t.end;
 			it->in_group = false;
 			out->kind = HDRADDR_GROUP_END;

@@ -69,7 +69,7 @@ struct hdraddr_iter {
 
 /* Start walking the address list in (a raw field value, folding and
  * all), borrowed for the walk. */
-void	hdraddr_init(struct hdraddr_iter *it, struct span in);
+void hdraddr_init(struct hdraddr_iter *it, struct span in);
 
 /*
  * The next item.  Its strings are written into text (reset first).
@@ -78,7 +78,7 @@ void	hdraddr_init(struct hdraddr_iter *it, struct span in);
  * *out is filled all the same, with its strings cut short, and the walk
  * may go on.  Every group start is followed, in time, by its group end.
  */
-int	hdraddr_next(struct hdraddr_iter *it, struct hdraddr *out,
-	    struct buf *text);
+int hdraddr_next(struct hdraddr_iter *it, struct hdraddr *out,
+                 struct buf *text);
 
 #endif

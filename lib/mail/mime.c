@@ -27,11 +27,11 @@ struct frame {
 
 struct ctx {
 	struct mime *m;
-	struct span msg;  /* borrowed for the parse */
-	size_t lines;     /* LFs before the current line */
-	size_t sp;        /* frames in use; st[d] is the part at depth d */
-	size_t nactive;   /* frames with active set */
-	bool failed;      /* memory bounds were reached */
+	struct span msg; /* borrowed for the parse */
+	size_t lines;    /* LFs before the current line */
+	size_t sp;       /* frames in use; st[d] is the part at depth d */
+	size_t nactive;  /* frames with active set */
+	bool failed;     /* memory bounds were reached */
 	struct buf scratch;
 	struct frame st[MIME_MAX_DEPTH + 1];
 };
@@ -40,8 +40,8 @@ struct ctx {
 enum field { F_TYPE, F_DISP, F_ENC, F_ID, F_DESC, F_MD5, F_LANG, F_LOC, F_N };
 
 static const char *const field_names[F_N] = {
-    "type", "disposition", "transfer-encoding", "id",
-    "description", "md5", "language", "location",
+    "type",        "disposition", "transfer-encoding", "id",
+    "description", "md5",         "language",          "location",
 };
 
 static struct mime_part *
@@ -242,9 +242,11 @@ process_header(struct ctx *c, uint32_t i)
 	if (seen[F_LANG])
 		part_at(c, i)->n_lang = add_languages(c, f[F_LANG]);
 	p = part_at(c, i);
-	p->encoding = add_unfolded(c, seen[F_ENC] ? f[F_ENC] : span_str("7BIT"));
+	p->encoding =
+	    add_unfolded(c, seen[F_ENC] ? f[F_ENC] : span_str("7BIT"));
 	p->id = seen[F_ID] ? add_unfolded(c, f[F_ID]) : p->id;
-	p->description = seen[F_DESC] ? add_unfolded(c, f[F_DESC]) : p->description;
+	p->description =
+	    seen[F_DESC] ? add_unfolded(c, f[F_DESC]) : p->description;
 	p->md5 = seen[F_MD5] ? add_unfolded(c, f[F_MD5]) : p->md5;
 	p->location = seen[F_LOC] ? add_unfolded(c, f[F_LOC]) : p->location;
 }

@@ -90,12 +90,12 @@ struct mime_part {
 	uint32_t parent; /* MIME_NONE for part 0 */
 	uint32_t end;    /* one past the last descendant */
 	uint32_t depth;
-	uint32_t flags;  /* MIME_F_* */
-	size_t off;      /* where the header starts, in the message */
+	uint32_t flags; /* MIME_F_* */
+	size_t off;     /* where the header starts, in the message */
 	size_t header_len;
 	size_t body_len; /* the body follows the header */
 	size_t body_lines;
-	struct mime_ref type;        /* Content-Type */
+	struct mime_ref type; /* Content-Type */
 	struct mime_ref subtype;
 	struct mime_ref id;          /* Content-ID */
 	struct mime_ref description; /* Content-Description */
@@ -121,8 +121,8 @@ struct mime {
 	bool limited; /* some part has MIME_F_LIMIT */
 };
 
-void	mime_init(struct mime *m);
-void	mime_fini(struct mime *m);
+void mime_init(struct mime *m);
+void mime_fini(struct mime *m);
 
 /*
  * Parse msg (borrowed for the call only: nothing points into it
@@ -130,7 +130,7 @@ void	mime_fini(struct mime *m);
  * reason in why when msg is 4 GiB or more or m's memory would pass its
  * bounds (then m holds no parts).  Never fails on malformed input.
  */
-int	mime_parse(struct mime *m, struct span msg, struct why *why);
+int mime_parse(struct mime *m, struct span msg, struct why *why);
 
 /* Part i (< m->nparts); borrowed, valid until m changes. */
 const struct mime_part *mime_part(const struct mime *m, uint32_t i);

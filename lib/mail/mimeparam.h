@@ -58,8 +58,8 @@ struct mimeparam {
  * type is missing or malformed, out->valid is false and no parameters
  * are parsed (RFC 2045 section 5.2: the default then applies).
  */
-void	mimeparam_parse(struct span value, bool with_subtype,
-	    struct mimeparam *out);
+void mimeparam_parse(struct span value, bool with_subtype,
+                     struct mimeparam *out);
 
 /* Receives one final parameter; spans valid during the call only. */
 typedef int mimeparam_fn(void *arg, struct span attr, struct span value);
@@ -70,7 +70,7 @@ typedef int mimeparam_fn(void *arg, struct span attr, struct span value);
  * at each parameter).  Returns 0, or -1 as soon as fn returns -1 or the
  * scratch buffer is full.
  */
-int	mimeparam_each(const struct mimeparam *mp, struct buf *scratch,
-	    mimeparam_fn *fn, void *arg);
+int mimeparam_each(const struct mimeparam *mp, struct buf *scratch,
+                   mimeparam_fn *fn, void *arg);
 
 #endif

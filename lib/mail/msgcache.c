@@ -1,7 +1,6 @@
 /*
  * msgcache.c - open a message cache blob, checking every rule of
- * mail/msgcache_format.h, and read parts, envelopes, addresses and
- * cached header fields out of it.
+ * mail/msgcache_format.h (the reading itself is in msgcache_get.c).
  * Linked into: imapd, pop3d and the store tools.  Trust: the blob comes
  * from an index file that may be damaged or planted: nothing is used
  * before msgcache_open has checked the checksum, every length and
@@ -12,29 +11,38 @@
  */
 #include <string.h>
 
-#include "base/log.h"
-#include "base/parse.h"
 #include "mail/msgcache.h"
 #include "mail/msgcache_format.h"
 
 const char *const msgcache_field_names[MC_NFIELDNAMES] = {
-    "date",        "from",
-    "sender",      "reply-to",
-    "to",          "cc",
-    "bcc",         "subject",
-    "message-id",  "in-reply-to",
-    "references",  "content-type",
-    "importance",  "priority",
-    "x-priority",  "list-id",
-    "list-unsubscribe", "list-post",
-    "delivered-to", "return-path",
-    "newsgroups",  "mime-version",
+    "date",
+    "from",
+    "sender",
+    "reply-to",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "content-type",
+    "importance",
+    "priority",
+    "x-priority",
+    "list-id",
+    "list-unsubscribe",
+    "list-post",
+    "delivered-to",
+    "return-path",
+    "newsgroups",
+    "mime-version",
 };
 
 #define ALL_FLAGS (MSGCACHE_F_LIMITED | MSGCACHE_F_ADDR_CUT)
-#define ALL_MIME_FLAGS                                                     \
-	(MIME_F_MULTIPART | MIME_F_RFC822 | MIME_F_MESSAGE |               \
-	 MIME_F_DEFAULT | MIME_F_LIMIT)
+#define ALL_MIME_FLAGS                                                         \
+	(MIME_F_MULTIPART | MIME_F_RFC822 | MIME_F_MESSAGE | MIME_F_DEFAULT |  \
+	 MIME_F_LIMIT)
 
 static uint64_t
 mix(uint64_t h, uint64_t w)
@@ -88,48 +96,13 @@ str_ok(const struct msgcache *mc, uint32_t r, bool nil_ok)
 	       mc_get32(mc->strings + r) <= mc->strings_len - r - 4;
 }
 
-static struct msgcache_str
-str(const struct msgcache *mc, uint32_t r)
-{
-	struct msgcache_str s;
-
-	s.nil = r == MC_NONE;
-	s.s = s.nil ? span_make(NULL, 0)
-	            : span_make(mc->strings + r + 4, mc_get32(mc->strings + r));
-	return s;
-}
-
-static const unsigned char *
-part_rec(const struct msgcache *mc, uint32_t i)
-{
-	return mc->parts + (size_t)i * MC_PART_LEN;
-}
-
-static const unsigned char *
-env_rec(const struct msgcache *mc, uint32_t i)
-{
-	return mc->envs + (size_t)i * MC_ENV_LEN;
-}
-
-static const unsigned char *
-addr_rec(const struct msgcache *mc, uint32_t i)
-{
-	return mc->addrs + (size_t)i * MC_ADDR_LEN;
-}
-
-static uint32_t
-pget(const struct msgcache *mc, uint32_t i, size_t field)
-{
-	return mc_get32(part_rec(mc, i) + field);
-}
-
 /* The fixed header: magic, version, sizes, checksum, section bounds. */
 static int
 read_header(struct span blob, struct msgcache *mc, struct why *why)
 {
 	const unsigned char *h = blob.p;
-	const unsigned char **sec[7] = {&mc->parts,  &mc->envs,    &mc->addrs,
-	                                &mc->params, &mc->fields,  &mc->strings,
+	const unsigned char **sec[7] = {&mc->parts,  &mc->envs,   &mc->addrs,
+	                                &mc->params, &mc->fields, &mc->strings,
 	                                &mc->fdata};
 	uint64_t len[7];
 	uint64_t off = MC_HDR_LEN;
@@ -141,7 +114,8 @@ read_header(struct span blob, struct msgcache *mc, struct why *why)
 	if (mc_get16(h + 4) != MC_VERSION)
 		return why_set(why, "message cache version %u unknown",
 		               mc_get16(h + 4));
-	if (mc_get16(h + 6) != MC_HDR_LEN || mc_get32(h + MC_H_SIZE) != blob.len)
+	if (mc_get16(h + 6) != MC_HDR_LEN ||
+	    mc_get32(h + MC_H_SIZE) != blob.len)
 		return why_set(why, "message cache blob has the wrong length");
 	sum = get64(h + blob.len - MC_SUM_LEN);
 	if (msgcache_sum(h, blob.len - MC_SUM_LEN) != sum)
@@ -171,27 +145,26 @@ read_header(struct span blob, struct msgcache *mc, struct why *why)
 	}
 	if (off != blob.len - MC_SUM_LEN || (mc->flags & ~ALL_FLAGS) ||
 	    mc->msg_size == MC_NONE || mc->nparts == 0 ||
-	    mc->nparts > MIME_MAX_PARTS ||
-	    (mc->mask >> MC_NFIELDNAMES) != 0 || get64(h + 56) != 0)
+	    mc->nparts > MIME_MAX_PARTS || (mc->mask >> MC_NFIELDNAMES) != 0 ||
+	    get64(h + 56) != 0)
 		return why_set(why, "bad message cache header");
 	return 0;
 }
 
 /* The tree links of part i, given the stack of its open ancestors. */
 static int
-check_links(const struct msgcache *mc, uint32_t i, uint32_t *stack,
-            size_t *sp)
+check_links(const struct msgcache *mc, uint32_t i, uint32_t *stack, size_t *sp)
 {
-	uint32_t parent = pget(mc, i, MC_P_PARENT);
-	uint32_t end = pget(mc, i, MC_P_END);
+	uint32_t parent = mc_pget(mc, i, MC_P_PARENT);
+	uint32_t end = mc_pget(mc, i, MC_P_END);
 
-	while (*sp > 0 && pget(mc, stack[*sp - 1], MC_P_END) <= i)
+	while (*sp > 0 && mc_pget(mc, stack[*sp - 1], MC_P_END) <= i)
 		(*sp)--;
 	if (end <= i || end > mc->nparts)
 		return -1;
 	if (i == 0 ? parent != MC_NONE || end != mc->nparts
 	           : *sp == 0 || parent != stack[*sp - 1] ||
-	                 end > pget(mc, parent, MC_P_END))
+	                 end > mc_pget(mc, parent, MC_P_END))
 		return -1;
 	if (*sp > MIME_MAX_DEPTH)
 		return -1;
@@ -203,32 +176,32 @@ check_links(const struct msgcache *mc, uint32_t i, uint32_t *stack,
 static int
 check_extent(const struct msgcache *mc, uint32_t i)
 {
-	uint32_t parent = pget(mc, i, MC_P_PARENT);
-	uint32_t flags = pget(mc, i, MC_P_FLAGS);
-	uint64_t off = pget(mc, i, MC_P_OFF);
-	uint64_t blen = pget(mc, i, MC_P_BLEN);
-	uint64_t end = off + pget(mc, i, MC_P_HLEN) + blen;
-	uint32_t pflags = i > 0 ? pget(mc, parent, MC_P_FLAGS) : 0;
+	uint32_t parent = mc_pget(mc, i, MC_P_PARENT);
+	uint32_t flags = mc_pget(mc, i, MC_P_FLAGS);
+	uint64_t off = mc_pget(mc, i, MC_P_OFF);
+	uint64_t blen = mc_pget(mc, i, MC_P_BLEN);
+	uint64_t end = off + mc_pget(mc, i, MC_P_HLEN) + blen;
+	uint32_t pflags = i > 0 ? mc_pget(mc, parent, MC_P_FLAGS) : 0;
 	uint64_t pbody;
 
-	if ((flags & ~ALL_MIME_FLAGS) || pget(mc, i, MC_P_LINES) > blen ||
+	if ((flags & ~ALL_MIME_FLAGS) || mc_pget(mc, i, MC_P_LINES) > blen ||
 	    end > mc->msg_size)
 		return -1;
 	if (i == 0)
 		return off == 0 && end == mc->msg_size &&
-		               pget(mc, 0, MC_P_HLEN) == mc->header_size &&
+		               mc_pget(mc, 0, MC_P_HLEN) == mc->header_size &&
 		               (flags & MIME_F_MESSAGE)
 		           ? 0
 		           : -1;
-	pbody = pget(mc, parent, MC_P_OFF) + pget(mc, parent, MC_P_HLEN);
-	if (off < pbody || end > pbody + pget(mc, parent, MC_P_BLEN))
+	pbody = mc_pget(mc, parent, MC_P_OFF) + mc_pget(mc, parent, MC_P_HLEN);
+	if (off < pbody || end > pbody + mc_pget(mc, parent, MC_P_BLEN))
 		return -1;
 	/* An embedded message is the one child of a message/rfc822 part. */
 	if (!(flags & MIME_F_MESSAGE) != !(pflags & MIME_F_RFC822))
 		return -1;
 	if ((pflags & MIME_F_RFC822) &&
-	    (i != parent + 1 || pget(mc, i, MC_P_END) != pget(mc, parent,
-	                                                      MC_P_END)))
+	    (i != parent + 1 ||
+	     mc_pget(mc, i, MC_P_END) != mc_pget(mc, parent, MC_P_END)))
 		return -1;
 	return 0;
 }
@@ -237,7 +210,7 @@ check_extent(const struct msgcache *mc, uint32_t i)
 static int
 check_fields(const struct msgcache *mc, uint32_t i, uint64_t *next_param)
 {
-	const unsigned char *p = part_rec(mc, i);
+	const unsigned char *p = mc_part_rec(mc, i);
 	uint32_t flags = mc_get32(p + MC_P_FLAGS);
 	uint32_t end = mc_get32(p + MC_P_END);
 	uint32_t env = mc_get32(p + MC_P_ENV);
@@ -257,12 +230,13 @@ check_fields(const struct msgcache *mc, uint32_t i, uint64_t *next_param)
 		return -1;
 	if ((flags & MIME_F_MULTIPART) && (flags & MIME_F_RFC822))
 		return -1;
-	if ((flags & MIME_F_RFC822) ? end == i + 1
-	                            : !(flags & MIME_F_MULTIPART) && end != i + 1)
+	if ((flags & MIME_F_RFC822)
+	        ? end == i + 1
+	        : !(flags & MIME_F_MULTIPART) && end != i + 1)
 		return -1;
 	if (flags & MIME_F_MESSAGE)
 		return env < mc->nenvs &&
-		               mc_get32(env_rec(mc, env) + MC_E_PART) == i
+		               mc_get32(mc_env_rec(mc, env) + MC_E_PART) == i
 		           ? 0
 		           : -1;
 	return env == MC_NONE ? 0 : -1;
@@ -293,7 +267,7 @@ check_parts(const struct msgcache *mc, struct why *why)
 static int
 check_addr(const struct msgcache *mc, uint32_t i, bool *open)
 {
-	const unsigned char *a = addr_rec(mc, i);
+	const unsigned char *a = mc_addr_rec(mc, i);
 	uint32_t name = mc_get32(a);
 	uint32_t route = mc_get32(a + 4);
 	uint32_t mailbox = mc_get32(a + 8);
@@ -323,12 +297,12 @@ check_envs(const struct msgcache *mc)
 	int k;
 
 	for (e = 0; e < mc->nenvs; e++) {
-		const unsigned char *r = env_rec(mc, e);
+		const unsigned char *r = mc_env_rec(mc, e);
 		uint32_t present = mc_get32(r + MC_E_PRESENT);
 		uint32_t part = mc_get32(r + MC_E_PART);
 
 		if ((present >> 10) != 0 || part >= mc->nparts ||
-		    pget(mc, part, MC_P_ENV) != e)
+		    mc_pget(mc, part, MC_P_ENV) != e)
 			return -1;
 		for (k = 0; k < 4; k++) {
 			uint32_t s = mc_get32(r + MC_E_STR + 4 * k);
@@ -413,172 +387,6 @@ bad:
 	return -1;
 }
 
-void
-msgcache_part(const struct msgcache *mc, uint32_t i, struct msgcache_part *out)
-{
-	const unsigned char *p;
-
-	ASSERT(i < mc->nparts);
-	p = part_rec(mc, i);
-	out->parent = mc_get32(p + MC_P_PARENT);
-	out->end = mc_get32(p + MC_P_END);
-	out->flags = mc_get32(p + MC_P_FLAGS);
-	out->off = mc_get32(p + MC_P_OFF);
-	out->header_len = mc_get32(p + MC_P_HLEN);
-	out->body_len = mc_get32(p + MC_P_BLEN);
-	out->body_lines = mc_get32(p + MC_P_LINES);
-	out->type = str(mc, mc_get32(p + MC_P_STR));
-	out->subtype = str(mc, mc_get32(p + MC_P_STR + 4));
-	out->id = str(mc, mc_get32(p + MC_P_STR + 8));
-	out->description = str(mc, mc_get32(p + MC_P_STR + 12));
-	out->encoding = str(mc, mc_get32(p + MC_P_STR + 16));
-	out->md5 = str(mc, mc_get32(p + MC_P_STR + 20));
-	out->disposition = str(mc, mc_get32(p + MC_P_STR + 24));
-	out->location = str(mc, mc_get32(p + MC_P_STR + 28));
-	out->params = mc_get32(p + MC_P_PARAMS);
-	out->n_type_params = mc_get16(p + MC_P_NTYPE);
-	out->n_disp_params = mc_get16(p + MC_P_NDISP);
-	out->n_lang = mc_get16(p + MC_P_NLANG);
-	out->env = mc_get32(p + MC_P_ENV);
-}
-
-uint32_t
-msgcache_first_child(const struct msgcache *mc, uint32_t i)
-{
-	ASSERT(i < mc->nparts);
-	return i + 1 < pget(mc, i, MC_P_END) ? i + 1 : MSGCACHE_NONE;
-}
-
-uint32_t
-msgcache_next_sibling(const struct msgcache *mc, uint32_t i)
-{
-	uint32_t parent;
-	uint32_t end;
-
-	ASSERT(i < mc->nparts);
-	parent = pget(mc, i, MC_P_PARENT);
-	end = pget(mc, i, MC_P_END);
-	if (parent == MC_NONE || end >= pget(mc, parent, MC_P_END))
-		return MSGCACHE_NONE;
-	return end;
-}
-
-/* Child n (1-based) of part i, or MSGCACHE_NONE. */
-static uint32_t
-nth_child(const struct msgcache *mc, uint32_t i, uint64_t n)
-{
-	uint32_t c = msgcache_first_child(mc, i);
-
-	while (c != MSGCACHE_NONE && --n > 0)
-		c = msgcache_next_sibling(mc, c);
-	return c;
-}
-
-/*
- * One step of a part number from cur.  is_msg: cur stands for a whole
- * message (part 0, or an embedded one), whose part 1 is its body when it
- * is not multipart.
- */
-static uint32_t
-step(const struct msgcache *mc, uint32_t cur, bool is_msg, uint64_t n)
-{
-	uint32_t flags = pget(mc, cur, MC_P_FLAGS);
-
-	if (flags & MIME_F_MULTIPART)
-		return nth_child(mc, cur, n);
-	if (is_msg)
-		return n == 1 ? cur : MSGCACHE_NONE;
-	if (flags & MIME_F_RFC822)
-		return step(mc, cur + 1, true, n);
-	return MSGCACHE_NONE;
-}
-
-int
-msgcache_find(const struct msgcache *mc, struct span number,
-              uint32_t *part_out)
-{
-	uint32_t cur = 0;
-	bool is_msg = true;
-	size_t i = 0;
-	size_t j;
-	uint64_t n;
-
-	for (;;) {
-		for (j = i; j < number.len && number.p[j] != '.'; j++)
-			;
-		if (parse_u64(span_make(number.p + i, j - i), 1, UINT32_MAX,
-		              &n) == -1)
-			return -1;
-		cur = step(mc, cur, is_msg, n);
-		if (cur == MSGCACHE_NONE)
-			return -1;
-		is_msg = false;
-		if (j == number.len)
-			break;
-		i = j + 1;
-	}
-	*part_out = cur;
-	return 0;
-}
-
-void
-msgcache_param(const struct msgcache *mc, uint32_t i,
-               struct msgcache_str *attr_out, struct msgcache_str *value_out)
-{
-	const unsigned char *p;
-
-	ASSERT(i < mc->nparams);
-	p = mc->params + (size_t)i * MC_PARAM_LEN;
-	*attr_out = str(mc, mc_get32(p));
-	*value_out = str(mc, mc_get32(p + 4));
-}
-
-int
-msgcache_envelope(const struct msgcache *mc, uint32_t i,
-                  struct msgcache_env *out)
-{
-	const unsigned char *r;
-	uint32_t e;
-	int k;
-
-	ASSERT(i < mc->nparts);
-	e = pget(mc, i, MC_P_ENV);
-	if (e == MC_NONE)
-		return -1;
-	r = env_rec(mc, e);
-	out->present = mc_get32(r + MC_E_PRESENT);
-	out->date = str(mc, mc_get32(r + MC_E_STR));
-	out->subject = str(mc, mc_get32(r + MC_E_STR + 4));
-	out->in_reply_to = str(mc, mc_get32(r + MC_E_STR + 8));
-	out->message_id = str(mc, mc_get32(r + MC_E_STR + 12));
-	for (k = 0; k < MSGCACHE_NLISTS; k++) {
-		out->first[k] = mc_get32(r + MC_E_LISTS + 8 * k);
-		out->count[k] = mc_get32(r + MC_E_LISTS + 8 * k + 4);
-	}
-	/* RFC 3501 7.4.2: the server puts From where these are missing. */
-	for (k = MSGCACHE_SENDER; k <= MSGCACHE_REPLY_TO; k++) {
-		if (out->count[k] == 0) {
-			out->first[k] = out->first[MSGCACHE_FROM];
-			out->count[k] = out->count[MSGCACHE_FROM];
-		}
-	}
-	return 0;
-}
-
-void
-msgcache_addr(const struct msgcache *mc, uint32_t i,
-              struct msgcache_addr *out)
-{
-	const unsigned char *a;
-
-	ASSERT(i < mc->naddrs);
-	a = addr_rec(mc, i);
-	out->name = str(mc, mc_get32(a));
-	out->route = str(mc, mc_get32(a + 4));
-	out->mailbox = str(mc, mc_get32(a + 8));
-	out->host = str(mc, mc_get32(a + 12));
-}
-
 int
 msgcache_field_id(struct span name)
 {
@@ -588,45 +396,4 @@ msgcache_field_id(struct span name)
 		if (span_eq_nocase(name, msgcache_field_names[k]))
 			return k;
 	return -1;
-}
-
-bool
-msgcache_field_cached(const struct msgcache *mc, struct span name)
-{
-	int id = msgcache_field_id(name);
-
-	return id >= 0 && (mc->mask & 1u << id);
-}
-
-void
-msgcache_field(const struct msgcache *mc, uint32_t i, struct span *name_out,
-               struct span *field_out)
-{
-	const unsigned char *f;
-
-	ASSERT(i < mc->nfields);
-	f = mc->fields + (size_t)i * MC_FIELD_LEN;
-	*name_out = span_str(msgcache_field_names[mc_get16(f + 6)]);
-	*field_out = span_make(mc->fdata + mc_get32(f), mc_get16(f + 4));
-}
-
-int
-msgcache_field_find(const struct msgcache *mc, struct span name,
-                    struct span *field_out)
-{
-	int id = msgcache_field_id(name);
-	uint32_t i;
-
-	if (id < 0 || !(mc->mask & 1u << id))
-		return -1;
-	for (i = 0; i < mc->nfields; i++) {
-		const unsigned char *f = mc->fields + (size_t)i * MC_FIELD_LEN;
-
-		if (mc_get16(f + 6) == id) {
-			*field_out = span_make(mc->fdata + mc_get32(f),
-			                       mc_get16(f + 4));
-			return 1;
-		}
-	}
-	return 0;
 }

@@ -60,7 +60,7 @@
  * of it the cached header fields); a hostile one at most a few times the
  * size of its headers plus 100 bytes or so a part.
  */
-int	msgcache_build(struct span msg, struct buf *out, struct why *why);
+int msgcache_build(struct span msg, struct buf *out, struct why *why);
 
 /* An opened blob.  Everything is borrowed from the blob: valid while the
  * blob's bytes are (for LMDB: until the read transaction ends). */
@@ -91,7 +91,7 @@ struct msgcache {
  * in why when it is not a valid version 1 blob.  Allocates nothing;
  * time linear in the number of records (and the checksum in the bytes).
  */
-int	msgcache_open(struct span blob, struct msgcache *out, struct why *why);
+int msgcache_open(struct span blob, struct msgcache *out, struct why *why);
 
 /* A string of the cache; nil: IMAP NIL (s is then empty). */
 struct msgcache_str {
@@ -123,8 +123,8 @@ struct msgcache_part {
 };
 
 /* Part i (< nparts). */
-void	msgcache_part(const struct msgcache *mc, uint32_t i,
-	    struct msgcache_part *out);
+void msgcache_part(const struct msgcache *mc, uint32_t i,
+                   struct msgcache_part *out);
 /* The first child of part i, the next sibling: or MSGCACHE_NONE. */
 uint32_t msgcache_first_child(const struct msgcache *mc, uint32_t i);
 uint32_t msgcache_next_sibling(const struct msgcache *mc, uint32_t i);
@@ -135,11 +135,12 @@ uint32_t msgcache_next_sibling(const struct msgcache *mc, uint32_t i);
  * the embedded message's body.  Returns 0, or -1 when there is no such
  * part or the text is not a part number.
  */
-int	msgcache_find(const struct msgcache *mc, struct span number,
-	    uint32_t *part_out);
+int msgcache_find(const struct msgcache *mc, struct span number,
+                  uint32_t *part_out);
 /* Parameter i (< nparams). */
-void	msgcache_param(const struct msgcache *mc, uint32_t i,
-	    struct msgcache_str *attr_out, struct msgcache_str *value_out);
+void msgcache_param(const struct msgcache *mc, uint32_t i,
+                    struct msgcache_str *attr_out,
+                    struct msgcache_str *value_out);
 
 enum msgcache_list {
 	MSGCACHE_FROM,
@@ -166,8 +167,8 @@ struct msgcache_env {
  * As RFC 3501 7.4.2 asks of the server, an absent or empty Sender or
  * Reply-To gives the From list.  Returns 0, or -1 when part i has none.
  */
-int	msgcache_envelope(const struct msgcache *mc, uint32_t i,
-	    struct msgcache_env *out);
+int msgcache_envelope(const struct msgcache *mc, uint32_t i,
+                      struct msgcache_env *out);
 
 /* Address i (< naddrs): a group start has nil host and a mailbox, a
  * group end is all nil. */
@@ -177,20 +178,20 @@ struct msgcache_addr {
 	struct msgcache_str mailbox;
 	struct msgcache_str host;
 };
-void	msgcache_addr(const struct msgcache *mc, uint32_t i,
-	    struct msgcache_addr *out);
+void msgcache_addr(const struct msgcache *mc, uint32_t i,
+                   struct msgcache_addr *out);
 
 /* Are all the message header's fields of this name in the cache? */
-bool	msgcache_field_cached(const struct msgcache *mc, struct span name);
+bool msgcache_field_cached(const struct msgcache *mc, struct span name);
 /* Cached field i (< nfields), in message order: its name (borrowed from
  * constant storage, lower case) and the whole field as written. */
-void	msgcache_field(const struct msgcache *mc, uint32_t i,
-	    struct span *name_out, struct span *field_out);
+void msgcache_field(const struct msgcache *mc, uint32_t i,
+                    struct span *name_out, struct span *field_out);
 /*
  * The first field of this name: 1 with *field_out set, 0 when the
  * message has none, -1 when the cache cannot tell (read the message).
  */
-int	msgcache_field_find(const struct msgcache *mc, struct span name,
-	    struct span *field_out);
+int msgcache_field_find(const struct msgcache *mc, struct span name,
+                        struct span *field_out);
 
 #endif

@@ -15,8 +15,16 @@
 #include "mail/msgcache_format.h"
 
 /* The sections after the header, in blob order. */
-enum sec { S_PARTS, S_ENVS, S_ADDRS, S_PARAMS, S_FIELDS, S_STRINGS,
-	   S_FDATA, S_N };
+enum sec {
+	S_PARTS,
+	S_ENVS,
+	S_ADDRS,
+	S_PARAMS,
+	S_FIELDS,
+	S_STRINGS,
+	S_FDATA,
+	S_N
+};
 
 static const size_t rec_len[S_N] = {
     MC_PART_LEN, MC_ENV_LEN, MC_ADDR_LEN, MC_PARAM_LEN, MC_FIELD_LEN, 1, 1,
@@ -28,22 +36,33 @@ static const size_t rec_len[S_N] = {
 
 struct builder {
 	struct mime m;
-	struct span msg;        /* borrowed for the build */
-	struct buf sec[S_N];    /* owned */
-	struct buf scratch;     /* owned */
-	uint32_t flags;         /* MSGCACHE_F_* */
+	struct span msg;     /* borrowed for the build */
+	struct buf sec[S_N]; /* owned */
+	struct buf scratch;  /* owned */
+	uint32_t flags;      /* MSGCACHE_F_* */
 	uint32_t mask;
-	bool failed;            /* a section passed its bounds */
+	bool failed;                 /* a section passed its bounds */
 	uint32_t dedup[DEDUP_SLOTS]; /* string offset + 1, or 0 */
 };
 
 /* The envelope's fields, in the order of the present bits. */
-enum { E_DATE, E_SUBJECT, E_FROM, E_SENDER, E_REPLY_TO, E_TO, E_CC, E_BCC,
-       E_IN_REPLY_TO, E_MESSAGE_ID, E_N };
+enum {
+	E_DATE,
+	E_SUBJECT,
+	E_FROM,
+	E_SENDER,
+	E_REPLY_TO,
+	E_TO,
+	E_CC,
+	E_BCC,
+	E_IN_REPLY_TO,
+	E_MESSAGE_ID,
+	E_N
+};
 
 static const char *const env_names[E_N] = {
-    "date", "subject", "from", "sender", "reply-to",
-    "to", "cc", "bcc", "in-reply-to", "message-id",
+    "date", "subject", "from", "sender",      "reply-to",
+    "to",   "cc",      "bcc",  "in-reply-to", "message-id",
 };
 
 static void
@@ -237,8 +256,8 @@ add_part(struct builder *b, uint32_t i)
 {
 	const struct mime_part *p = mime_part(&b->m, i);
 	const struct mime_ref strs[8] = {
-	    p->type,     p->subtype,    p->id,          p->description,
-	    p->encoding, p->md5,        p->disposition, p->location,
+	    p->type,     p->subtype, p->id,          p->description,
+	    p->encoding, p->md5,     p->disposition, p->location,
 	};
 	uint32_t np = p->n_type_params + p->n_disp_params + p->n_lang;
 	unsigned char rec[MC_PART_LEN];
@@ -347,7 +366,8 @@ assemble(struct builder *b, struct buf *out, struct why *why)
 		return 0;
 full:
 	buf_truncate(out, old);
-	return why_set(why, "message cache blob would pass %zu bytes", out->max);
+	return why_set(why, "message cache blob would pass %zu bytes",
+	               out->max);
 }
 
 int

@@ -2,8 +2,8 @@
  * msgcache_format.h - the byte layout of a message cache blob, version 1:
  * the parsed form of one message that the store keeps in its index next
  * to the message (postern-store(5) refers here).  Shared by the writer
- * (msgcache_build.c) and the reader (msgcache.c); nothing else should
- * need it.
+ * (msgcache_build.c) and the reader (msgcache.c, msgcache_get.c);
+ * nothing else should need it.
  * Linked into: lmtpd, imapd, pop3d and the store tools (through
  * mail/msgcache).  Trust: a blob read back from the index may be damaged
  * or hostile; the reader checks every rule below before use.
@@ -102,6 +102,7 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "mail/msgcache.h"
 
 #define MC_MAGIC "PMSC"
 #define MC_VERSION 1
@@ -146,7 +147,7 @@ enum {
 /* Envelope record offsets. */
 enum {
 	MC_E_PRESENT = 0,
-	MC_E_STR = 4,   /* four string references */
+	MC_E_STR = 4,    /* four string references */
 	MC_E_LISTS = 20, /* six (first, count) pairs */
 	MC_E_PART = 68,
 };
@@ -155,7 +156,7 @@ enum {
 #define MC_NFIELDNAMES 22
 extern const char *const msgcache_field_names[MC_NFIELDNAMES];
 /* The number of a field name in that table (any case), or -1. */
-int	msgcache_field_id(struct span name);
+int msgcache_field_id(struct span name);
 
 static inline uint32_t
 mc_get32(const unsigned char *p)
@@ -184,6 +185,42 @@ mc_put16(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)v;
 	p[1] = (unsigned char)(v >> 8);
+}
+
+/* Reading records of an opened (checked) blob. */
+static inline struct msgcache_str
+mc_str(const struct msgcache *mc, uint32_t r)
+{
+	struct msgcache_str s;
+
+	s.nil = r == MC_NONE;
+	s.s = s.nil ? span_make(NULL, 0)
+	            : span_make(mc->strings + r + 4, mc_get32(mc->strings + r));
+	return s;
+}
+
+static inline const unsigned char *
+mc_part_rec(const struct msgcache *mc, uint32_t i)
+{
+	return mc->parts + (size_t)i * MC_PART_LEN;
+}
+
+static inline const unsigned char *
+mc_env_rec(const struct msgcache *mc, uint32_t i)
+{
+	return mc->envs + (size_t)i * MC_ENV_LEN;
+}
+
+static inline const unsigned char *
+mc_addr_rec(const struct msgcache *mc, uint32_t i)
+{
+	return mc->addrs + (size_t)i * MC_ADDR_LEN;
+}
+
+static inline uint32_t
+mc_pget(const struct msgcache *mc, uint32_t i, size_t field)
+{
+	return mc_get32(mc_part_rec(mc, i) + field);
 }
 
 /* The checksum: a 64-bit hash of n bytes (not cryptographic). */

@@ -23,8 +23,7 @@ static const struct {
     {"Alice <alice@example.org>", "Alice|NIL|alice|example.org"},
     {"\"Smith, John\" <john@example.org>, bob@example.org",
      "Smith, John|NIL|john|example.org ; NIL|NIL|bob|example.org"},
-    {"John Q. Public <jqp@example.org>",
-     "John Q. Public|NIL|jqp|example.org"},
+    {"John Q. Public <jqp@example.org>", "John Q. Public|NIL|jqp|example.org"},
     {"a@b.example (Alice)", "Alice|NIL|a|b.example"},
     {"(c1) a (c2) . (c3) b @ (c4) x . y (c5)", "c1|NIL|a.b|x.y"},
     {"a@b (x (y) z)", "x (y) z|NIL|a|b"},
@@ -43,8 +42,7 @@ static const struct {
     {"user@[192.0.2.1]", "NIL|NIL|user|[192.0.2.1]"},
     {"<@r1.example,@r2.example:a@x.example>",
      "NIL|@r1.example,@r2.example|a|x.example"},
-    {"Relayed <@r1.example: a@x.example>",
-     "Relayed|@r1.example|a|x.example"},
+    {"Relayed <@r1.example: a@x.example>", "Relayed|@r1.example|a|x.example"},
     {"undisclosed-recipients:;", "<group:undisclosed-recipients> ; </group>"},
     {"team: a@x.example, Bee <b@x.example>;, c@x.example",
      "<group:team> ; NIL|NIL|a|x.example ; Bee|NIL|b|x.example ; </group> ; "
@@ -164,8 +162,7 @@ test_cases(void)
 		char e[256];
 
 		walk(span_str(cases[i].in), &got);
-		is_str(buf_str(&got), cases[i].want, "%s",
-		       esc(cases[i].in, e));
+		is_str(buf_str(&got), cases[i].want, "%s", esc(cases[i].in, e));
 	}
 	buf_fini(&got);
 }

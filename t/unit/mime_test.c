@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "mail/mime.h"
+#include "mcheck.h"
 #include "tap.h"
 
 /*
@@ -24,240 +25,246 @@ static const struct mcase {
 	size_t len;
 	const char *want;
 } cases[] = {
-	{"simple text",
-	    "From: a@example.org\r\n"
-	    "Subject: hi\r\n"
-	    "\r\n"
-	    "Hello\r\n"
-	    "world\r\n"
-	    "",
-	    50,
-	    "0:text/plain:ED:0:36:14:2"},
-	{"simple text LF",
-	    "From: a@example.org\n"
-	    "Subject: hi\n"
-	    "\n"
-	    "Hello\n"
-	    "world\n"
-	    "",
-	    45,
-	    "0:text/plain:ED:0:33:12:2"},
-	{"header only, no EOL",
-	    "Subject: no body",
-	    16,
-	    "0:text/plain:ED:0:16:0:0"},
-	{"empty header",
-	    "\r\n"
-	    "body only",
-	    11,
-	    "0:text/plain:ED:0:2:9:1"},
-	{"empty message",
-	    "",
-	    0,
-	    "0:text/plain:ED:0:0:0:0"},
-	{"mixed with attachment",
-	    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
-	    "\r\n"
-	    "preamble\r\n"
-	    "--b1\r\n"
-	    "Content-Type: text/plain\r\n"
-	    "\r\n"
-	    "hello\r\n"
-	    "--b1\r\n"
-	    "Content-Type: application/pdf; name=x.pdf\r\n"
-	    "Content-Transfer-Encoding: base64\r\n"
-	    "Content-Disposition: attachment; filename=\"x.pdf\"\r\n"
-	    "\r\n"
-	    "AAAA\r\n"
-	    "BBBB\r\n"
-	    "--b1--\r\n"
-	    "epilogue\r\n"
-	    "",
-	    266,
-	    "0:multipart/mixed:ME:0:48:218:14 | 1:text/plain::64:28:5:1 | 2:application/pdf::105:131:10:2"},
-	{"mixed with attachment, LF",
-	    "Content-Type: multipart/mixed; boundary=\"b1\"\n"
-	    "\n"
-	    "preamble\n"
-	    "--b1\n"
-	    "Content-Type: text/plain\n"
-	    "\n"
-	    "hello\n"
-	    "--b1\n"
-	    "Content-Type: application/pdf; name=x.pdf\n"
-	    "Content-Transfer-Encoding: base64\n"
-	    "Content-Disposition: attachment; filename=\"x.pdf\"\n"
-	    "\n"
-	    "AAAA\n"
-	    "BBBB\n"
-	    "--b1--\n"
-	    "epilogue\n"
-	    "",
-	    250,
-	    "0:multipart/mixed:ME:0:46:204:14 | 1:text/plain::60:26:5:1 | 2:application/pdf::97:127:9:2"},
-	{"alternative in mixed",
-	    "Content-Type: multipart/mixed; boundary=outer\r\n"
-	    "\r\n"
-	    "--outer\r\n"
-	    "Content-Type: multipart/alternative; boundary=inner\r\n"
-	    "\r\n"
-	    "--inner\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "\r\n"
-	    "plain\r\n"
-	    "--inner\r\n"
-	    "Content-Type: text/html\r\n"
-	    "\r\n"
-	    "<p>html</p>\r\n"
-	    "--inner--\r\n"
-	    "--outer\r\n"
-	    "Content-Type: image/png\r\n"
-	    "\r\n"
-	    "PNG\r\n"
-	    "--outer--\r\n"
-	    "",
-	    284,
-	    "0:multipart/mixed:ME:0:49:235:17 | 1:multipart/alternative:M:58:55:117:9 | 2:text/plain::122:43:5:1 | 3:text/html::181:27:11:1 | 4:image/png::241:27:3:1"},
-	{"message/rfc822 with its own multipart",
-	    "From: x@example.org\r\n"
-	    "Content-Type: multipart/mixed; boundary=\"=_a\"\r\n"
-	    "\r\n"
-	    "--=_a\r\n"
-	    "Content-Type: text/plain\r\n"
-	    "\r\n"
-	    "see attached\r\n"
-	    "--=_a\r\n"
-	    "Content-Type: message/rfc822\r\n"
-	    "Content-Description: forwarded\r\n"
-	    "\r\n"
-	    "From: y@example.org\r\n"
-	    "Subject: inner\r\n"
-	    "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n"
-	    "\r\n"
-	    "--=_b\r\n"
-	    "\r\n"
-	    "inner text\r\n"
-	    "--=_b\r\n"
-	    "Content-Type: application/octet-stream\r\n"
-	    "\r\n"
-	    "data\r\n"
-	    "--=_b--\r\n"
-	    "\r\n"
-	    "--=_a--\r\n"
-	    "",
-	    372,
-	    "0:multipart/mixed:ME:0:70:302:22 | 1:text/plain::77:28:12:1 | 2:message/rfc822:R:126:64:171:12 | 3:multipart/mixed:ME:190:86:85:8 | 4:text/plain:D:283:2:10:1 | 5:application/octet-stream::304:42:4:1"},
-	{"digest default",
-	    "Content-Type: multipart/digest; boundary=d\r\n"
-	    "\r\n"
-	    "--d\r\n"
-	    "\r\n"
-	    "Subject: one\r\n"
-	    "\r\n"
-	    "first\r\n"
-	    "--d\r\n"
-	    "Content-Type: text/plain\r\n"
-	    "\r\n"
-	    "not a message\r\n"
-	    "--d--\r\n"
-	    "",
-	    131,
-	    "0:multipart/digest:ME:0:46:85:10 | 1:message/rfc822:RD:51:2:21:3 | 2:text/plain:ED:53:16:5:1 | 3:text/plain::81:28:13:1"},
-	{"missing final boundary",
-	    "Content-Type: multipart/mixed; boundary=b\r\n"
-	    "\r\n"
-	    "--b\r\n"
-	    "Content-Type: text/plain\r\n"
-	    "\r\n"
-	    "one\r\n"
-	    "--b\r\n"
-	    "\r\n"
-	    "two, and no close delimiter\r\n"
-	    "",
-	    119,
-	    "0:multipart/mixed:ME:0:45:74:7 | 1:text/plain::50:28:3:1 | 2:text/plain:D:88:2:29:1"},
-	{"boundary never found",
-	    "Content-Type: multipart/mixed; boundary=nothere\r\n"
-	    "\r\n"
-	    "--other\r\n"
-	    "text\r\n"
-	    "",
-	    66,
-	    "0:multipart/mixed:ME:0:51:15:2"},
-	{"no boundary parameter",
-	    "Content-Type: multipart/mixed\r\n"
-	    "\r\n"
-	    "--\r\n"
-	    "x\r\n"
-	    "",
-	    40,
-	    "0:multipart/mixed:ME:0:33:7:2"},
-	{"outer boundary ends the inner parts",
-	    "Content-Type: multipart/mixed; boundary=o\r\n"
-	    "\r\n"
-	    "--o\r\n"
-	    "Content-Type: multipart/related; boundary=i\r\n"
-	    "\r\n"
-	    "--i\r\n"
-	    "\r\n"
-	    "inner, never closed\r\n"
-	    "--o\r\n"
-	    "\r\n"
-	    "second\r\n"
-	    "--o--\r\n"
-	    "",
-	    147,
-	    "0:multipart/mixed:ME:0:45:102:10 | 1:multipart/related:M:50:47:26:3 | 2:text/plain:D:102:2:19:1 | 3:text/plain:D:130:2:6:1"},
-	{"delimiter matching",
-	    "Content-Type: multipart/mixed; boundary=b1\r\n"
-	    "\r\n"
-	    "--b1\r\n"
-	    "\r\n"
-	    "--b1x is not a delimiter\r\n"
-	    "--b1  \x09""\r\n"
-	    "\r\n"
-	    "blanks after the boundary are allowed\r\n"
-	    "--b1--trailing text\r\n"
-	    "epilogue\r\n"
-	    "",
-	    161,
-	    "0:multipart/mixed:ME:0:46:115:8 | 1:text/plain:D:52:2:24:1 | 2:text/plain:D:89:2:37:1"},
-	{"NULs are data",
-	    "Content-Type: multipart/mixed; boundary=z\n"
-	    "\n"
-	    "--z\n"
-	    "X-Nul: a\0""b\n"
-	    "\n"
-	    "bo\0""dy\n"
-	    "--z\n"
-	    "\n"
-	    "\0""\n"
-	    "--z--",
-	    77,
-	    "0:multipart/mixed:ME:0:43:34:8 | 1:text/plain:D:47:12:5:1 | 2:text/plain:D:69:1:1:1"},
-	{"empty parts",
-	    "Content-Type: multipart/mixed; boundary=e\r\n"
-	    "\r\n"
-	    "--e\r\n"
-	    "--e\r\n"
-	    "Content-Type: text/plain\r\n"
-	    "--e\r\n"
-	    "\r\n"
-	    "--e--\r\n"
-	    "",
-	    95,
-	    "0:multipart/mixed:ME:0:45:50:6 | 1:text/plain:D:50:0:0:0 | 2:text/plain::55:24:0:0 | 3:text/plain:D:86:0:0:0"},
-	{"the delimiter takes the empty line's end",
-	    "Content-Type: multipart/digest; boundary=g\r\n"
-	    "\r\n"
-	    "--g\r\n"
-	    "\r\n"
-	    "To: a@b\r\n"
-	    "\r\n"
-	    "--g--\r\n"
-	    "",
-	    71,
-	    "0:multipart/digest:ME:0:46:25:5 | 1:message/rfc822:RD:51:2:9:1 | 2:text/plain:ED:53:9:0:0"},
+    {"simple text",
+     "From: a@example.org\r\n"
+     "Subject: hi\r\n"
+     "\r\n"
+     "Hello\r\n"
+     "world\r\n"
+     "",
+     50, "0:text/plain:ED:0:36:14:2"},
+    {"simple text LF",
+     "From: a@example.org\n"
+     "Subject: hi\n"
+     "\n"
+     "Hello\n"
+     "world\n"
+     "",
+     45, "0:text/plain:ED:0:33:12:2"},
+    {"header only, no EOL", "Subject: no body", 16, "0:text/plain:ED:0:16:0:0"},
+    {"empty header",
+     "\r\n"
+     "body only",
+     11, "0:text/plain:ED:0:2:9:1"},
+    {"empty message", "", 0, "0:text/plain:ED:0:0:0:0"},
+    {"mixed with attachment",
+     "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+     "\r\n"
+     "preamble\r\n"
+     "--b1\r\n"
+     "Content-Type: text/plain\r\n"
+     "\r\n"
+     "hello\r\n"
+     "--b1\r\n"
+     "Content-Type: application/pdf; name=x.pdf\r\n"
+     "Content-Transfer-Encoding: base64\r\n"
+     "Content-Disposition: attachment; filename=\"x.pdf\"\r\n"
+     "\r\n"
+     "AAAA\r\n"
+     "BBBB\r\n"
+     "--b1--\r\n"
+     "epilogue\r\n"
+     "",
+     266,
+     "0:multipart/mixed:ME:0:48:218:14 | 1:text/plain::64:28:5:1 | "
+     "2:application/pdf::105:131:10:2"},
+    {"mixed with attachment, LF",
+     "Content-Type: multipart/mixed; boundary=\"b1\"\n"
+     "\n"
+     "preamble\n"
+     "--b1\n"
+     "Content-Type: text/plain\n"
+     "\n"
+     "hello\n"
+     "--b1\n"
+     "Content-Type: application/pdf; name=x.pdf\n"
+     "Content-Transfer-Encoding: base64\n"
+     "Content-Disposition: attachment; filename=\"x.pdf\"\n"
+     "\n"
+     "AAAA\n"
+     "BBBB\n"
+     "--b1--\n"
+     "epilogue\n"
+     "",
+     250,
+     "0:multipart/mixed:ME:0:46:204:14 | 1:text/plain::60:26:5:1 | "
+     "2:application/pdf::97:127:9:2"},
+    {"alternative in mixed",
+     "Content-Type: multipart/mixed; boundary=outer\r\n"
+     "\r\n"
+     "--outer\r\n"
+     "Content-Type: multipart/alternative; boundary=inner\r\n"
+     "\r\n"
+     "--inner\r\n"
+     "Content-Type: text/plain; charset=utf-8\r\n"
+     "\r\n"
+     "plain\r\n"
+     "--inner\r\n"
+     "Content-Type: text/html\r\n"
+     "\r\n"
+     "<p>html</p>\r\n"
+     "--inner--\r\n"
+     "--outer\r\n"
+     "Content-Type: image/png\r\n"
+     "\r\n"
+     "PNG\r\n"
+     "--outer--\r\n"
+     "",
+     284,
+     "0:multipart/mixed:ME:0:49:235:17 | 1:multipart/alternative:M:58:55:117:9 "
+     "| 2:text/plain::122:43:5:1 | 3:text/html::181:27:11:1 | "
+     "4:image/png::241:27:3:1"},
+    {"message/rfc822 with its own multipart",
+     "From: x@example.org\r\n"
+     "Content-Type: multipart/mixed; boundary=\"=_a\"\r\n"
+     "\r\n"
+     "--=_a\r\n"
+     "Content-Type: text/plain\r\n"
+     "\r\n"
+     "see attached\r\n"
+     "--=_a\r\n"
+     "Content-Type: message/rfc822\r\n"
+     "Content-Description: forwarded\r\n"
+     "\r\n"
+     "From: y@example.org\r\n"
+     "Subject: inner\r\n"
+     "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n"
+     "\r\n"
+     "--=_b\r\n"
+     "\r\n"
+     "inner text\r\n"
+     "--=_b\r\n"
+     "Content-Type: application/octet-stream\r\n"
+     "\r\n"
+     "data\r\n"
+     "--=_b--\r\n"
+     "\r\n"
+     "--=_a--\r\n"
+     "",
+     372,
+     "0:multipart/mixed:ME:0:70:302:22 | 1:text/plain::77:28:12:1 | "
+     "2:message/rfc822:R:126:64:171:12 | 3:multipart/mixed:ME:190:86:85:8 | "
+     "4:text/plain:D:283:2:10:1 | 5:application/octet-stream::304:42:4:1"},
+    {"digest default",
+     "Content-Type: multipart/digest; boundary=d\r\n"
+     "\r\n"
+     "--d\r\n"
+     "\r\n"
+     "Subject: one\r\n"
+     "\r\n"
+     "first\r\n"
+     "--d\r\n"
+     "Content-Type: text/plain\r\n"
+     "\r\n"
+     "not a message\r\n"
+     "--d--\r\n"
+     "",
+     131,
+     "0:multipart/digest:ME:0:46:85:10 | 1:message/rfc822:RD:51:2:21:3 | "
+     "2:text/plain:ED:53:16:5:1 | 3:text/plain::81:28:13:1"},
+    {"missing final boundary",
+     "Content-Type: multipart/mixed; boundary=b\r\n"
+     "\r\n"
+     "--b\r\n"
+     "Content-Type: text/plain\r\n"
+     "\r\n"
+     "one\r\n"
+     "--b\r\n"
+     "\r\n"
+     "two, and no close delimiter\r\n"
+     "",
+     119,
+     "0:multipart/mixed:ME:0:45:74:7 | 1:text/plain::50:28:3:1 | "
+     "2:text/plain:D:88:2:29:1"},
+    {"boundary never found",
+     "Content-Type: multipart/mixed; boundary=nothere\r\n"
+     "\r\n"
+     "--other\r\n"
+     "text\r\n"
+     "",
+     66, "0:multipart/mixed:ME:0:51:15:2"},
+    {"no boundary parameter",
+     "Content-Type: multipart/mixed\r\n"
+     "\r\n"
+     "--\r\n"
+     "x\r\n"
+     "",
+     40, "0:multipart/mixed:ME:0:33:7:2"},
+    {"outer boundary ends the inner parts",
+     "Content-Type: multipart/mixed; boundary=o\r\n"
+     "\r\n"
+     "--o\r\n"
+     "Content-Type: multipart/related; boundary=i\r\n"
+     "\r\n"
+     "--i\r\n"
+     "\r\n"
+     "inner, never closed\r\n"
+     "--o\r\n"
+     "\r\n"
+     "second\r\n"
+     "--o--\r\n"
+     "",
+     147,
+     "0:multipart/mixed:ME:0:45:102:10 | 1:multipart/related:M:50:47:26:3 | "
+     "2:text/plain:D:102:2:19:1 | 3:text/plain:D:130:2:6:1"},
+    {"delimiter matching",
+     "Content-Type: multipart/mixed; boundary=b1\r\n"
+     "\r\n"
+     "--b1\r\n"
+     "\r\n"
+     "--b1x is not a delimiter\r\n"
+     "--b1  \x09"
+     "\r\n"
+     "\r\n"
+     "blanks after the boundary are allowed\r\n"
+     "--b1--trailing text\r\n"
+     "epilogue\r\n"
+     "",
+     161,
+     "0:multipart/mixed:ME:0:46:115:8 | 1:text/plain:D:52:2:24:1 | "
+     "2:text/plain:D:89:2:37:1"},
+    {"NULs are data",
+     "Content-Type: multipart/mixed; boundary=z\n"
+     "\n"
+     "--z\n"
+     "X-Nul: a\0"
+     "b\n"
+     "\n"
+     "bo\0"
+     "dy\n"
+     "--z\n"
+     "\n"
+     "\0"
+     "\n"
+     "--z--",
+     77,
+     "0:multipart/mixed:ME:0:43:34:8 | 1:text/plain:D:47:12:5:1 | "
+     "2:text/plain:D:69:1:1:1"},
+    {"empty parts",
+     "Content-Type: multipart/mixed; boundary=e\r\n"
+     "\r\n"
+     "--e\r\n"
+     "--e\r\n"
+     "Content-Type: text/plain\r\n"
+     "--e\r\n"
+     "\r\n"
+     "--e--\r\n"
+     "",
+     95,
+     "0:multipart/mixed:ME:0:45:50:6 | 1:text/plain:D:50:0:0:0 | "
+     "2:text/plain::55:24:0:0 | 3:text/plain:D:86:0:0:0"},
+    {"the delimiter takes the empty line's end",
+     "Content-Type: multipart/digest; boundary=g\r\n"
+     "\r\n"
+     "--g\r\n"
+     "\r\n"
+     "To: a@b\r\n"
+     "\r\n"
+     "--g--\r\n"
+     "",
+     71,
+     "0:multipart/digest:ME:0:46:25:5 | 1:message/rfc822:RD:51:2:9:1 | "
+     "2:text/plain:ED:53:9:0:0"},
 };
 
 static void
@@ -295,45 +302,6 @@ dump(const struct mime *m, struct buf *out)
 	}
 }
 
-/*
- * Invariants of any parse: pre-order links, each part inside the message
- * and inside its parent's body, line counts no larger than the body,
- * strings inside the text, parameters inside the list.
- */
-static bool
-invariants(const struct mime *m, size_t len)
-{
-	uint32_t i;
-
-	if (m->nparts == 0 || m->nparts > MIME_MAX_PARTS)
-		return false;
-	for (i = 0; i < m->nparts; i++) {
-		const struct mime_part *p = mime_part(m, i);
-		size_t end = p->off + p->header_len + p->body_len;
-
-		if (end > len || p->end <= i || p->end > m->nparts ||
-		    p->body_lines > p->body_len || p->depth > MIME_MAX_DEPTH ||
-		    p->params + p->n_type_params + p->n_disp_params +
-		            p->n_lang >
-		        m->nparams ||
-		    mime_is_nil(p->type) || mime_is_nil(p->encoding))
-			return false;
-		if (i == 0 ? p->parent != MIME_NONE || p->off != 0 ||
-		                 end != len || p->end != m->nparts
-		           : p->parent >= i)
-			return false;
-		if (i > 0) {
-			const struct mime_part *q = mime_part(m, p->parent);
-			size_t body = q->off + q->header_len;
-
-			if (p->off < body || end > body + q->body_len ||
-			    p->end > q->end || p->depth != q->depth + 1)
-				return false;
-		}
-	}
-	return true;
-}
-
 static void
 test_cases(void)
 {
@@ -352,7 +320,7 @@ test_cases(void)
 			continue;
 		dump(&m, &got);
 		is_str(buf_str(&got), c->want, "%s", c->name);
-		ok(invariants(&m, c->len), "%s: invariants", c->name);
+		ok(mcheck_tree(&m, c->len), "%s: invariants", c->name);
 	}
 	buf_fini(&got);
 	mime_fini(&m);
@@ -375,7 +343,7 @@ test_prefixes(void)
 
 			memcpy(copy, cases[i].msg, n);
 			if (mime_parse(&m, span_make(copy, n), &why) != 0 ||
-			    !invariants(&m, n))
+			    !mcheck_tree(&m, n))
 				bad++;
 			free(copy);
 		}
@@ -570,8 +538,8 @@ test_fields(void)
 	mime_parse(&m, span_make(nul, sizeof(nul) - 1), &why);
 	p = mime_part(&m, 0);
 	dump_params(&m, 0, 0, p->n_type_params, &got);
-	ok(!(p->flags & MIME_F_DEFAULT) && span_eq(mime_str(&m, p->subtype),
-	                                          "x"),
+	ok(!(p->flags & MIME_F_DEFAULT) &&
+	       span_eq(mime_str(&m, p->subtype), "x"),
 	   "a NUL ends a token");
 	is_str(buf_str(&got), "a=b", "and the parameters go on");
 	buf_fini(&got);
@@ -600,8 +568,9 @@ test_depth(void)
 	mime_init(&m);
 	buf_init(&msg, 1 << 24);
 	for (d = 0; d < 1000; d++)
-		buf_addf(&msg, "Content-Type: multipart/mixed; boundary=b%d\r\n"
-		               "\r\n--b%d\r\n",
+		buf_addf(&msg,
+		         "Content-Type: multipart/mixed; boundary=b%d\r\n"
+		         "\r\n--b%d\r\n",
 		         d, d);
 	buf_adds(&msg, "\r\ninnermost\r\n");
 	for (d = 999; d >= 0; d--)
@@ -610,10 +579,9 @@ test_depth(void)
 	is_int(m.nparts, MIME_MAX_DEPTH + 1, "parts down to the depth limit");
 	p = mime_part(&m, m.nparts - 1);
 	ok(p->depth == MIME_MAX_DEPTH && (p->flags & MIME_F_LIMIT) &&
-	       (p->flags & MIME_F_MULTIPART) && p->end == m.nparts &&
-	       m.limited,
+	       (p->flags & MIME_F_MULTIPART) && p->end == m.nparts && m.limited,
 	   "the deepest is a leaf marked with the limit");
-	ok(invariants(&m, msg.len), "invariants");
+	ok(mcheck_tree(&m, msg.len), "invariants");
 
 	buf_reset(&msg);
 	for (d = 0; d < 1000; d++)
@@ -623,7 +591,7 @@ test_depth(void)
 	is_int(m.nparts, MIME_MAX_DEPTH + 1, "parts down to the depth limit");
 	p = mime_part(&m, m.nparts - 1);
 	ok((p->flags & MIME_F_LIMIT) && (p->flags & MIME_F_MESSAGE) &&
-	       !(p->flags & MIME_F_RFC822) && invariants(&m, msg.len),
+	       !(p->flags & MIME_F_RFC822) && mcheck_tree(&m, msg.len),
 	   "the deepest message/rfc822 has no embedded message");
 	p = mime_part(&m, 1);
 	ok((p->flags & (MIME_F_MESSAGE | MIME_F_RFC822)) ==
@@ -651,7 +619,7 @@ test_part_limit(void)
 	ok(mime_parse(&m, buf_span(&msg), &why) == 0, "20000 parts");
 	is_int(m.nparts, MIME_MAX_PARTS, "stopped at the part limit");
 	ok(m.limited && (mime_part(&m, 0)->flags & MIME_F_LIMIT) &&
-	       invariants(&m, msg.len),
+	       mcheck_tree(&m, msg.len),
 	   "the multipart is marked");
 	is_int(mime_part(&m, m.nparts - 1)->body_len, 1,
 	       "the last part ends at the next delimiter");
@@ -689,8 +657,9 @@ test_linear(void)
 	 * that start like every one of them. */
 	buf_reset(&msg);
 	for (k = 0; k < MIME_MAX_DEPTH; k++)
-		buf_addf(&msg, "Content-Type: multipart/mixed; boundary="
-		               "\"%064d\"\r\n\r\n--%064d\r\n",
+		buf_addf(&msg,
+		         "Content-Type: multipart/mixed; boundary="
+		         "\"%064d\"\r\n\r\n--%064d\r\n",
 		         k, k);
 	while (msg.len < (10 << 20))
 		buf_adds(&msg, "--000000000000000000000000000000000000000000000"
@@ -698,7 +667,7 @@ test_linear(void)
 	t = now();
 	ok(mime_parse(&m, buf_span(&msg), &why) == 0, "10 MB of '--' lines");
 	t = now() - t;
-	ok(t < 10 && invariants(&m, msg.len), "in linear time (%.3f s)", t);
+	ok(t < 10 && mcheck_tree(&m, msg.len), "in linear time (%.3f s)", t);
 	buf_fini(&msg);
 	mime_fini(&m);
 }
@@ -721,11 +690,11 @@ test_mutations(void)
 		for (r = 0; r < 200 && cases[i].len > 0; r++) {
 			memcpy(copy, cases[i].msg, cases[i].len);
 			seed = seed * 1103515245 + 12345;
-			copy[(seed >> 8) % cases[i].len] = "-\r\n\"\\;=:\0x"[
-			    (seed >> 20) % 10];
+			copy[(seed >> 8) % cases[i].len] =
+			    "-\r\n\"\\;=:\0x"[(seed >> 20) % 10];
 			if (mime_parse(&m, span_make(copy, cases[i].len),
 			               &why) != 0 ||
-			    !invariants(&m, cases[i].len)) {
+			    !mcheck_tree(&m, cases[i].len)) {
 				struct buf d;
 
 				buf_init(&d, 1 << 20);

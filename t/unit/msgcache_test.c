@@ -112,16 +112,16 @@ test_sections(void)
 		const char *what; /* "", MIME, HEADER or TEXT */
 		const char *want;
 	} secs[] = {
-	    {"1", "", "105+12"},        {"1", "MIME", "77+28"},
-	    {"2", "", "190+171"},       {"2", "MIME", "126+64"},
-	    {"2", "HEADER", "190+86"},  {"2", "TEXT", "276+85"},
-	    {"2.1", "", "285+10"},      {"2.1", "MIME", "283+2"},
-	    {"2.2", "", "346+4"},       {"1", "HEADER", "none"},
-	    {"3", "", "none"},          {"2.3", "", "none"},
-	    {"1.1", "", "none"},        {"2.1.1", "", "none"},
-	    {"0", "", "none"},          {"", "", "none"},
-	    {"1.", "", "none"},         {".1", "", "none"},
-	    {"2..1", "", "none"},       {"-1", "", "none"},
+	    {"1", "", "105+12"},         {"1", "MIME", "77+28"},
+	    {"2", "", "190+171"},        {"2", "MIME", "126+64"},
+	    {"2", "HEADER", "190+86"},   {"2", "TEXT", "276+85"},
+	    {"2.1", "", "285+10"},       {"2.1", "MIME", "283+2"},
+	    {"2.2", "", "346+4"},        {"1", "HEADER", "none"},
+	    {"3", "", "none"},           {"2.3", "", "none"},
+	    {"1.1", "", "none"},         {"2.1.1", "", "none"},
+	    {"0", "", "none"},           {"", "", "none"},
+	    {"1.", "", "none"},          {".1", "", "none"},
+	    {"2..1", "", "none"},        {"-1", "", "none"},
 	    {"99999999999", "", "none"},
 	};
 	struct buf blob;
@@ -242,11 +242,10 @@ test_envelope(void)
 	is_str(text(e.in_reply_to, &b), "NIL", "no in-reply-to");
 	is_str(text(e.message_id, &b),
 	       "\"<B27397-0100000@Blurdybloop.example>\"", "message-id");
-	ok(e.present == (1u << 0 | 1u << 1 | 1u << 2 | 1u << 5 | 1u << 6 |
-	                 1u << 9),
+	ok(e.present ==
+	       (1u << 0 | 1u << 1 | 1u << 2 | 1u << 5 | 1u << 6 | 1u << 9),
 	   "present bits");
-	ok(msgcache_envelope(&mc, 0, &e) == 0 && mc.nenvs == 1,
-	   "one envelope");
+	ok(msgcache_envelope(&mc, 0, &e) == 0 && mc.nenvs == 1, "one envelope");
 
 	ok(msgcache_field_cached(&mc, span_str("SUBJECT")) &&
 	       msgcache_field_cached(&mc, span_str("bcc")) &&
@@ -295,47 +294,6 @@ test_field_budget(void)
 	buf_fini(&blob);
 }
 
-/* Read every record through the accessors (ASan sees any stray read). */
-static size_t
-walk_all(const struct msgcache *mc)
-{
-	struct msgcache_part p;
-	struct msgcache_env e;
-	struct msgcache_addr a;
-	struct msgcache_str s1;
-	struct msgcache_str s2;
-	struct span name;
-	struct span line;
-	size_t sum = 0;
-	uint32_t i;
-	uint32_t c;
-
-	for (i = 0; i < mc->nparts; i++) {
-		msgcache_part(mc, i, &p);
-		sum += p.type.s.len + p.location.s.len + p.body_len;
-		for (c = msgcache_first_child(mc, i); c != MSGCACHE_NONE;
-		     c = msgcache_next_sibling(mc, c))
-			sum++;
-		if (msgcache_envelope(mc, i, &e) == 0)
-			sum += e.subject.s.len + e.count[MSGCACHE_TO];
-	}
-	for (i = 0; i < mc->nparams; i++) {
-		msgcache_param(mc, i, &s1, &s2);
-		sum += s1.s.len + s2.s.len;
-	}
-	for (i = 0; i < mc->naddrs; i++) {
-		msgcache_addr(mc, i, &a);
-		sum += a.name.s.len + a.host.s.len;
-	}
-	for (i = 0; i < mc->nfields; i++) {
-		msgcache_field(mc, i, &name, &line);
-		sum += line.len;
-	}
-	if (msgcache_find(mc, span_str("1.2.1"), &i) == 0)
-		sum++;
-	return sum;
-}
-
 /* Messages built, opened and compared with a fresh parse. */
 static void
 test_agree(void)
@@ -364,7 +322,8 @@ test_agree(void)
 			buf_adds(&msg, "Content-Type: multipart/digest; "
 			               "boundary=d\r\n\r\n");
 			for (int d = 0; d < 12000; d++)
-				buf_addf(&msg, "--d\r\n\r\nTo: u%d@x\r\n\r\n", d);
+				buf_addf(&msg, "--d\r\n\r\nTo: u%d@x\r\n\r\n",
+				         d);
 		} else if (k == 4) {
 			buf_adds(&msg, "To: g:");
 			for (int d = 0; d < 2 * MSGCACHE_MAX_ADDRS; d++)
@@ -379,9 +338,10 @@ test_agree(void)
 		mime_parse(&m, buf_span(&msg), &why);
 		ok(mcheck_all(&mc, buf_span(&msg), &m),
 		   "case %d: agrees with a fresh parse", k);
-		walk_all(&mc);
+		mcheck_walk(&mc);
 		if (k == 4)
-			ok(mc.flags & MSGCACHE_F_ADDR_CUT, "a long list is cut");
+			ok(mc.flags & MSGCACHE_F_ADDR_CUT,
+			   "a long list is cut");
 	}
 	buf_fini(&msg);
 	buf_fini(&blob);
@@ -410,7 +370,7 @@ opens(const unsigned char *p, size_t len)
 	memcpy(copy, p, len);
 	r = msgcache_open(span_make(copy, len), &mc, &why) == 0;
 	if (r)
-		walk_all(&mc);
+		mcheck_walk(&mc);
 	free(copy);
 	return r;
 }
@@ -461,8 +421,9 @@ test_corrupt(void)
 	}
 	/* Those accepted changed bytes of strings, lengths or line counts
 	 * into other values that are just as valid. */
-	ok(accepted < tries, "records made wrong: %zu of %zu accepted, "
-	                     "no crash, no stray read",
+	ok(accepted < tries,
+	   "records made wrong: %zu of %zu accepted, "
+	   "no crash, no stray read",
 	   accepted, tries);
 	buf_fini(&blob);
 	buf_fini(&bad);
