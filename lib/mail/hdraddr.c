@@ -9,20 +9,23 @@
  * byte is looked at a bounded number of times.  Comments are counted,
  * not recursed into.
  */
+#include <ctype.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "mail/hdraddr.h"
 
+/* What a token is: T_SPECIAL is one of the specials, in c. */
 enum tok_kind { T_END, T_ATOM, T_QUOTED, T_LITERAL, T_SPECIAL };
 
 struct tok {
-	enum tok_kind kind;
-	unsigned char c; /* T_SPECIAL: which */
-	size_t start;    /* [start, end) of the input */
+	size_t start; /* the token is [start, end) of the input */
 	size_t end;
-	bool space;          /* white space or a comment came before it */
-	struct span comment; /* the inside of the first such comment */
+	enum tok_kind kind;
+	unsigned char c;
+	/* White space or a comment came before it; the first such comment. */
+	bool space;
+	struct span comment;
 };
 
 /* The tokens from a position up to a stop token. */
@@ -74,10 +77,8 @@ is_special(unsigned char c)
 static bool
 is_atext(unsigned char c)
 {
-	if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+	return c >= 0x80 ||
+	       (c != '\0' && (isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~", c)));
 }
 
 /* Past the comment that opens at i; *closed: it had its ')'. */

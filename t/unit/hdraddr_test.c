@@ -7,15 +7,16 @@
 #include <time.h>
 
 #include "mail/hdraddr.h"
+#include "mcheck.h"
 #include "tap.h"
 
 /*
  * want: the items joined by " ; ": a mailbox as "name|route|mailbox|host"
  * (NIL for an empty name or route), "<group:name>" and "</group>".
  */
-static const struct {
-	const char *in;
-	const char *want;
+static const struct acase {
+	const char *in;   /* a field value */
+	const char *want; /* the items */
 } cases[] = {
     {"", ""},
     {"  \r\n\t ", ""},
@@ -133,24 +134,6 @@ walk(struct span in, struct buf *got)
 	buf_fini(&text);
 }
 
-/* A case for a TAP line: control bytes and non-ASCII as \xHH. */
-static const char *
-esc(const char *s, char out[256])
-{
-	size_t n = 0;
-
-	for (; *s != '\0' && n < 250; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c < 0x7f)
-			out[n++] = (char)c;
-		else
-			n += (size_t)snprintf(out + n, 256 - n, "\\x%02x", c);
-	}
-	out[n] = '\0';
-	return out;
-}
-
 static void
 test_cases(void)
 {
@@ -162,7 +145,8 @@ test_cases(void)
 		char e[256];
 
 		walk(span_str(cases[i].in), &got);
-		is_str(buf_str(&got), cases[i].want, "%s", esc(cases[i].in, e));
+		is_str(buf_str(&got), cases[i].want, "%s",
+		       mcheck_esc(cases[i].in, e));
 	}
 	buf_fini(&got);
 }

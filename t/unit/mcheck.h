@@ -9,6 +9,7 @@
 #ifndef POSTERN_MCHECK_H
 #define POSTERN_MCHECK_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "mail/hdr.h"
@@ -21,6 +22,62 @@
  * and inside its parent's body, line counts no larger than the body,
  * strings inside the text, parameters inside the list.
  */
+/* A message/rfc822 attachment with its own multipart (mime_test has its
+ * hand-checked parts, msgcache_test its IMAP sections). */
+static const char mcheck_rfc822[] =
+    "From: x@example.org\r\n"
+    "Content-Type: multipart/mixed; boundary=\"=_a\"\r\n"
+    "\r\n"
+    "--=_a\r\n"
+    "Content-Type: text/plain\r\n"
+    "\r\n"
+    "see attached\r\n"
+    "--=_a\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "Content-Description: forwarded\r\n"
+    "\r\n"
+    "From: y@example.org\r\n"
+    "Subject: inner\r\n"
+    "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n"
+    "\r\n"
+    "--=_b\r\n"
+    "\r\n"
+    "inner text\r\n"
+    "--=_b\r\n"
+    "Content-Type: application/octet-stream\r\n"
+    "\r\n"
+    "data\r\n"
+    "--=_b--\r\n"
+    "\r\n"
+    "--=_a--\r\n";
+
+/* Text for a TAP line: CR and LF as \r and \n, other control bytes and
+ * non-ASCII as \xHH; cut at 250 bytes. */
+static inline const char *
+mcheck_esc(const char *s, char out[256])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	while (*s != '\0' && n + 4 < 256) {
+		unsigned char c = (unsigned char)*s++;
+
+		if (c == '\r' || c == '\n') {
+			out[n++] = '\\';
+			out[n++] = c == '\r' ? 'r' : 'n';
+		} else if (c < 0x20 || c >= 0x7f) {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
 static inline bool
 mcheck_tree(const struct mime *m, size_t len)
 {

@@ -114,34 +114,8 @@ static const struct mcase {
      "0:multipart/mixed:ME:0:49:235:17 | 1:multipart/alternative:M:58:55:117:9 "
      "| 2:text/plain::122:43:5:1 | 3:text/html::181:27:11:1 | "
      "4:image/png::241:27:3:1"},
-    {"message/rfc822 with its own multipart",
-     "From: x@example.org\r\n"
-     "Content-Type: multipart/mixed; boundary=\"=_a\"\r\n"
-     "\r\n"
-     "--=_a\r\n"
-     "Content-Type: text/plain\r\n"
-     "\r\n"
-     "see attached\r\n"
-     "--=_a\r\n"
-     "Content-Type: message/rfc822\r\n"
-     "Content-Description: forwarded\r\n"
-     "\r\n"
-     "From: y@example.org\r\n"
-     "Subject: inner\r\n"
-     "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n"
-     "\r\n"
-     "--=_b\r\n"
-     "\r\n"
-     "inner text\r\n"
-     "--=_b\r\n"
-     "Content-Type: application/octet-stream\r\n"
-     "\r\n"
-     "data\r\n"
-     "--=_b--\r\n"
-     "\r\n"
-     "--=_a--\r\n"
-     "",
-     372,
+    {"message/rfc822 with its own multipart", mcheck_rfc822,
+     sizeof(mcheck_rfc822) - 1,
      "0:multipart/mixed:ME:0:70:302:22 | 1:text/plain::77:28:12:1 | "
      "2:message/rfc822:R:126:64:171:12 | 3:multipart/mixed:ME:190:86:85:8 | "
      "4:text/plain:D:283:2:10:1 | 5:application/octet-stream::304:42:4:1"},
@@ -373,24 +347,6 @@ dump_params(const struct mime *m, uint32_t i, uint32_t from, uint32_t n,
 	}
 }
 
-/* Text for a TAP line: control bytes as \xHH. */
-static const char *
-esc(const char *s, char out[256])
-{
-	size_t n = 0;
-
-	for (; *s != '\0' && n < 250; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c < 0x7f)
-			out[n++] = (char)c;
-		else
-			n += (size_t)snprintf(out + n, 256 - n, "\\x%02x", c);
-	}
-	out[n] = '\0';
-	return out;
-}
-
 static const char *
 str_of(const struct mime *m, struct mime_ref r)
 {
@@ -471,7 +427,7 @@ test_params(void)
 		buf_addf(&msg, "%s/", str_of(&m, p->type));
 		buf_addf(&msg, "%s %s", str_of(&m, p->subtype), buf_str(&got));
 		is_str(buf_str(&msg), c->want, "Content-Type: %s",
-		       esc(c->ctype, e));
+		       mcheck_esc(c->ctype, e));
 	}
 	buf_fini(&msg);
 	buf_fini(&got);

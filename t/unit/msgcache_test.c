@@ -19,32 +19,6 @@
  * 0 multipart/mixed 0+70+302, 1 text/plain 77+28+12, 2 message/rfc822
  * 126+64+171, 3 multipart/mixed (embedded) 190+86+85, 4 text/plain
  * 283+2+10, 5 application/octet-stream 304+42+4. */
-static const char rfc822_msg[] =
-    "From: x@example.org\r\n"
-    "Content-Type: multipart/mixed; boundary=\"=_a\"\r\n"
-    "\r\n"
-    "--=_a\r\n"
-    "Content-Type: text/plain\r\n"
-    "\r\n"
-    "see attached\r\n"
-    "--=_a\r\n"
-    "Content-Type: message/rfc822\r\n"
-    "Content-Description: forwarded\r\n"
-    "\r\n"
-    "From: y@example.org\r\n"
-    "Subject: inner\r\n"
-    "Content-Type: multipart/mixed; boundary=\"=_b\"\r\n"
-    "\r\n"
-    "--=_b\r\n"
-    "\r\n"
-    "inner text\r\n"
-    "--=_b\r\n"
-    "Content-Type: application/octet-stream\r\n"
-    "\r\n"
-    "data\r\n"
-    "--=_b--\r\n"
-    "\r\n"
-    "--=_a--\r\n";
 
 static const char envelope_msg[] =
     "Received: from somewhere\r\n"
@@ -130,7 +104,7 @@ test_sections(void)
 	size_t i;
 
 	buf_init(&blob, 1 << 20);
-	if (!ok(open_msg(L(rfc822_msg), &blob, &mc),
+	if (!ok(open_msg(L(mcheck_rfc822), &blob, &mc),
 	        "message/rfc822 case: build and open"))
 		return;
 	is_int(mc.nparts, 6, "six parts");
@@ -311,7 +285,7 @@ test_agree(void)
 	for (k = 0; k < 6; k++) {
 		buf_reset(&msg);
 		if (k == 0)
-			buf_adds(&msg, rfc822_msg);
+			buf_adds(&msg, mcheck_rfc822);
 		else if (k == 1)
 			buf_adds(&msg, envelope_msg);
 		else if (k == 2)
@@ -389,7 +363,7 @@ test_corrupt(void)
 
 	buf_init(&blob, 1 << 20);
 	buf_init(&bad, 1 << 20);
-	open_msg(L(rfc822_msg), &blob, &mc);
+	open_msg(L(mcheck_rfc822), &blob, &mc);
 	ok(opens(blob.p, blob.len), "the good blob opens");
 	for (n = 0; n < blob.len && !opens(blob.p, n); n++)
 		;
@@ -470,7 +444,7 @@ test_rules(void)
 
 	buf_init(&blob, 1 << 20);
 	buf_init(&bad, 1 << 20);
-	open_msg(L(rfc822_msg), &blob, &mc);
+	open_msg(L(mcheck_rfc822), &blob, &mc);
 	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
 		buf_set(&bad, blob.p, blob.len);
 		if (rules[i].off == 4 || rules[i].off == 6)
