@@ -146,9 +146,12 @@ is_message(struct ctx *c, uint32_t i)
 {
 	const struct mime_part *p = part_at(c, i);
 
+	/* RFC 2046 5.2.1: never encoded; an encoded one stays opaque. */
 	return ref_is(c, p->type, "message") &&
 	       (ref_is(c, p->subtype, "rfc822") ||
-	        ref_is(c, p->subtype, "global"));
+	        ref_is(c, p->subtype, "global")) &&
+	       !ref_is(c, p->encoding, "base64") &&
+	       !ref_is(c, p->encoding, "quoted-printable");
 }
 
 /* Content-Type, or its default (RFC 2045 5.2, RFC 2046 5.1.5). */

@@ -14,7 +14,9 @@
  * of part i are the parts i+1 .. end-1.  A multipart's children are its
  * body parts; a message/rfc822 (or message/global) part has one child,
  * the embedded message (flag MIME_F_MESSAGE, like part 0), whose header
- * is the start of the part's body and which spans all of it.  Line ends
+ * is the start of the part's body and which spans all of it (unless the
+ * part has a base64 or quoted-printable encoding, which RFC 2046 5.2.1
+ * forbids: then it is an opaque leaf).  Line ends
  * may be CRLF or bare LF, mixed.  A header ends with the first empty
  * line (which belongs to the header); a part without one is all header
  * with an empty body.

@@ -24,11 +24,14 @@
  *    fields (msgcache_field) in order, keep those asked for, add CRLF.
  *    Otherwise (and for HEADER.FIELDS.NOT) read the message.
  *  - ENVELOPE: msgcache_envelope of part 0 (or of an embedded message).
- *  - BODYSTRUCTURE: the parts' fields.  A multipart with no children
- *    (no usable boundary) is written as one empty text/plain part; a
- *    message/rfc822 part without MIME_F_RFC822 (it was cut off by a
- *    limit) or with MIME_F_LIMIT may be written as
- *    application/octet-stream, as Dovecot does.
+ *  - BODYSTRUCTURE: the parts' fields, children in order.  RFC 3501
+ *    has no way to say two things: a multipart with no children (no
+ *    usable boundary) is written as one empty text/plain part, and a
+ *    message/rfc822 part without MIME_F_RFC822 (it had no body, or a
+ *    limit cut it off: MIME_F_LIMIT) as a basic part; Dovecot does the
+ *    same.  Lines are reported for text/ and message/rfc822 parts.
+ *  - The cache covers the fields of the top-level header only; for
+ *    BODY[n.HEADER.FIELDS ...] of an embedded message, read the message.
  */
 #ifndef POSTERN_MSGCACHE_H
 #define POSTERN_MSGCACHE_H

@@ -491,6 +491,13 @@ test_fields(void)
 	ok(mime_is_nil(mime_part(&m, 0)->disposition),
 	   "a disposition without its type is NIL");
 
+	mime_parse(&m,
+	           span_str("Content-Type: message/rfc822\r\n"
+	                    "Content-Transfer-Encoding: BASE64\r\n\r\n"
+	                    "U3ViamVjdDogeA0KDQp4DQo=\r\n"),
+	           &why);
+	ok(m.nparts == 1 && !(mime_part(&m, 0)->flags & MIME_F_RFC822),
+	   "an encoded message/rfc822 stays opaque");
 	mime_parse(&m, span_make(nul, sizeof(nul) - 1), &why);
 	p = mime_part(&m, 0);
 	dump_params(&m, 0, 0, p->n_type_params, &got);

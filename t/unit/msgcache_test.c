@@ -481,8 +481,13 @@ test_speed(void)
 	buf_init(&blobs, 1 << 28);
 	buf_adds(&msg, envelope_msg);
 	buf_adds(&msg, "Content-Type: text/plain\r\n\r\nand a body\r\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (k = 0; k < 10000; k++)
 		msgcache_build(buf_span(&msg), &blobs, &why);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	diag("10,000 blobs built in %.1f ms",
+	     (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	         (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	each = blobs.len / 10000;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (k = 0; k < 10000; k++) {
