@@ -142,10 +142,6 @@ void	store_doom(struct store_doomed *d, const struct store_msg *m);
 void	store_doomed_unlink(struct store *s, uint32_t id,
 	    struct store_doomed *d, bool ok);
 
-/* The parsed cache of a message (lib/mail/msgcache), appended to out;
- * 0, or -1 when there is none (readers then parse the file). */
-int	store_cache_build(struct span msg, struct buf *out, struct why *why);
-
 /* Paths (into a caller's buffer of PATH_MAX). */
 int	store_path_msg(const struct store *s, uint32_t id, uint32_t uid,
 	    const unsigned char guid[16], char *out, size_t len);

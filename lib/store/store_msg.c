@@ -25,6 +25,7 @@
 
 #include "base/file.h"
 #include "base/xmem.h"
+#include "mail/msgcache.h"
 #include "store/store_impl.h"
 
 /* Largest cache blob kept; a bigger one is not kept (readers parse). */
@@ -173,7 +174,7 @@ store_append(struct store *s, const struct store_append *a,
 		return why_syserr(why, "getentropy"), STORE_TEMP;
 	/* The cache is best effort: without it readers parse the file. */
 	buf_init(&cache, CACHE_MAX);
-	if (store_cache_build(a->msg, &cache, &cwhy) == -1)
+	if (msgcache_build(a->msg, &cache, &cwhy) == -1)
 		buf_reset(&cache);
 	if (write_tmp(s, &m, a->msg, tmp, sizeof(tmp), why) == -1) {
 		buf_fini(&cache);

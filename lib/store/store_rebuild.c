@@ -21,6 +21,7 @@
 #include "base/file.h"
 #include "base/parse.h"
 #include "base/xmem.h"
+#include "mail/msgcache.h"
 #include "store/store_impl.h"
 
 /* Messages put into the new index per transaction. */
@@ -199,7 +200,7 @@ add_file(struct rebuild *rb, struct store_mailbox *m, int dfd,
 	buf_init(&text, (size_t)st.st_size + 1);
 	buf_init(&cache, 4 * 1024 * 1024);
 	if (file_read(path, &text, why) == 0 &&
-	    store_cache_build(buf_span(&text), &cache, why) == 0) {
+	    msgcache_build(buf_span(&text), &cache, why) == 0) {
 		store_key_msg(&k, m->id, msg.uid);
 		cv.mv_size = cache.len;
 		cv.mv_data = cache.p;

@@ -351,12 +351,3 @@ store_notify(struct store *s, uint32_t id)
 	}
 	close(fd);
 }
-
-int
-store_cache_build(struct span msg, struct buf *out, struct why *why)
-{
-	/* XXX(#5): msgcache_build() once lib/mail/msgcache lands. */
-	(void)msg;
-	(void)out;
-	return why_set(why, "no message cache yet");
-}

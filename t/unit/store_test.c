@@ -179,8 +179,8 @@ test_append_read(struct store *s)
 	       msg.flags == STORE_SEEN && msg.size == strlen(text) &&
 	       msg.internaldate > 0, "one message");
 	buf_init(&cache, 1 << 20);
-	ok(store_msg_cache(s, inbox, 2, &cache, &why) != STORE_TEMP,
-	    "its cache");
+	ok(store_msg_cache(s, inbox, 2, &cache, &why) == STORE_OK &&
+	       cache.len > 0, "its cache");
 	buf_fini(&cache);
 	ok(store_msg_open(s, inbox, 2, &fd, &why) == STORE_OK &&
 	       pread(fd, got, sizeof(got), 0) == (ssize_t)strlen(text) &&
