@@ -3,6 +3,7 @@
 #   make            build every program into build/
 #   make check      deps, lint, build, sanitizer build, every test, fuzz smoke
 #   make run        deps, build, run a complete instance in ./run
+#   make bench      benchmarks (t/bench): one table of rates and peak RSS
 #   make deps       install the Debian packages the build and tests need
 #   make install    copy build/ to $(DESTDIR)$(PREFIX) (sendmail into sbin/,
 #                   mailq and newaliases linked to it from bin/)
@@ -71,11 +72,15 @@ $(foreach s,$(TBIN_SRC),$(eval $(call program,t/bin/$(basename $(notdir $(s))),$
 $(foreach s,$(UNIT_SRC),$(eval $(call program,t/unit/$(basename $(notdir $(s))),$(s))))
 TESTPROGS := $(addprefix $(BUILD)/t/bin/,$(basename $(notdir $(TBIN_SRC)))) \
 	$(addprefix $(BUILD)/t/unit/,$(basename $(notdir $(UNIT_SRC))))
+# Benchmarks (t/bench/NAME.c, and t/bench/*.py), run by make bench.
+BENCH_SRC := $(wildcard t/bench/*.c)
+$(foreach s,$(BENCH_SRC),$(eval $(call program,t/bench/$(basename $(notdir $(s))),$(s))))
+BENCHPROGS := $(addprefix $(BUILD)/t/bench/,$(basename $(notdir $(BENCH_SRC))))
 DAEMONS	:= $(filter $(BUILD)/libexec/%,$(PROGS))
 
-.PHONY: all tests check run deps install fuzz fuzz-smoke lint clean
+.PHONY: all tests check run deps install fuzz fuzz-smoke lint clean bench
 
-all: $(filter-out $(TESTPROGS),$(PROGS))
+all: $(filter-out $(TESTPROGS) $(BENCHPROGS),$(PROGS))
 
 tests: all $(TESTPROGS)
 
@@ -115,6 +120,10 @@ check: deps
 	POSTERN_BUILD=$(CURDIR)/build/san POSTERN_POSTMAP=$(CURDIR)/build/ref/postmap \
 		prove -j2 --exec 'sh t/lib/runtest' \
 		$$(ls build/san/t/unit/*_test) $$(find t/proto t/e2e -name 'test_*.py' | sort)
+
+# Figures, not pass/fail: one table, on the release build.
+bench: deps all $(TESTPROGS) $(BENCHPROGS)
+	sh t/bench/run $(CURDIR)/$(BUILD)
 
 run: deps all
 	./build/postern run --dir $(CURDIR)/run

@@ -2,10 +2,11 @@
  * smtpd.h - smtpd's shared state: the daemon, sessions and transactions.
  *
  * Lifetime: struct smtpd lives for the process.  A session owns its
- * lineio, its transaction and the jobs it has in flight (at most one: the
- * session stops reading while a job runs, so replies keep command order
- * under PIPELINING); it is freed when its connection has ended and no job
- * is in flight.  A transaction (MAIL to end of data or RSET) owns its
+ * lineio, its transaction, its name look-up (cancelled when the session
+ * is freed) and the jobs it has in flight (at most one: the session stops
+ * reading while a job runs, so replies keep command order under
+ * PIPELINING); it is freed when its connection has ended and no job is
+ * in flight.  A transaction (MAIL to end of data or RSET) owns its
  * sender, recipients and the message text.
  *
  * Linked into: smtpd.  Runs as mail_owner, chrooted to queue_directory.
@@ -22,6 +23,7 @@
 
 #include "auth/authsasl_authd.h"
 #include "base/buf.h"
+#include "base/dns.h"
 #include "base/event.h"
 #include "base/lineio.h"
 #include "base/netmatch.h"
@@ -36,6 +38,7 @@ struct smtpd {
 	struct worker_pool *pool;
 	struct netmatch *mynetworks;
 	struct netmatch *bare_newline_ok;
+	struct dns *dns;		/* NULL: smtpd_peername_lookup off */
 	char queue_dir[4096];		/* as seen after chroot */
 	char authd_path[4096];		/* as seen after chroot */
 	char qmgr_path[4096];		/* as seen after chroot */
@@ -86,6 +89,7 @@ struct smtpd_sess {
 	struct lineio *io;
 	char id[16];			/* session id for logs */
 	char client_addr[64];
+	char client_name[256];		/* verified host name, or "unknown" */
 	uint16_t client_port;
 	struct sockaddr_storage peer;
 	bool trusted;			/* in mynetworks, or local */
@@ -111,6 +115,7 @@ struct smtpd_sess {
 	bool in_data;			/* reading message text (raw mode) */
 	bool greeted;			/* the 220 greeting went out */
 	bool counted;			/* in the per-client limit table */
+	struct dns_query *dnsq;		/* name look-up running, or NULL */
 	struct event_timer *timer;	/* error delay, greet pause */
 	uint64_t ncommands;
 	uint64_t nmessages;

@@ -31,6 +31,7 @@ struct commit_job {
 	char *sender;
 	char *helo;
 	char *client_addr;
+	char *client_name;		/* verified, or "unknown" */
 	char *envid;
 	char *tls_proto;		/* NULL: no TLS */
 	char *tls_cipher;
@@ -118,8 +119,8 @@ received(struct commit_job *j, struct buf *out)
 			      "\tid %s", j->myhostname, (unsigned)j->env.local_uid,
 		    j->qid);
 	else
-		buf_addf(out, "Received: from %s (unknown [%s%s])\r\n", j->helo,
-		    v6 ? "IPv6:" : "", j->client_addr);
+		buf_addf(out, "Received: from %s (%s [%s%s])\r\n", j->helo,
+		    j->client_name, v6 ? "IPv6:" : "", j->client_addr);
 	if (j->env.proto != QFILE_PROTO_LOCAL && j->tls_proto != NULL)
 		buf_addf(out, "\t(using %s with cipher %s (%d bits))\r\n",
 		    j->tls_proto, j->tls_cipher, j->tls_bits);
@@ -218,6 +219,7 @@ job_free(struct commit_job *j)
 	free(j->sender);
 	free(j->helo);
 	free(j->client_addr);
+	free(j->client_name);
 	free(j->envid);
 	free(j->tls_proto);
 	free(j->tls_cipher);
@@ -235,9 +237,9 @@ commit_done(void *arg)
 
 	if (j->ok && j->verdict == SMTPD_DISCARD) {
 		s->nmessages++;
-		log_info("%s: discard: from=<%s>, nrcpt=%zu, client=[%s]: %s",
-		    s->id, j->sender, j->nrcpt, j->client_addr,
-		    j->verdict_reason);
+		log_info("%s: discard: from=<%s>, nrcpt=%zu, client=%s[%s]: %s",
+		    s->id, j->sender, j->nrcpt, j->client_name,
+		    j->client_addr, j->verdict_reason);
 		if (!s->ended)
 			smtpd_reply(s, 250, "2.0.0", "Ok");
 	} else if (j->ok) {
@@ -245,9 +247,9 @@ commit_done(void *arg)
 		if (j->verdict == SMTPD_HOLD)
 			log_info("%s: %s: hold: %s", s->id, j->qid,
 			    j->verdict_reason);
-		log_info("%s: %s: from=<%s>, size=%zu, nrcpt=%zu, client=[%s]",
-		    s->id, j->qid, j->sender, j->text.len, j->nrcpt,
-		    j->client_addr);
+		log_info("%s: %s: from=<%s>, size=%zu, nrcpt=%zu, "
+			 "client=%s[%s]", s->id, j->qid, j->sender,
+		    j->text.len, j->nrcpt, j->client_name, j->client_addr);
 		if (!s->ended)
 			smtpd_reply(s, 250, "2.0.0", "Ok: queued as %s",
 			    j->qid);
@@ -297,6 +299,7 @@ make_job(struct smtpd_sess *s)
 	j->sender = xstrdup(tx->sender);
 	j->helo = clean_helo(s->helo);
 	j->client_addr = xstrdup(s->client_addr);
+	j->client_name = xstrdup(s->client_name);
 	j->envid = tx->envid != NULL ? xstrdup(tx->envid) : NULL;
 	j->text = tx->text;
 	buf_init(&tx->text, j->text.max);
@@ -319,6 +322,8 @@ make_job(struct smtpd_sess *s)
 	j->env.arrival_usec = (uint32_t)tv.tv_usec;
 	j->env.sender = span_str(j->sender);
 	j->env.client_addr = span_str(j->client_addr);
+	if (strcmp(j->client_name, "unknown") != 0)
+		j->env.client_name = span_str(j->client_name);
 	j->env.client_port = s->client_port;
 	j->env.helo = span_str(s->helo);
 	j->env.proto = session_proto(s);

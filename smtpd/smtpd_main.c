@@ -1,6 +1,7 @@
 /*
  * smtpd_main.c - smtpd: the ESMTP server (smtpd(8)).  Start-up and wiring
- * only: configuration, network lists, the worker pool, listeners.
+ * only: configuration, network lists, the DNS resolver, the worker pool,
+ * listeners.
  * Linked into: smtpd.  Runs as mail_owner, chrooted to queue_directory.
  * Trust: clients are hostile; the configuration is the admin's.
  */
@@ -76,6 +77,15 @@ init(struct service *svc)
 		log_error("smtpd_forbid_bare_newline_exclusions: %s", why.msg);
 		return -1;
 	}
+	/* The resolvers and /etc/hosts are read now, before the chroot. */
+	if (sd.p->smtpd_peername_lookup) {
+		sd.dns = dns_new(svc->base, sd.p->dns_servers, DNS_HOSTS_FILE,
+		    &why);
+		if (sd.dns == NULL) {
+			log_error("DNS: %s", why.msg);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -108,6 +118,7 @@ fini(struct service *svc)
 	(void)svc;
 	worker_pool_free(&sd.pool);
 	smtpd_session_free_all(&sd);
+	dns_free(&sd.dns);
 	netmatch_free(&sd.mynetworks);
 	netmatch_free(&sd.bare_newline_ok);
 	smtpd_limit_free(&sd.limit);

@@ -31,6 +31,7 @@ struct rcpt_job {
 	char *addr;
 	char *domain;
 	char *client_addr;		/* "" for a local client */
+	char *client_name;		/* "" when not verified */
 	char *helo;
 	char *sender;			/* "<>" for the null sender */
 	bool trusted;
@@ -122,8 +123,9 @@ reply_code(struct span f)
 static bool
 check_access(struct rcpt_job *j, struct authproto_msg *ans)
 {
-	struct span f[5] = { span_str(j->client_addr), span_str(""),
-		span_str(j->helo), span_str(j->sender), span_str(j->addr) };
+	struct span f[5] = { span_str(j->client_addr),
+		span_str(j->client_name), span_str(j->helo),
+		span_str(j->sender), span_str(j->addr) };
 	struct why why = { "" };
 	enum authclient_res r;
 	char text[256];
@@ -236,6 +238,7 @@ rcpt_done(void *arg)
 	free(j->addr);
 	free(j->domain);
 	free(j->client_addr);
+	free(j->client_name);
 	free(j->helo);
 	free(j->sender);
 	free(j);
@@ -279,6 +282,9 @@ smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
 	j->domain = xstrdup(strrchr(j->addr, '@') + 1);
 	j->access = s->sd->access;
 	j->client_addr = xstrdup(s->local ? "" : s->client_addr);
+	/* Empty, not "unknown", so that no table key ever matches it. */
+	j->client_name = xstrdup(strcmp(s->client_name, "unknown") != 0 ?
+	    s->client_name : "");
 	j->helo = xstrdup(s->helo);
 	j->sender = xstrdup(s->tx.sender[0] != '\0' ? s->tx.sender : "<>");
 	/* mynetworks, local and authenticated clients may relay. */

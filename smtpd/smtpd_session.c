@@ -30,6 +30,7 @@ session_free(struct smtpd_sess *s)
 	s->sd->nsessions--;
 	if (s->counted)
 		smtpd_limit_leave(s->sd->limit, s->client_addr);
+	dns_cancel(&s->dnsq);
 	smtpd_tx_reset(s);
 	smtpd_auth_reset(s);
 	buf_fini(&s->tx.text);
@@ -204,7 +205,9 @@ on_event(void *arg, enum lineio_event ev)
 		bool first = !s->greeted && !s->counted && !s->quitting;
 
 		smtpd_tls_ready(s);
-		if (first && s->sd->p->smtpd_tls_wrappermode)
+		/* Implicit TLS: the session starts once the handshake is
+		 * done and the client's name is known. */
+		if (first && s->sd->p->smtpd_tls_wrappermode && s->dnsq == NULL)
 			start(s);
 		return;
 	}
@@ -217,8 +220,8 @@ on_event(void *arg, enum lineio_event ev)
 		    s->id, (unsigned)s->local_uid,
 		    (unsigned long long)s->ncommands);
 	else
-		log_info("%s: disconnect from [%s]:%u commands=%llu", s->id,
-		    s->client_addr, s->client_port,
+		log_info("%s: disconnect from %s[%s]:%u commands=%llu", s->id,
+		    s->client_name, s->client_addr, s->client_port,
 		    (unsigned long long)s->ncommands);
 	s->ended = true;
 	if (!s->busy)
@@ -233,6 +236,7 @@ identify(struct smtpd_sess *s, int fd)
 	struct sockaddr *sa = (struct sockaddr *)&s->peer;
 
 	snprintf(s->client_addr, sizeof(s->client_addr), "unknown");
+	snprintf(s->client_name, sizeof(s->client_name), "unknown");
 	/* Fail closed: an unknown peer is never in mynetworks. */
 	if (getpeername(fd, sa, &len) == -1)
 		sa->sa_family = AF_UNSPEC;
@@ -283,8 +287,9 @@ start(struct smtpd_sess *s)
 		    s->client_addr);
 
 		if (r != SMTPD_LIMIT_OK) {
-			log_warn("%s: [%s]: too many connections%s", s->id,
-			    s->client_addr, r == SMTPD_LIMIT_RATE ?
+			log_warn("%s: %s[%s]: too many connections%s", s->id,
+			    s->client_name, s->client_addr,
+			    r == SMTPD_LIMIT_RATE ?
 			    " in this period" : " at once");
 			smtpd_close_421(s, "4.7.0", r == SMTPD_LIMIT_RATE ?
 			    "Error: too many connections from your address, "
@@ -301,6 +306,41 @@ start(struct smtpd_sess *s)
 		return;
 	}
 	greet(s);
+}
+
+static void
+log_connect(const struct smtpd_sess *s)
+{
+	if (s->local)
+		log_info("%s: connect from local uid %u", s->id,
+		    (unsigned)s->local_uid);
+	else
+		log_info("%s: connect from %s[%s]:%u%s", s->id, s->client_name,
+		    s->client_addr, s->client_port,
+		    s->trusted ? " (mynetworks)" : "");
+}
+
+/*
+ * The client's name is known, or known to be unknown (smtpd_peername_lookup,
+ * smtpd(8)).  A PTR name that does not resolve back, and a look-up that
+ * failed for now, are worth a warning; a missing PTR record is common.
+ */
+static void
+on_name(const struct dns_answer *a, void *arg)
+{
+	struct smtpd_sess *s = arg;
+
+	s->dnsq = NULL;
+	if (a->res == DNS_OK)
+		snprintf(s->client_name, sizeof(s->client_name), "%s",
+		    a->name);
+	else if (a->res == DNS_TEMP || a->name != NULL)
+		log_warn("%s: %s", s->id, a->reason);
+	log_connect(s);
+	/* With implicit TLS the session starts once the handshake is done
+	 * too. */
+	if (!s->handshaking && !s->quitting)
+		start(s);
 }
 
 void
@@ -343,12 +383,19 @@ smtpd_session_new(struct smtpd *sd, int fd)
 	s->prevp = &sd->sessions;
 	sd->sessions = s;
 	sd->nsessions++;
-	if (s->local)
-		log_info("%s: connect from local uid %u", s->id,
-		    (unsigned)s->local_uid);
-	else
-		log_info("%s: connect from [%s]:%u%s", s->id, s->client_addr,
-		    s->client_port, s->trusted ? " (mynetworks)" : "");
+	/*
+	 * The greeting waits for the client's name, as in Postfix, while
+	 * the connection is read as before a greeting: a client that
+	 * talks first is an early talker, and one that leaves or idles
+	 * out ends the session (and the look-up).
+	 */
+	if (sd->dns != NULL && (s->peer.ss_family == AF_INET ||
+				   s->peer.ss_family == AF_INET6)) {
+		s->dnsq = dns_peername(sd->dns, (struct sockaddr *)&s->peer,
+		    on_name, s);
+		return;
+	}
+	log_connect(s);
 	/* With implicit TLS the session starts once the handshake is done. */
 	if (!p->smtpd_tls_wrappermode)
 		start(s);

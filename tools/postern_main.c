@@ -7,6 +7,7 @@
  *   postern map -q KEY|- TABLE
  *   postern run --dir DIR [-o name=value]...
  *   postern [-c DIR] user add|del|passwd|enable|disable|show|list ...
+ *   postern [-c DIR] store check [-n] [USER] | rebuild|stats|quota USER
  *
  * Linked into: postern.  Trust: arguments are the admin's.
  */
@@ -28,7 +29,9 @@ usage(void)
 	    "       postern map -q KEY|- TABLE\n"
 	    "       postern run --dir DIR [-o name=value]...\n"
 	    "       postern [-c DIR] user add|del|passwd|enable|disable|show "
-	    "ADDRESS | list\n");
+	    "ADDRESS | list\n"
+	    "       postern [-c DIR] store check [-n] [USER]\n"
+	    "       postern [-c DIR] store rebuild | stats | quota USER\n");
 	return 2;
 }
 
@@ -41,6 +44,7 @@ static const struct {
 	{ "reload", postern_reload }, { "status", postern_status },
 	{ "auth", postern_auth },
 	{ "user", postern_user },
+	{ "store", postern_store },
 };
 
 int

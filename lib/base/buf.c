@@ -302,3 +302,59 @@ span_token(struct span *s, const char *seps, struct span *tok_out)
 	*s = span_make(s->p + i, s->len - i);
 	return true;
 }
+
+/*
+ * The length of the valid UTF-8 sequence for a non-ASCII character at s.p
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or
+ * 0 when the bytes are not one.
+ */
+size_t
+span_utf8_len(struct span s)
+{
+	const unsigned char *p = s.p;
+	size_t n = s.len;
+	unsigned lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (p[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (p[0] == 0xf4)
+		hi = 0x8f; /* past U+10FFFF */
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+bool
+span_utf8_ok(struct span s)
+{
+	size_t i = 0;
+
+	while (i < s.len) {
+		size_t n = span_utf8_len(span_sub(s, i, s.len - i));
+
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}

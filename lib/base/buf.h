@@ -73,6 +73,12 @@ bool	span_eq_span_nocase(struct span a, struct span b);
 bool	span_startswith_nocase(struct span s, const char *lit);
 /* Remove leading and trailing blanks (space, tab, CR, LF). */
 struct span span_trim(struct span s);
+/* The length of the UTF-8 character (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF) that starts s, or 0 when s does
+ * not start with one.  ASCII counts as a character of length 1. */
+size_t	span_utf8_len(struct span s);
+/* s is all valid UTF-8 (ASCII included). */
+bool	span_utf8_ok(struct span s);
 /* Index of the first c, or -1. */
 long	span_chr(struct span s, int c);
 /* Bytes [off, off+n) clamped to s. */

@@ -2,8 +2,10 @@
  * compat.c - OS-specific calls behind portable names (Linux/glibc).
  * Linked into: every program.  Trust: not applicable (our own calls).
  */
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -59,4 +61,30 @@ compat_close_from(int lowfd)
 		return;
 	for (int fd = lowfd; fd < 1024; fd++)
 		close(fd);
+}
+
+int
+compat_watch_file(const char *path)
+{
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	if (inotify_add_watch(fd, path, IN_MODIFY) == -1) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+void
+compat_watch_drain(int fd)
+{
+	char ev[4096];
+
+	while (read(fd, ev, sizeof(ev)) > 0)
+		;
 }

@@ -24,4 +24,12 @@ int	compat_getresuid(uid_t *r, uid_t *e, uid_t *s);
 /* Close every descriptor >= lowfd (used between fork and exec). */
 void	compat_close_from(int lowfd);
 
+/*
+ * A descriptor (non-blocking, close-on-exec) that becomes readable each
+ * time path is written to (inotify on Linux).  Returns -1 with errno.
+ */
+int	compat_watch_file(const char *path);
+/* Read and drop what a watch descriptor has to say. */
+void	compat_watch_drain(int fd);
+
 #endif

@@ -99,20 +99,14 @@ parse_bracketed(struct span s, struct net_addr *a, struct why *why)
 }
 
 static bool
-is_label_char(unsigned char c)
+is_label_char(unsigned char c, bool ldh_only)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+	    (c >= '0' && c <= '9') || c == '-' || (c == '_' && !ldh_only);
 }
 
-/*
- * Labels of 1-63 letters, digits, '-' or '_', not starting or ending
- * with '-', dot-separated, with one optional final dot.  The last label
- * must not be all digits: resolvers parse such names as (odd forms of)
- * IPv4 addresses, so "10.1" or "0x7f.1" would not mean what it says.
- */
-static bool
-is_host_name(struct span h)
+bool
+net_host_name_valid(struct span h, bool ldh_only)
 {
 	size_t start = 0;
 	size_t i;
@@ -132,7 +126,7 @@ is_host_name(struct span h)
 				digits = true;
 			continue;
 		}
-		if (!is_label_char(h.p[i]))
+		if (!is_label_char(h.p[i], ldh_only))
 			return false;
 		if (h.p[i] < '0' || h.p[i] > '9')
 			digits = false;
@@ -157,7 +151,7 @@ parse_host(struct span host, struct net_addr *a, struct why *why)
 		a->kind = NET_IPV4;
 		return 0;
 	}
-	if (!is_host_name(host))
+	if (!net_host_name_valid(host, false))
 		return why_set(why, "bad host name or IPv4 address");
 	a->kind = NET_NAME;
 	span_to_cstr(host, a->name, sizeof(a->name));

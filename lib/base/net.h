@@ -70,6 +70,17 @@ struct net_addr {
 int	net_addr_parse(struct span s, struct net_addr *out, struct why *why);
 
 /*
+ * True when h is a host name: dot-separated labels of 1-63 letters,
+ * digits, '-' (and '_' unless ldh_only: RFC 1123 host names have none,
+ * some real ones do), not starting or ending with '-', at most
+ * NET_HOST_MAX - 1 characters with one optional final dot not counted.
+ * The last label must not be all digits: resolvers parse such names as
+ * (odd forms of) IPv4 addresses, so "10.1" or "0x7f.1" would not mean
+ * what it says.  Pure.
+ */
+bool	net_host_name_valid(struct span h, bool ldh_only);
+
+/*
  * Turn a into numeric addresses: a NET_NAME is looked up with getaddrinfo
  * (this blocks: use it at start-up and in tools, never on an event loop),
  * any other kind is copied.  Fills up to max entries of out and sets

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/dns.h"
 #include "base/log.h"
 #include "base/xmem.h"
 #include "mail/params.h"
@@ -87,6 +88,8 @@ const struct cfg_param params_table[] = {
 	P_INT(smtpd_session_message_limit, "1000", 1, 1000000, "Most messages accepted in one SMTP session."),
 	P_INT(smtpd_soft_error_limit, "10", 0, 1000, "Errors in a session after which each error reply is delayed longer."),
 	P_TIME(smtpd_error_sleep_time, "1s", 0, 60, "Delay per error beyond smtpd_soft_error_limit (at most ten times this)."),
+	P_BOOL(smtpd_peername_lookup, "yes", "Look up each client's host name (PTR, forward-confirmed) for logs, Received: and access tables."),
+	P_LIST(dns_servers, "", "DNS resolvers ADDR or ADDR:PORT ([IPv6]:PORT) for every look-up (empty: /etc/resolv.conf)."),
 	P_STR(qmgr_socket, "private/qmgr", "qmgr's socket for new-mail notices, relative to queue_directory."),
 	P_LIST(smtpd_client_access, "", "Access tables for the client address and name (postern-access(5))."),
 	P_LIST(smtpd_helo_access, "", "Access tables for the HELO/EHLO name (postern-access(5))."),
@@ -187,6 +190,24 @@ derive_lmtpd_size(struct cfg *cfg, struct params *out, struct why *why)
 	return cfg_finish(cfg, out, why);
 }
 
+/* Each resolver must be a numeric address, with an optional port. */
+static int
+check_dns_servers(const struct cfg *cfg, const struct params *p,
+    struct why *why)
+{
+	struct span rest = span_str(p->dns_servers);
+	struct sockaddr_storage ss;
+	struct why inner;
+	struct span item;
+	socklen_t len;
+
+	while (cfg_list_next(&rest, &item))
+		if (dns_server_parse(item, &ss, &len, &inner) == -1)
+			return cfg_error(cfg, "dns_servers", why, "%s",
+			    inner.msg);
+	return 0;
+}
+
 /* The SASL glue (lib/auth/sasl.h) has PLAIN and LOGIN. */
 static int
 check_mechanisms(const struct cfg *cfg, const struct params *p,
@@ -241,7 +262,8 @@ check_logging(const struct cfg *cfg, const struct params *p, struct why *why)
 	if (log_level_parse(p->log_level, &level) == -1)
 		return cfg_error(cfg, "log_level", why, "unknown level \"%s\" "
 		    "(debug, info, notice, warn or error)", p->log_level);
-	if (check_tls(cfg, p, why) == -1)
+	if (check_tls(cfg, p, why) == -1 ||
+	    check_dns_servers(cfg, p, why) == -1)
 		return -1;
 	return check_mechanisms(cfg, p, why);
 }

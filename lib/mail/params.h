@@ -76,6 +76,8 @@ struct params {
 	uint64_t smtpd_session_message_limit;
 	uint64_t smtpd_soft_error_limit;
 	uint64_t smtpd_error_sleep_time;
+	bool smtpd_peername_lookup;
+	const char *dns_servers;
 	const char *qmgr_socket;
 	const char *smtpd_client_access;
 	const char *smtpd_helo_access;

@@ -261,7 +261,6 @@ setup_loop(struct service *svc)
 {
 	size_t i;
 
-	svc->base = event_loop_new();
 	if (event_signal_watch(svc->base, SIGTERM, on_term, svc) == -1 ||
 	    event_signal_watch(svc->base, SIGINT, on_term, svc) == -1)
 		log_fatal("cannot watch signals");
@@ -298,7 +297,11 @@ service_main(int argc, char **argv, const char *progname,
 	load_config(&svc, &o);
 	take_listeners(&svc);
 	svc.chroot_dir = o.chroot_dir;
+	/* Before init, which may set up things on it that read files
+	 * only reachable before the chroot (smtpd's DNS resolver). */
+	svc.base = event_loop_new();
 	if (ops->init(&svc) == -1) {
+		event_loop_free(&svc.base);
 		cfg_free(&svc.cfg);
 		free(o.overrides);
 		return 1;

@@ -46,8 +46,9 @@ struct service {
 struct service_ops {
 	/*
 	 * After the configuration is loaded, before the privilege drop:
-	 * open files, read secrets, check arguments.  Return 0, or -1 to
-	 * exit with status 1 (after logging why).
+	 * open files, read secrets, check arguments.  svc->base exists
+	 * (events may be set up on it) but does not run before ready.
+	 * Return 0, or -1 to exit with status 1 (after logging why).
 	 */
 	int (*init)(struct service *svc);
 	/* After the privilege drop, before the first accept.  May be NULL. */

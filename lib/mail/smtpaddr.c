@@ -32,41 +32,6 @@ lower(unsigned char c)
 }
 
 /*
- * The length of the valid UTF-8 sequence for a non-ASCII character at p
- * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF), or
- * 0 when the bytes are not one.
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0; /* overlong */
-	else if (p[0] == 0xed)
-		hi = 0x9f; /* surrogates */
-	else if (p[0] == 0xf0)
-		lo = 0x90; /* overlong */
-	else if (p[0] == 0xf4)
-		hi = 0x8f; /* past U+10FFFF */
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-/*
  * At in.p[i] >= 0x80: the length of its UTF-8 character, or 0 with why
  * when 8-bit is not allowed or the bytes are not UTF-8.
  */
@@ -79,7 +44,7 @@ eight_bit(struct span in, size_t i, unsigned flags, bool *utf8, struct why *why)
 		why_set(why, "non-ASCII address without SMTPUTF8");
 		return 0;
 	}
-	if ((n = utf8_len(in.p + i, in.len - i)) == 0) {
+	if ((n = span_utf8_len(span_sub(in, i, in.len - i))) == 0) {
 		why_set(why, "invalid UTF-8 in address");
 		return 0;
 	}

@@ -81,6 +81,10 @@ struct store_conf {
 	const char *junk;
 };
 
+struct params;
+/* conf from the store_* parameters (strings borrowed from p). */
+void	store_conf_init(struct store_conf *conf, const struct params *p);
+
 struct store;
 
 /*
@@ -93,6 +97,14 @@ struct store;
 enum store_res store_open(const struct store_conf *conf, const char *user,
 	    struct store **out, struct why *why);
 void	store_free(struct store **s);
+/* The user name a directory name (its last component) stands for,
+ * appended to out; -1 when it is no encoded name.  Pure. */
+int	store_user_name(const char *dirname, struct buf *out);
+/* Why store_open rebuilt the index (for the caller's log), or NULL
+ * when it did not.  Borrowed, valid while s lives. */
+const char *store_rebuilt(const struct store *s);
+/* The user's directory (absolute); borrowed, valid while s lives. */
+const char *store_dir(const struct store *s);
 /* The user's quota (from authd's record), checked by store_append and
  * store_copy; 0 means unlimited.  Unlimited until set. */
 void	store_set_quota(struct store *s, uint64_t bytes, uint64_t messages);

@@ -7,6 +7,7 @@
   that the logs hold no panic or sanitizer report.
 """
 
+import ipaddress
 import os
 import signal
 import socket
@@ -38,6 +39,23 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def hosts_name(addr, path="/etc/hosts"):
+    """The name smtpd finds for addr in the hosts file (the canonical
+    name of its first entry), or None."""
+    want = ipaddress.ip_address(addr)
+    with open(path, errors="replace") as f:
+        for line in f:
+            fields = line.split("#", 1)[0].split()
+            if len(fields) < 2:
+                continue
+            try:
+                if ipaddress.ip_address(fields[0]) == want:
+                    return fields[1].rstrip(".")
+            except ValueError:
+                continue
+    return None
 
 
 def wait_for(cond, timeout=10.0, what="condition"):
@@ -143,6 +161,14 @@ class Instance:
     def write_master(self, text):
         with open(self.path("master.conf"), "w") as f:
             f.write(text)
+
+    def write_table(self, name, text):
+        """A text table in the instance directory, compiled with postern
+        map (hash:$config_directory/NAME)."""
+        with open(self.path(name), "w") as f:
+            f.write(text)
+        r = postern_cmd("map", self.path(name))
+        assert r.returncode == 0, r.stderr
 
     def start(self, *args, wait=(), env=None):
         """Start `postern run`; wait until every address in wait answers."""
@@ -350,10 +376,7 @@ class AuthdInstance(Instance):
         super().__init__(master_conf=AUTHD_MASTER, params=p)
         self.socket = self.path("queue/auth/authd")
         for name, text in (("virtual", virtual), ("aliases", aliases)):
-            with open(self.path(name), "w") as f:
-                f.write(text)
-            r = postern_cmd("map", self.path(name))
-            assert r.returncode == 0, r.stderr
+            self.write_table(name, text)
         with open(self.path("users"), "w") as f:
             f.write("# users\n")
         r = postern_cmd("map", self.path("users"))
@@ -435,9 +458,13 @@ class SmtpdInstance(AuthdInstance):
         self.chroot = chroot
         self.tls = tls
         self.submit = submit
+        # DNS stays on loopback: a port where nobody answers, unless the
+        # test runs a server (t/lib/dnsserver.py).  Clients on 127.0.0.1
+        # get their name from /etc/hosts and cause no query.
         p = {"smtp_listen": "127.0.0.1:%d" % self.smtp_port,
              "submission_listen": "127.0.0.1:%d" % self.submission_port,
-             "smtps_listen": "127.0.0.1:%d" % self.smtps_port}
+             "smtps_listen": "127.0.0.1:%d" % self.smtps_port,
+             "dns_servers": "127.0.0.1:%d" % free_port()}
         p.update(params or {})
         super().__init__(params=p, **kw)
         self.submit_socket = self.path("queue/" + p.get("sendmail_socket", "public/submit"))

@@ -4,9 +4,12 @@ import socket
 
 
 class RawSMTP:
-    def __init__(self, port, timeout=30, ctx=None, greet=True):
-        """ctx: an ssl context for implicit TLS (port 465)."""
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout)
+    def __init__(self, port, timeout=30, ctx=None, greet=True, source=None):
+        """ctx: an ssl context for implicit TLS (port 465); source: the
+        client's own address (e.g. "127.0.0.2": all of 127/8 is local)."""
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout,
+            source_address=(source, 0) if source else None)
         if ctx is not None:
             self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
         self.buf = b""

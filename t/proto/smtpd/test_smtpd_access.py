@@ -18,10 +18,7 @@ class Access(pt.InstanceTest):
                                        ("bob@example.org", "pw")],
                                 params=p, chroot=chroot)
         for name, text in (tables or {}).items():
-            with open(inst.path(name), "w") as f:
-                f.write(text)
-            r = pt.postern_cmd("map", inst.path(name))
-            self.assertEqual(r.returncode, 0, r.stderr)
+            inst.write_table(name, text)
         self.instances.append(inst)
         inst.start()
         self.inst = inst

@@ -64,7 +64,8 @@ class QueueMessage(pt.InstanceTest):
         files = inst.queue_files()
         self.assertEqual([os.path.basename(f) for f in files], [qid])
         data = open(files[0], "rb").read()
-        self.assertIn(b"Received: from client.example (unknown [127.0.0.1])\r\n\tby ", data)
+        self.assertIn(("Received: from client.example (%s [127.0.0.1])\r\n\tby "
+                      % (pt.hosts_name("127.0.0.1") or "unknown")).encode(), data)
         self.assertIn(b"with ESMTP id " + qid.encode() + b"\r\n\tfor <Alice@example.org>; ", data)
         self.assertIn(b"\r\nline one\r\n.leading dot\r\n..two dots\r\n", data)
         self.assertIn(b"sender@remote.example", data)
