@@ -5,9 +5,6 @@
  *                                      "uid=N size=N"
  *   storedump -c ROOT USER MAILBOX UID that message's bytes to stdout
  *   storedump -m ROOT USER MAILBOX     create the mailbox
- *   storedump -k ROOT USER             store_check without repair:
- *                                      "messages=N orphans=N missing=N
- *                                      bad_counters=N"
  * Exit status 0, 1 when the mailbox or message is not there, 2 on
  * errors.
  * Linked into: the tests only.  Trust: not applicable.
@@ -48,50 +45,32 @@ cat(struct store *s, uint32_t box, const char *uid, struct why *why)
 	return n == 0 ? 0 : 2;
 }
 
-/* -m and -k. */
-static int
-other(struct store *s, const char *opt, const char *arg, struct why *why)
-{
-	struct store_report rep;
-
-	if (strcmp(opt, "-m") == 0)
-		return store_mailbox_create(s, arg, STORE_ROLE_NONE, why) ==
-			STORE_OK ? 0 : 2;
-	if (store_check(s, false, &rep, why) != STORE_OK)
-		return 2;
-	printf("messages=%llu orphans=%llu missing=%llu bad_counters=%llu\n",
-	    (unsigned long long)rep.messages, (unsigned long long)rep.orphans,
-	    (unsigned long long)rep.missing,
-	    (unsigned long long)rep.bad_counters);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct store_conf conf = { .index_size = 16777216, .sent = "Sent",
 		.drafts = "Drafts", .trash = "Trash", .junk = "Junk" };
 	bool content = argc == 6 && strcmp(argv[1], "-c") == 0;
-	bool opt = (argc == 5 && strcmp(argv[1], "-m") == 0) ||
-	    (argc == 4 && strcmp(argv[1], "-k") == 0);
+	bool create = argc == 5 && strcmp(argv[1], "-m") == 0;
 	struct store_mailbox mb;
 	struct store *s = NULL;
 	struct why why = { "" };
 	int r;
 
-	if (argc != 4 && !content && !opt) {
-		fprintf(stderr, "usage: storedump [-c|-m|-k] ROOT USER "
-				"[MAILBOX [UID]]\n");
+	if (argc != 4 && !content && !create) {
+		fprintf(stderr, "usage: storedump [-c|-m] ROOT USER MAILBOX "
+				"[UID]\n");
 		return 2;
 	}
-	argv += content || opt;
+	argv += content || create;
 	conf.root = argv[1];
 	if (store_open(&conf, argv[2], &s, &why) != STORE_OK) {
 		fprintf(stderr, "storedump: %s\n", why.msg);
 		return 2;
 	}
-	if (opt) {
-		r = other(s, argv[0], argv[3], &why);
+	if (create) {
+		r = store_mailbox_create(s, argv[3], STORE_ROLE_NONE, &why) ==
+			STORE_OK ? 0 : 2;
 	} else if (store_mailbox_get(s, argv[3], &mb, &why) != STORE_OK) {
 		printf("NOTFOUND\n");
 		r = 1;

@@ -1,8 +1,9 @@
 """lmtpd killed with SIGKILL at random points of a stream of deliveries,
 100 times (master restarts it): every message that got 250 is in its
 mailbox exactly once, no message is there twice, UIDs follow the order
-in which each sender's messages were acknowledged, and the store's index
-agrees with its message files."""
+in which each sender's messages were acknowledged, and `postern store
+check` finds every index entry's file (files of unacknowledged messages
+may be left over: orphans, which the check removes)."""
 
 import os
 import random
