@@ -166,13 +166,15 @@ postern_store(const char *dir, int argc, char **argv)
 	bool repair = true;
 	int status;
 
+	/* "check -n [USER]": drop the -n (argv[argc] is NULL). */
 	if (argc >= 3 && strcmp(argv[1], "check") == 0 &&
 	    strcmp(argv[2], "-n") == 0) {
 		repair = false;
-		argv++;
+		argv[2] = argv[3];
 		argc--;
 	}
-	if (argc < 2 || argc > 3 || (argc == 2 && strcmp(argv[1], "check")))
+	if (argc < 2 || argc > 3 || (argc == 2 && strcmp(argv[1], "check")) ||
+	    (argc == 3 && argv[2][0] == '-'))
 		return usage();
 	if (strcmp(argv[1], "check") && strcmp(argv[1], "rebuild") &&
 	    strcmp(argv[1], "stats") && strcmp(argv[1], "quota"))
