@@ -72,6 +72,13 @@ check_user(const struct store_conf *conf, const char *user, bool repair)
 	return bad ? 1 : 0;
 }
 
+/* A hash level's name: two lower-case hexadecimal digits. */
+static bool
+hash_name(const char *name)
+{
+	return strlen(name) == 2 && strspn(name, "0123456789abcdef") == 2;
+}
+
 /* Every user directory: ROOT/xx/yy/USER. */
 static int
 check_all(const struct store_conf *conf, bool repair)
@@ -89,7 +96,7 @@ check_all(const struct store_conf *conf, bool repair)
 		DIR *d2;
 		struct dirent *b;
 
-		if (strlen(a->d_name) != 2 || (snprintf(path, sizeof(path),
+		if (!hash_name(a->d_name) || (snprintf(path, sizeof(path),
 			"%s/%s", conf->root, a->d_name),
 			(d2 = opendir(path)) == NULL))
 			continue;
@@ -99,7 +106,7 @@ check_all(const struct store_conf *conf, bool repair)
 			char sub[4500];
 
 			snprintf(sub, sizeof(sub), "%s/%s", path, b->d_name);
-			if (strlen(b->d_name) != 2 || (d3 = opendir(sub)) == NULL)
+			if (!hash_name(b->d_name) || (d3 = opendir(sub)) == NULL)
 				continue;
 			while ((c = readdir(d3)) != NULL) {
 				struct buf user;
