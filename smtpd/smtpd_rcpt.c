@@ -14,7 +14,6 @@
  * Linked into: smtpd.  Trust: the address is hostile; it reaches authd
  * only as a protocol field.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,36 +43,13 @@ struct rcpt_job {
 	struct smtpd_rcpt rcpt;		/* moved to the transaction on 250 */
 };
 
-static pthread_key_t client_key;
-static pthread_once_t client_once = PTHREAD_ONCE_INIT;
 static const char *authd_path;
 static uint64_t authd_timeout_ms;
-
-static void
-client_destroy(void *p)
-{
-	struct authclient *c = p;
-
-	authclient_free(&c);
-}
-
-static void
-make_key(void)
-{
-	if (pthread_key_create(&client_key, client_destroy) != 0)
-		log_panic("pthread_key_create failed");
-}
 
 struct authclient *
 smtpd_authclient(void)
 {
-	struct authclient *c = pthread_getspecific(client_key);
-
-	if (c == NULL) {
-		c = authclient_new(authd_path, authd_timeout_ms);
-		pthread_setspecific(client_key, c);
-	}
-	return c;
+	return authclient_thread(authd_path, authd_timeout_ms);
 }
 
 static void
@@ -263,7 +239,6 @@ smtpd_rcpt_init(const struct smtpd *sd)
 {
 	authd_path = sd->authd_path;
 	authd_timeout_ms = sd->p->authd_timeout * 1000;
-	pthread_once(&client_once, make_key);
 }
 
 void
