@@ -121,11 +121,16 @@ lmtpd_store_take(struct lmtpd_stores *c, const char *user, struct why *why)
 	e = enter(c, user);
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_lock(&e->turn);
-	if (e->store == NULL &&
-	    store_open(c->conf, user, &e->store, why) != STORE_OK) {
-		e->store = NULL;
-		lmtpd_store_give(c, &e, true);
-		return NULL;
+	if (e->store == NULL) {
+		if (store_open(c->conf, user, &e->store, why) != STORE_OK) {
+			e->store = NULL;
+			lmtpd_store_give(c, &e, true);
+			return NULL;
+		}
+		/* A damaged index was found and rebuilt from the files. */
+		if (store_rebuilt(e->store) != NULL)
+			log_warn("store of %s: index rebuilt: %s", user,
+			    store_rebuilt(e->store));
 	}
 	return e;
 }
