@@ -24,26 +24,15 @@ append_out(void *arg, struct span body)
 static void
 finish(struct lmtpd_sess *s, enum smtpdata_status st)
 {
+	const char *enh;
+	const char *text;
+	int code = smtpdata_refusal(st, &enh, &text);
+
 	lmtpd_end_raw(s);
-	switch (st) {
-	case SMTPDATA_DONE:
+	if (code != 0)
+		lmtpd_refuse_all(s, code, enh, text);
+	else
 		lmtpd_deliver(s);
-		break;
-	case SMTPDATA_DONE_BARE_LF:
-		lmtpd_refuse_all(s, 550, "5.5.2", "Error: bare <LF> received");
-		break;
-	case SMTPDATA_DONE_BARE_CR:
-		lmtpd_refuse_all(s, 550, "5.5.2", "Error: bare <CR> received");
-		break;
-	case SMTPDATA_DONE_TOO_BIG:
-		lmtpd_refuse_all(s, 552, "5.3.4", "Message size exceeds fixed "
-						  "limit");
-		break;
-	default:
-		lmtpd_refuse_all(s, 554, "5.6.0", "Message content rejected: "
-						  "line too long");
-		break;
-	}
 }
 
 static void

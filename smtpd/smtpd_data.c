@@ -359,32 +359,13 @@ end_data(struct smtpd_sess *s)
 static void
 finish(struct smtpd_sess *s, enum smtpdata_status st)
 {
-	static const struct {
-		enum smtpdata_status st;
-		int code;
-		const char *enh;
-		const char *text;
-	} refusals[] = {
-		{ SMTPDATA_DONE_BARE_LF, 550, "5.5.2", "Error: bare <LF> "
-						       "received" },
-		{ SMTPDATA_DONE_BARE_CR, 550, "5.5.2", "Error: bare <CR> "
-						       "received" },
-		{ SMTPDATA_DONE_TOO_BIG, 552, "5.3.4", "Message size exceeds "
-						       "fixed limit" },
-		{ SMTPDATA_DONE_LINE_TOO_LONG, 554, "5.6.0", "Message content "
-							     "rejected: line "
-							     "too long" },
-		{ SMTPDATA_DONE_HEADER_TOO_BIG, 552, "5.3.4", "Message header "
-							      "too large" },
-	};
-	size_t i;
+	const char *enh;
+	const char *text;
+	int code = smtpdata_refusal(st, &enh, &text);
 
 	end_data(s);
-	for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
-		if (refusals[i].st != st)
-			continue;
-		smtpd_reply(s, refusals[i].code, refusals[i].enh, "%s",
-		    refusals[i].text);
+	if (code != 0) {
+		smtpd_reply(s, code, enh, "%s", text);
 		smtpd_tx_reset(s);
 		return;
 	}

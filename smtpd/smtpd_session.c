@@ -46,19 +46,15 @@ smtpd_reply(struct smtpd_sess *s, int code, const char *enh, const char *fmt,
 	char text[1024];
 	char line[1200];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	n = snprintf(line, sizeof(line), "%d %s%s%s\r\n", code,
-	    enh != NULL ? enh : "", enh != NULL ? " " : "", text);
-	if (n > 0)
-		lineio_write(s->io, line, (size_t)n < sizeof(line) ?
-		    (size_t)n : sizeof(line) - 1);
+	n = smtpcmd_reply_line(line, sizeof(line), code, enh, text);
+	lineio_write(s->io, line, n);
 	if (code >= 400)
-		log_info("%s: reject: %d %s%s%s", s->id, code,
-		    enh != NULL ? enh : "", enh != NULL ? " " : "", text);
+		log_info("%s: reject: %.*s", s->id, (int)n - 2, line);
 }
 
 void

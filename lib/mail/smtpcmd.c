@@ -520,6 +520,18 @@ smtpcmd_parse(struct span line, struct smtpcmd *out, struct why *why)
 	return verb_rules[i].args(rest, word.len < line.len, out, why);
 }
 
+size_t
+smtpcmd_reply_line(char *out, size_t size, int code, const char *enh,
+    const char *text)
+{
+	int n = snprintf(out, size - 2, "%d %s%s%s", code,
+	    enh != NULL ? enh : "", enh != NULL ? " " : "", text);
+	size_t len = n < 0 ? 0 : (size_t)n < size - 2 ? (size_t)n : size - 3;
+
+	memcpy(out + len, "\r\n", 3);
+	return len + 2;
+}
+
 int
 smtpcmd_err_reply(const struct smtpcmd *c, const struct why *why,
                   const char **enh_out, char *text, size_t size)

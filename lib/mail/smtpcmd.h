@@ -125,6 +125,13 @@ int smtpcmd_parse(struct span line, struct smtpcmd *out, struct why *why);
 int smtpcmd_err_reply(const struct smtpcmd *c, const struct why *why,
                       const char **enh_out, char *text, size_t size);
 /*
+ * The reply line "code enh text" + CRLF (no enh when it is NULL) in out,
+ * which has size bytes (at least 8); text too long for it is cut so that
+ * the line still ends in CRLF.  Returns the line's length.
+ */
+size_t smtpcmd_reply_line(char *out, size_t size, int code, const char *enh,
+                          const char *text);
+/*
  * Decode RFC 3461 xtext ("+" and two hex digits for a byte), appending to
  * out.  Returns 0, or -1 on bad syntax or a full buffer (out unchanged).
  */

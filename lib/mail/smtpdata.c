@@ -386,3 +386,34 @@ smtpdata_bdat_in_chunk(const struct smtpdata *d)
 {
 	return d->chunk_open;
 }
+
+int
+smtpdata_refusal(enum smtpdata_status st, const char **enh_out,
+    const char **text_out)
+{
+	static const struct {
+		enum smtpdata_status st;
+		int code;
+		const char *enh;
+		const char *text;
+	} refusals[] = {
+		{ SMTPDATA_DONE_BARE_LF, 550, "5.5.2",
+		    "Error: bare <LF> received" },
+		{ SMTPDATA_DONE_BARE_CR, 550, "5.5.2",
+		    "Error: bare <CR> received" },
+		{ SMTPDATA_DONE_TOO_BIG, 552, "5.3.4",
+		    "Message size exceeds fixed limit" },
+		{ SMTPDATA_DONE_LINE_TOO_LONG, 554, "5.6.0",
+		    "Message content rejected: line too long" },
+		{ SMTPDATA_DONE_HEADER_TOO_BIG, 552, "5.3.4",
+		    "Message header too large" },
+	};
+
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (refusals[i].st == st) {
+			*enh_out = refusals[i].enh;
+			*text_out = refusals[i].text;
+			return refusals[i].code;
+		}
+	return 0;
+}

@@ -64,6 +64,14 @@ enum smtpdata_status {
 	SMTPDATA_DONE_HEADER_TOO_BIG,	/* 552 5.3.4 */
 };
 
+/*
+ * The reply that refuses a text that ended with status st: returns the
+ * code and sets *enh_out and *text_out (static strings); returns 0 for
+ * SMTPDATA_DONE and SMTPDATA_MORE, which refuse nothing.
+ */
+int	smtpdata_refusal(enum smtpdata_status st, const char **enh_out,
+	    const char **text_out);
+
 struct smtpdata_limits {
 	uint64_t max_size;		/* body bytes; 0: none */
 	uint64_t max_line_length;	/* bytes without CRLF; 0: none */

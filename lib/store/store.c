@@ -287,8 +287,8 @@ env_put(struct store_env *e)
 
 /* Open once, rebuilding first when the index is marked or unreadable. */
 static enum store_res
-open_dir(const struct store_conf *conf, const char *user, const char *dir,
-    struct store **out, struct why *why)
+open_dir(const struct store_conf *conf, const char *dir, struct store **out,
+    struct why *why)
 {
 	struct store *s;
 	char mark[4200];
@@ -313,7 +313,6 @@ open_dir(const struct store_conf *conf, const char *user, const char *dir,
 		free(s);
 		return r;
 	}
-	(void)user;
 	*out = s;
 	return STORE_OK;
 }
@@ -332,14 +331,14 @@ store_open(const struct store_conf *conf, const char *user,
 		why_set(why, "bad user name");
 	else if (make_dirs(conf->root, buf_str(&rel), why) == 0) {
 		snprintf(dir, sizeof(dir), "%s/%s", conf->root, buf_str(&rel));
-		r = open_dir(conf, user, dir, out, why);
+		r = open_dir(conf, dir, out, why);
 		/* A damaged index is rebuilt from the files, once. */
 		if (r == STORE_NOTALLOWED) {
 			struct why first = *why;
 
 			r = store_rebuild(conf, user, why);
 			if (r == STORE_OK)
-				r = open_dir(conf, user, dir, out, why);
+				r = open_dir(conf, dir, out, why);
 			if (r == STORE_OK)
 				snprintf((*out)->rebuilt,
 				    sizeof((*out)->rebuilt), "%s", first.msg);

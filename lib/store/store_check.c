@@ -55,6 +55,7 @@ struct check {
 	struct store *s;
 	struct box *box;		/* owned */
 	size_t nbox;
+	size_t cur;			/* the box msg_step fills */
 	struct store_report *rep;
 };
 
@@ -62,7 +63,7 @@ static bool
 msg_step(void *arg, const struct store_msg *m)
 {
 	struct check *c = arg;
-	struct box *b = &c->box[c->nbox - 1];
+	struct box *b = &c->box[c->cur];
 	char path[4200];
 	struct stat st;
 
@@ -229,19 +230,15 @@ enum store_res
 store_check(struct store *s, bool repair, struct store_report *out,
     struct why *why)
 {
-	struct check c = { s, NULL, 0, out };
+	struct check c = { s, NULL, 0, 0, out };
 	MDB_txn *t;
 	enum store_res r;
 
 	memset(out, 0, sizeof(*out));
 	r = store_mailbox_list(s, box_step, &c, why);
 	for (size_t i = 0; r == STORE_OK && i < c.nbox; i++) {
-		size_t keep = c.nbox;
-
-		/* msg_step fills the last box: walk them one at a time. */
-		c.nbox = i + 1;
+		c.cur = i;
 		r = store_msg_list(s, c.box[i].m.id, 1, msg_step, &c, why);
-		c.nbox = keep;
 		if (c.box[i].files.n > 1)
 			qsort(c.box[i].files.v, c.box[i].files.n,
 			    sizeof(char *), cmp_str);

@@ -379,6 +379,24 @@ test_xtext(void)
 	buf_fini(&b);
 }
 
+static void
+test_reply_line(void)
+{
+	char line[32];
+	size_t n;
+
+	n = smtpcmd_reply_line(line, sizeof(line), 250, "2.0.0", "Ok");
+	ok(n == 14 && strcmp(line, "250 2.0.0 Ok\r\n") == 0,
+	    "reply with an enhanced code");
+	n = smtpcmd_reply_line(line, sizeof(line), 220, NULL, "hi");
+	ok(n == 8 && strcmp(line, "220 hi\r\n") == 0, "reply without one");
+	n = smtpcmd_reply_line(line, sizeof(line), 550, "5.1.1",
+	    "a text far too long for the line");
+	ok(n == sizeof(line) - 1 && strcmp(line + n - 2, "\r\n") == 0 &&
+	       strncmp(line, "550 5.1.1 a text far too", 24) == 0,
+	    "a long text is cut, the line still ends in CRLF");
+}
+
 int
 main(void)
 {
@@ -387,5 +405,6 @@ main(void)
 	test_fields();
 	test_fields_other();
 	test_xtext();
+	test_reply_line();
 	return done_testing();
 }

@@ -403,6 +403,27 @@ test_panics(void)
 	    "a second BDAT chunk while one is open panics");
 }
 
+static void
+test_refusal(void)
+{
+	const char *enh = NULL;
+	const char *text = NULL;
+
+	ok(smtpdata_refusal(SMTPDATA_DONE, &enh, &text) == 0 &&
+	       smtpdata_refusal(SMTPDATA_MORE, &enh, &text) == 0 && enh == NULL,
+	    "a good end refuses nothing");
+	ok(smtpdata_refusal(SMTPDATA_DONE_BARE_LF, &enh, &text) == 550 &&
+	       strcmp(enh, "5.5.2") == 0 && strstr(text, "bare <LF>") != NULL,
+	    "bare LF: 550 5.5.2");
+	ok(smtpdata_refusal(SMTPDATA_DONE_TOO_BIG, &enh, &text) == 552 &&
+	       strcmp(enh, "5.3.4") == 0, "too big: 552 5.3.4");
+	ok(smtpdata_refusal(SMTPDATA_DONE_LINE_TOO_LONG, &enh, &text) == 554 &&
+	       strcmp(enh, "5.6.0") == 0, "line too long: 554 5.6.0");
+	ok(smtpdata_refusal(SMTPDATA_DONE_HEADER_TOO_BIG, &enh, &text) ==
+		   552 && strcmp(text, "Message header too large") == 0,
+	    "header too big: 552");
+}
+
 int
 main(void)
 {
@@ -412,5 +433,6 @@ main(void)
 	test_bdat();
 	test_bdat_api();
 	test_panics();
+	test_refusal();
 	return done_testing();
 }
