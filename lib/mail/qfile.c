@@ -125,6 +125,7 @@ qfile_status_encode(unsigned char p[QF_STATUS_LEN],
 {
 	memset(p, 0, QF_STATUS_LEN);
 	p[0] = st->state;
+	p[1] = st->flags;
 	qfile_put_be(p + 2, st->attempts, 2);
 	qfile_put_be(p + 4, st->last_attempt, 8);
 	memcpy(p + 12, st->dsn, QFILE_DSN_SIZE);
@@ -138,10 +139,12 @@ status_decode(const unsigned char *p, struct qfile_status *st,
 	if (qfile_get_be(p + QF_STATUS_CHECKED, 4) != status_check(p))
 		return why_set(why, "recipient status checksum mismatch");
 	st->state = p[0];
+	st->flags = p[1];
 	st->attempts = (uint16_t)qfile_get_be(p + 2, 2);
 	st->last_attempt = qfile_get_be(p + 4, 8);
 	memcpy(st->dsn, p + 12, QFILE_DSN_SIZE);
-	if (!rstate_valid(st->state) || p[1] != 0 || !dsn_valid(st->dsn) ||
+	if (!rstate_valid(st->state) || (p[1] & ~QFILE_FLAGS) != 0 ||
+	    !dsn_valid(st->dsn) ||
 	    qfile_get_be(p + 24, 4) != 0)
 		return why_set(why, "bad recipient status field");
 	return 0;
@@ -441,7 +444,7 @@ fail:
 }
 
 int
-qfile_set_status(struct qfile *q, size_t rcpt_index,
+qfile_put_status(struct qfile *q, size_t rcpt_index,
     const struct qfile_status *st, struct why *why)
 {
 	unsigned char field[QF_STATUS_LEN];
@@ -450,7 +453,8 @@ qfile_set_status(struct qfile *q, size_t rcpt_index,
 
 	if (rcpt_index >= q->nrcpt)
 		return why_set(why, "no recipient %zu", rcpt_index);
-	if (!rstate_valid(st->state) || !dsn_valid(st->dsn))
+	if (!rstate_valid(st->state) || !dsn_valid(st->dsn) ||
+	    (st->flags & ~QFILE_FLAGS) != 0)
 		return why_set(why, "bad status");
 	if (q->fd == -1)
 		return why_set(why, "queue file not open for update");
@@ -464,10 +468,27 @@ qfile_set_status(struct qfile *q, size_t rcpt_index,
 	if (n != (ssize_t)sizeof(field))
 		return n == -1 ? why_syserr(why, "pwrite") :
 				 why_set(why, "short pwrite");
-	if (fdatasync(q->fd) == -1)
-		return why_syserr(why, "fdatasync");
 	r->status = *st;
 	return 0;
+}
+
+int
+qfile_sync(struct qfile *q, struct why *why)
+{
+	if (q->fd == -1)
+		return why_set(why, "queue file not open for update");
+	if (fdatasync(q->fd) == -1)
+		return why_syserr(why, "fdatasync");
+	return 0;
+}
+
+int
+qfile_set_status(struct qfile *q, size_t rcpt_index,
+    const struct qfile_status *st, struct why *why)
+{
+	if (qfile_put_status(q, rcpt_index, st, why) == -1)
+		return -1;
+	return qfile_sync(q, why);
 }
 
 void

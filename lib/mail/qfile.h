@@ -68,9 +68,17 @@ struct qfile_env {
 	uint8_t smtputf8;		/* 0 or 1 */
 };
 
+/* Status flags. */
+enum {
+	QFILE_FLAG_DELAY_SENT = 1,	/* a delay notice went out for it */
+	QFILE_FLAG_NOTICE_SENT = 2,	/* its failure or success notice */
+	QFILE_FLAGS = 3,		/* every flag defined */
+};
+
 /* A recipient's delivery status: fixed size on disk, updated in place. */
 struct qfile_status {
 	uint8_t state;			/* enum qfile_rstate */
+	uint8_t flags;			/* QFILE_FLAG_* */
 	uint16_t attempts;
 	uint64_t last_attempt;		/* unix seconds, 0: never */
 	char dsn[QFILE_DSN_SIZE];	/* "5.1.1" or "", NUL-terminated */
@@ -160,6 +168,11 @@ int	qfile_open(const char *path, struct qfile **out, struct why *why);
  */
 int	qfile_set_status(struct qfile *q, size_t rcpt_index,
 	    const struct qfile_status *st, struct why *why);
+/* The same without the fdatasync, for several statuses in a row: call
+ * qfile_sync() before acting on any of them. */
+int	qfile_put_status(struct qfile *q, size_t rcpt_index,
+	    const struct qfile_status *st, struct why *why);
+int	qfile_sync(struct qfile *q, struct why *why);
 /* Release everything; NULL is fine; clears *qp. */
 void	qfile_close(struct qfile **qp);
 

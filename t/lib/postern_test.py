@@ -602,3 +602,43 @@ def lmtp_data(client, msg, nrcpt):
     reads only the first), as [(code, text)]."""
     first = client.data(msg)
     return [first] + [client.getreply() for _ in range(nrcpt - 1)]
+
+
+QMGR_MASTER = "qmgr unix $queue_directory/$qmgr_socket n 1 - qmgr\n"
+
+
+class QmgrInstance(SmtpdInstance):
+    """smtpd (unchrooted) and qmgr, with the transports pointed at test
+    delivery agents (t/lib/agentsink.py): virtual and local domains go to
+    transport "sink" with next hop "store", every other domain to "sink"
+    with the domain as next hop (unless params say otherwise).
+    agents(): start the sinks before start()."""
+
+    def __init__(self, params=None, qmgr=True, **kw):
+        p = {"virtual_transport": "sink:store", "local_transport": "sink:store",
+             "relay_transport": "sink:", "default_transport": "sink:",
+             "minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
+             "queue_run_delay": "1s", "myhostname": "mx.test"}
+        p.update(params or {})
+        super().__init__(params=p, **kw)
+        self.qmgr = qmgr
+        with open(self.path("master.conf")) as f:
+            self.master_text = f.read()
+        if qmgr:
+            self.write_master(self.master_text + QMGR_MASTER)
+
+    def send(self, sender, rcpts, body=b"Subject: test\r\n\r\nhello\r\n"):
+        """One message over SMTP from 127.0.0.1 (mynetworks: may relay)."""
+        import smtplib
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=60) as c:
+            c.sendmail(sender, rcpts, body)
+
+    def queue_ids(self, state):
+        out = []
+        for _root, _dirs, files in os.walk(self.path("queue/" + state)):
+            out += [f for f in files if not f.endswith(".tmp")]
+        return sorted(out)
+
+    def queue_empty(self):
+        return all(not self.queue_ids(s) for s in
+                   ("incoming", "active", "deferred", "hold", "corrupt"))

@@ -1,0 +1,225 @@
+/*
+ * qmgr_finish.c - the end of a message's round, when none of its
+ * recipients waits any more: recipients deferred past
+ * maximal_queue_lifetime (bounce_queue_lifetime for notices) are bounced,
+ * the notices the outcomes call for are queued, and then the file is
+ * removed (every recipient finished) or moved to deferred/ with its next
+ * retry time as its mtime: minimal_backoff_time doubled with each
+ * attempt, at most maximal_backoff_time.  The file work runs on a
+ * worker.
+ * Linked into: qmgr.  Trust: only our own state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/xmem.h"
+#include "qmgr.h"
+
+enum finish_res { F_REMOVED, F_DEFERRED, F_ERROR };
+
+struct finish_job {
+	struct qmgr *qm;
+	struct qmgr_msg *m;
+	uint64_t now;
+	enum finish_res res;
+	uint64_t retry;			/* F_DEFERRED: when */
+	char notices[3][QID_SIZE];
+	size_t expired;
+	struct why why;
+};
+
+int
+qmgr_file_defer(const struct qmgr *qm, struct qfile *q, const char *qid,
+    uint64_t when, struct why *why)
+{
+	struct timespec ts[2] = { { (time_t)when, 0 }, { (time_t)when, 0 } };
+	char from[4500], to[4500];
+
+	if (qfile_path(qm->queue_dir, "active", qid, from, sizeof(from)) ==
+		-1 ||
+	    qfile_path(qm->queue_dir, "deferred", qid, to, sizeof(to)) == -1)
+		return why_set(why, "queue path too long");
+	/* The retry time first: the deferred scan reads it. */
+	if (futimens(q->fd, ts) == -1)
+		return why_syserr(why, "futimens");
+	if (qfile_mkdirs(qm->queue_dir, "deferred", qid, why) == -1)
+		return -1;
+	if (rename(from, to) == -1)
+		return why_syserr(why, "rename to deferred");
+	return 0;
+}
+
+static bool
+finished(uint8_t s)
+{
+	return s == QFILE_SENT || s == QFILE_BOUNCED;
+}
+
+/* The next attempt: minimal_backoff_time doubled per attempt made. */
+static uint64_t
+backoff(const struct params *p, const struct qfile *q)
+{
+	uint64_t d = p->minimal_backoff_time;
+	unsigned int attempts = 0;
+	size_t i;
+
+	for (i = 0; i < q->nrcpt; i++)
+		if (!finished(q->rcpt[i].status.state) &&
+		    q->rcpt[i].status.attempts > attempts)
+			attempts = q->rcpt[i].status.attempts;
+	while (attempts-- > 1 && d < p->maximal_backoff_time)
+		d *= 2;
+	return d < p->maximal_backoff_time ? d : p->maximal_backoff_time;
+}
+
+/* Bounce what has waited too long.  The count, or -1 with why. */
+static long
+expire(struct finish_job *j)
+{
+	struct qmgr_msg *m = j->m;
+	struct qfile *q = m->q;
+	const struct params *p = j->qm->p;
+	uint64_t life = q->env.sender.len == 0 ? p->bounce_queue_lifetime :
+						 p->maximal_queue_lifetime;
+	long n = 0;
+	size_t i;
+
+	if (j->now < q->env.arrival_sec + life)
+		return 0;
+	for (i = 0; i < q->nrcpt; i++) {
+		struct qfile_status st = q->rcpt[i].status;
+		struct qmgr_outcome *o = &m->out[i];
+		char text[DELIVERREQ_TEXT_MAX + 1];
+
+		if (finished(st.state))
+			continue;
+		snprintf(text, sizeof(text), "message expired after %llus in "
+					     "the queue; last error: %.900s",
+		    (unsigned long long)(j->now - q->env.arrival_sec),
+		    o->text[0] != '\0' ? o->text : "not known");
+		snprintf(o->text, sizeof(o->text), "%s", text);
+		o->state = DELIVERREQ_BOUNCED;
+		snprintf(o->dsn, sizeof(o->dsn), "5.4.7");
+		st.state = QFILE_BOUNCED;
+		snprintf(st.dsn, sizeof(st.dsn), "5.4.7");
+		if (qfile_put_status(q, i, &st, &j->why) == -1)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+static void
+finish_work(void *arg)
+{
+	struct finish_job *j = arg;
+	struct qmgr_msg *m = j->m;
+	struct qfile *q = m->q;
+	const struct params *p = j->qm->p;
+	char path[4500];
+	bool all_done = true, delay;
+	long n;
+	size_t i;
+
+	j->res = F_ERROR;
+	if (m->record_failed) {
+		j->retry = j->now + p->minimal_backoff_time;
+		if (qmgr_file_defer(j->qm, q, m->qid, j->retry, &j->why) == 0)
+			j->res = F_DEFERRED;
+		return;
+	}
+	if ((n = expire(j)) == -1)
+		return;
+	j->expired = (size_t)n;
+	delay = p->delay_warning_time > 0 &&
+	    j->now >= q->env.arrival_sec + p->delay_warning_time;
+	if (qmgr_bounce(j->qm, m, delay, j->now, j->notices, &j->why) == -1 ||
+	    qfile_sync(q, &j->why) == -1)
+		return;
+	for (i = 0; i < q->nrcpt; i++)
+		all_done &= finished(q->rcpt[i].status.state);
+	if (all_done) {
+		if (qfile_path(j->qm->queue_dir, "active", m->qid, path,
+			sizeof(path)) == -1)
+			return;
+		/* A removal lost in a crash only repeats what was done. */
+		if (unlink(path) == -1 && errno != ENOENT) {
+			why_syserr(&j->why, "unlink");
+			return;
+		}
+		j->res = F_REMOVED;
+		return;
+	}
+	j->retry = j->now + backoff(p, q);
+	if (qmgr_file_defer(j->qm, q, m->qid, j->retry, &j->why) == 0)
+		j->res = F_DEFERRED;
+}
+
+static void
+finish_done(void *arg)
+{
+	struct finish_job *j = arg;
+	struct qmgr *qm = j->qm;
+	struct qmgr_msg *m = j->m;
+	size_t i;
+
+	if (j->expired > 0)
+		log_info("%s: %zu recipients expired: returned to sender",
+		    m->qid, j->expired);
+	for (i = 0; i < 3; i++)
+		if (j->notices[i][0] != '\0') {
+			log_info("%s: sender %s notice: %s", m->qid,
+			    i == 0 ? "non-delivery" : i == 1 ? "delay" :
+							       "delivery status",
+			    j->notices[i]);
+			qmgr_load(qm, "incoming", j->notices[i]);
+		}
+	if (j->res == F_REMOVED)
+		log_info("%s: removed", m->qid);
+	else if (j->res == F_DEFERRED)
+		log_info("%s: deferred until %llu", m->qid,
+		    (unsigned long long)j->retry);
+	else
+		/* It stays in active/ until the next start moves it back. */
+		log_error("%s: cannot finish: %s", m->qid, j->why.msg);
+	qmgr_msg_free(qm, m);
+	free(j);
+	qmgr_kick(qm);
+}
+
+void
+qmgr_finish(struct qmgr *qm, struct qmgr_msg *m)
+{
+	struct finish_job *j;
+
+	if (m->finishing)
+		return;
+	m->finishing = true;
+	j = xcalloc(1, sizeof(*j));
+	j->qm = qm;
+	j->m = m;
+	j->now = qmgr_now();
+	if (worker_submit(qm->pool, finish_work, finish_done, j) == -1) {
+		free(j);
+		qmgr_msg_free(qm, m);
+	}
+}
+
+void
+qmgr_msg_free(struct qmgr *qm, struct qmgr_msg *m)
+{
+	*m->prevp = m->next;
+	if (m->next != NULL)
+		m->next->prevp = m->prevp;
+	qm->nmsgs--;
+	qfile_close(&m->q);
+	free(m->route);
+	free(m->out);
+	free(m);
+}
