@@ -111,6 +111,32 @@ smtpcmd_xtext_decode(struct span in, struct buf *out)
 	return 0;
 }
 
+int
+smtpcmd_xtext_encode(struct span in, struct buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t old = out->len, i;
+	int r = 0;
+
+	for (i = 0; i < in.len && r == 0; i++) {
+		unsigned c = in.p[i];
+
+		/* xchar is "!" to "~" less "+" and "=" (RFC 3461 section 4). */
+		if (c < 0x21 || c > 0x7e || c == '+' || c == '=') {
+			r |= buf_addc(out, '+');
+			r |= buf_addc(out, hex[c >> 4]);
+			r |= buf_addc(out, hex[c & 15]);
+		} else {
+			r |= buf_addc(out, (int)c);
+		}
+	}
+	if (r != 0) {
+		buf_truncate(out, old);
+		return -1;
+	}
+	return 0;
+}
+
 /* RFC 4954 initial-response: "=" or base64 with correct padding. */
 static bool
 base64_valid(struct span s)

@@ -2,7 +2,8 @@
  * smtpcmd.h - the SMTP command-line grammar (RFC 5321 section 4.1 with the
  * ESMTP parameters of RFC 1870, 6152, 3030, 3461, 4954 and 6531, and LMTP's
  * LHLO of RFC 2033): one line in, a struct smtpcmd or a reason out.
- * Linked into: smtpd, lmtpd.  Trust: the line is peer data; the parser is a pure
+ * Linked into: smtpd, lmtpd; sendmail and the delivery agents use the
+ * xtext encoder.  Trust: the line is peer data; the parser is a pure
  * function (no I/O, no globals, no logging, no allocation).
  */
 #ifndef POSTERN_SMTPCMD_H
@@ -136,5 +137,12 @@ size_t smtpcmd_reply_line(char *out, size_t size, int code, const char *enh,
  * out.  Returns 0, or -1 on bad syntax or a full buffer (out unchanged).
  */
 int smtpcmd_xtext_decode(struct span in, struct buf *out);
+/*
+ * Encode in as RFC 3461 xtext (every byte outside "!".."~", and "+" and
+ * "=", as "+" and two upper-case hex digits), appending to out.  An empty
+ * in appends nothing (xtext may not be empty: callers leave the parameter
+ * out).  Returns 0, or -1 with out unchanged when it would pass its max.
+ */
+int smtpcmd_xtext_encode(struct span in, struct buf *out);
 
 #endif

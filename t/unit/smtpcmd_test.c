@@ -380,6 +380,51 @@ test_xtext(void)
 }
 
 static void
+test_xtext_encode(void)
+{
+	unsigned char all[256];
+	struct buf enc, dec;
+	size_t i;
+	bool clean = true;
+
+	buf_init(&enc, 1024);
+	ok(smtpcmd_xtext_encode(span_str("a+b=c d@e"), &enc) == 0 &&
+	       strcmp(buf_str(&enc), "a+2Bb+3Dc+20d@e") == 0,
+	   "xtext: +, = and space encoded, the rest kept");
+	buf_reset(&enc);
+	ok(smtpcmd_xtext_encode(span_make("\0\x7f\xff~!", 5), &enc) == 0 &&
+	       strcmp(buf_str(&enc), "+00+7F+FF~!") == 0,
+	   "xtext: NUL, DEL and 8-bit bytes encoded, ! and ~ kept");
+	buf_reset(&enc);
+	ok(smtpcmd_xtext_encode(span_str(""), &enc) == 0 && enc.len == 0,
+	   "xtext: empty in, nothing out");
+
+	/* Every byte value survives encode then decode. */
+	for (i = 0; i < sizeof(all); i++)
+		all[i] = (unsigned char)i;
+	buf_reset(&enc);
+	buf_init(&dec, 1024);
+	ok(smtpcmd_xtext_encode(span_make(all, sizeof(all)), &enc) == 0 &&
+	       smtpcmd_xtext_decode(buf_span(&enc), &dec) == 0 &&
+	       dec.len == sizeof(all) && memcmp(dec.p, all, dec.len) == 0,
+	   "xtext: all 256 bytes round-trip");
+	for (i = 0; i < enc.len; i++)
+		if (enc.p[i] < 0x21 || enc.p[i] > 0x7e || enc.p[i] == '=')
+			clean = false;
+	ok(clean, "xtext: the encoding is printable ASCII without =");
+	buf_fini(&dec);
+	buf_fini(&enc);
+
+	/* A max of 4 holding "x" has room for "ab" but not for "+2B" too. */
+	buf_init(&enc, 4);
+	buf_adds(&enc, "x");
+	ok(smtpcmd_xtext_encode(span_str("ab+"), &enc) == -1 &&
+	       strcmp(buf_str(&enc), "x") == 0,
+	   "xtext: full buffer: -1, unchanged");
+	buf_fini(&enc);
+}
+
+static void
 test_reply_line(void)
 {
 	char line[32];
@@ -405,6 +450,7 @@ main(void)
 	test_fields();
 	test_fields_other();
 	test_xtext();
+	test_xtext_encode();
 	test_reply_line();
 	return done_testing();
 }
