@@ -194,11 +194,11 @@ void	qmgr_record(struct qmgr *qm, struct qmgr_entry *e, uint32_t conn_ms,
 
 /* qmgr_finish.c: the end of a round: remove, defer, bounce. */
 /*
- * Move q (qid, in active/) to deferred/ with its retry time when (the
- * file's mtime).  On a worker.  0, or -1 with why.
+ * Move q (qid, in active/) to deferred/ with its retry time when_ms
+ * (unix milliseconds; the file's mtime).  On a worker.  0, or -1 with why.
  */
 int	qmgr_file_defer(const struct qmgr *qm, struct qfile *q, const char *qid,
-	    uint64_t when, struct why *why);
+	    uint64_t when_ms, struct why *why);
 void	qmgr_finish(struct qmgr *qm, struct qmgr_msg *msg);
 void	qmgr_msg_free(struct qmgr *qm, struct qmgr_msg *msg);
 
@@ -218,7 +218,8 @@ int	qmgr_bounce(const struct qmgr *qm, struct qmgr_msg *m, bool delay,
 void	qmgr_notice_accept(struct qmgr *qm, int fd);
 void	qmgr_notice_free_all(struct qmgr *qm);
 
-/* The unix time now. */
+/* The unix time now, in seconds and in milliseconds. */
 uint64_t qmgr_now(void);
+uint64_t qmgr_now_ms(void);
 
 #endif

@@ -28,7 +28,7 @@ struct finish_job {
 	struct qmgr_msg *m;
 	uint64_t now;
 	enum finish_res res;
-	uint64_t retry;			/* F_DEFERRED: when */
+	uint64_t retry_ms;		/* F_DEFERRED: when (unix ms) */
 	char notices[3][QID_SIZE];
 	size_t expired;
 	struct why why;
@@ -36,9 +36,11 @@ struct finish_job {
 
 int
 qmgr_file_defer(const struct qmgr *qm, struct qfile *q, const char *qid,
-    uint64_t when, struct why *why)
+    uint64_t when_ms, struct why *why)
 {
-	struct timespec ts[2] = { { (time_t)when, 0 }, { (time_t)when, 0 } };
+	struct timespec t = { (time_t)(when_ms / 1000),
+		(long)(when_ms % 1000) * 1000000 };
+	struct timespec ts[2] = { t, t };
 	char from[4500], to[4500];
 
 	if (qfile_path(qm->queue_dir, "active", qid, from, sizeof(from)) ==
@@ -129,8 +131,9 @@ finish_work(void *arg)
 
 	j->res = F_ERROR;
 	if (m->record_failed) {
-		j->retry = j->now + p->minimal_backoff_time;
-		if (qmgr_file_defer(j->qm, q, m->qid, j->retry, &j->why) == 0)
+		j->retry_ms = qmgr_now_ms() + p->minimal_backoff_time * 1000;
+		if (qmgr_file_defer(j->qm, q, m->qid, j->retry_ms, &j->why) ==
+		    0)
 			j->res = F_DEFERRED;
 		return;
 	}
@@ -156,8 +159,8 @@ finish_work(void *arg)
 		j->res = F_REMOVED;
 		return;
 	}
-	j->retry = j->now + backoff(p, q);
-	if (qmgr_file_defer(j->qm, q, m->qid, j->retry, &j->why) == 0)
+	j->retry_ms = qmgr_now_ms() + backoff(p, q) * 1000;
+	if (qmgr_file_defer(j->qm, q, m->qid, j->retry_ms, &j->why) == 0)
 		j->res = F_DEFERRED;
 }
 
@@ -183,8 +186,8 @@ finish_done(void *arg)
 	if (j->res == F_REMOVED)
 		log_info("%s: removed", m->qid);
 	else if (j->res == F_DEFERRED)
-		log_info("%s: deferred until %llu", m->qid,
-		    (unsigned long long)j->retry);
+		log_info("%s: deferred for %.1fs", m->qid,
+		    (double)(j->retry_ms - qmgr_now_ms()) / 1000.0);
 	else
 		/* It stays in active/ until the next start moves it back. */
 		log_error("%s: cannot finish: %s", m->qid, j->why.msg);

@@ -100,7 +100,8 @@ load_work(void *arg)
 		}
 		if (r == -1) {
 			j->res = qmgr_file_defer(qm, j->q, j->qid,
-			    j->now + qm->p->minimal_backoff_time, &j->why) == 0 ?
+			    qmgr_now_ms() + qm->p->minimal_backoff_time * 1000,
+			    &j->why) == 0 ?
 			    L_DEFERRED : L_ERROR;
 			return;
 		}

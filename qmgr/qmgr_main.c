@@ -6,6 +6,7 @@
  * files are read where the admin keeps them and reopened when they
  * change).  Trust: the configuration is the admin's.
  */
+#include <string.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -21,6 +22,15 @@ uint64_t
 qmgr_now(void)
 {
 	return (uint64_t)time(NULL);
+}
+
+uint64_t
+qmgr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void
@@ -56,11 +66,17 @@ init(struct service *svc)
 static void
 ready(struct service *svc)
 {
+	size_t len;
+
 	if (service_queue_path(svc, "", qm.queue_dir, sizeof(qm.queue_dir)) ==
 		-1 ||
 	    service_queue_path(svc, qm.p->authd_socket, qm.authd_path,
 		sizeof(qm.authd_path)) == -1)
 		log_panic("queue paths too long");
+	/* "/queue/" and "/" alike: paths are made as DIR/state/... */
+	len = strlen(qm.queue_dir);
+	if (len > 0 && qm.queue_dir[len - 1] == '/')
+		qm.queue_dir[len - 1] = '\0';
 	qm.pool = worker_pool_new(svc->base, QMGR_THREADS, QMGR_MAX_JOBS);
 	qm.scan_timer = event_timer_new(svc->base, on_scan_timer, &qm);
 	qm.kick_timer = event_timer_new(svc->base, on_kick_timer, &qm);

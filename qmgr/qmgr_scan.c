@@ -27,6 +27,7 @@ struct scan_job {
 	bool deferred_too;
 	size_t room;			/* how many to find at most */
 	uint64_t now;
+	uint64_t now_ms;
 	char (*found)[QID_SIZE];	/* qids, incoming first */
 	char *state;			/* 'i' or 'd' per found qid */
 	size_t nfound;
@@ -106,7 +107,10 @@ visit_deferred(void *arg, const char *dir, const char *name)
 		return;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	/* The mtime of a deferred file is its next retry time. */
-	if (lstat(path, &st) == 0 && (uint64_t)st.st_mtime <= j->now)
+	if (lstat(path, &st) == 0 &&
+	    (uint64_t)st.st_mtim.tv_sec * 1000 +
+		    (uint64_t)st.st_mtim.tv_nsec / 1000000 <=
+		j->now_ms)
 		add_found(j, name, 'd');
 }
 
@@ -167,6 +171,7 @@ qmgr_scan(struct qmgr *qm, bool deferred_too)
 	j->deferred_too = deferred_too;
 	j->room = limit - used;
 	j->now = qmgr_now();
+	j->now_ms = qmgr_now_ms();
 	j->found = xcalloc(j->room, QID_SIZE);
 	j->state = xcalloc(j->room, 1);
 	if (worker_submit(qm->pool, scan_work, scan_done, j) == -1) {

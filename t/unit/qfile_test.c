@@ -357,8 +357,8 @@ test_round_trip(void)
 static void
 bad_status(struct qfile *q)
 {
-	struct qfile_status st = { QFILE_SENT, 0, 0, "2.0.0" };
-	struct qfile_status bad = { 'X', 0, 0, "" };
+	struct qfile_status st = { QFILE_SENT, 0, 0, 0, "2.0.0" };
+	struct qfile_status bad = { 'X', 0, 0, 0, "" };
 	struct why why;
 
 	ok(qfile_set_status(q, 10000, &st, &why) == -1, "bad index refused");
@@ -366,6 +366,9 @@ bad_status(struct qfile *q)
 	snprintf(bad.dsn, sizeof(bad.dsn), "5.x");
 	bad.state = QFILE_SENT;
 	ok(qfile_set_status(q, 0, &bad, &why) == -1, "bad DSN code refused");
+	bad = st;
+	bad.flags = 4;
+	ok(qfile_set_status(q, 0, &bad, &why) == -1, "unknown flag refused");
 }
 
 static void
@@ -373,7 +376,8 @@ test_many_and_status(void)
 {
 	struct qfile_env e;
 	struct qfile *q = NULL;
-	struct qfile_status st = { QFILE_BOUNCED, 3, 1700000999, "5.1.1" };
+	struct qfile_status st = { QFILE_BOUNCED, QFILE_FLAG_NOTICE_SENT, 3,
+		1700000999, "5.1.1" };
 	struct stat before;
 	struct stat after;
 	struct span body = span_str("Subject: x\r\n\r\nhi\r\n");
@@ -405,10 +409,12 @@ test_many_and_status(void)
 
 		if (i % 37 == 0)
 			good = good && s->state == QFILE_BOUNCED &&
+			    s->flags == QFILE_FLAG_NOTICE_SENT &&
 			    s->attempts == i && s->last_attempt == 1700000999 &&
 			    strcmp(s->dsn, "5.1.1") == 0;
 		else
-			good = good && s->state == QFILE_PENDING;
+			good = good && s->state == QFILE_PENDING &&
+			    s->flags == 0;
 	}
 	ok(good, "updated statuses read back, others untouched");
 	ok(q && content_is(q, body), "content intact after updates");

@@ -62,9 +62,9 @@ class Delivery(pt.InstanceTest):
         log = inst.logtext()
         self.assertEqual(log.count("to=<carol@example.org>"), 3)
         self.assertEqual(log.count("status=deferred (host said: 450)"), 2)
-        self.assertIn("deferred until", log)
+        self.assertIn(": deferred for ", log)
         # The second wait is longer than the first (1s, then 2s).
-        times = [r["time"] for r in self.sink.requests if r["rcpt"] == ["carol@example.org"]]
+        times = [r["time"] for r in self.sink.requests if "carol@example.org" in r["rcpt"]]
         self.assertGreaterEqual(times[1] - times[0], 0.9)
         self.assertGreaterEqual(times[2] - times[1], 1.9)
 
@@ -83,7 +83,8 @@ class Delivery(pt.InstanceTest):
         self.assertIsNotNone(m, log)
         self.assertEqual({r["queue_id"] for r in self.sink.requests}, {m.group(2)})
         self.assertRegex(log, r"%s: to=<bob@remote.test>, orig_to=<list@example.org>," % m.group(2))
-        self.assertRegex(log, r"%s: to=<carol@example.org>, relay=" % m.group(2))
+        # carol came first through list: she is delivered once, as such.
+        self.assertEqual(log.count("to=<carol@example.org>"), 1)
 
     def test_concurrency_limit(self):
         inst = self.make(params={"default_destination_concurrency_limit": "2"}, delay=0.3)
@@ -115,7 +116,8 @@ class Delivery(pt.InstanceTest):
         self.assertIn("delivery temporarily suspended: connect to dead.test: refused", log)
         self.assertIn(("store", ["alice@example.org"]),
                       [(r["nexthop"], r["rcpt"]) for r in self.sink.requests])
-        self.assertEqual(len(inst.queue_ids("deferred")), 4)
+        pt.wait_for(lambda: len(inst.queue_ids("deferred")) == 4,
+                    what="four messages in deferred/")
 
 
 if __name__ == "__main__":
