@@ -124,11 +124,22 @@ check_notice(const struct dsn_notice *n, struct why *why)
 		return why_set(why, "no recipient for the notice");
 	if (n->nrcpt == 0)
 		return why_set(why, "no recipients to report on");
-	for (i = 0; i < n->nrcpt; i++)
-		if (n->rcpt[i].addr.len == 0)
-			return why_set(why, "recipient %zu has no address", i);
-	if (dsn_date(n->date, n->tz_minutes, date) == -1)
+	if (dsn_date(n->date, n->tz_minutes, date) == -1 ||
+	    (n->arrival != 0 &&
+	     dsn_date(n->arrival, n->tz_minutes, date) == -1))
 		return why_set(why, "date or UTC offset out of range");
+	for (i = 0; i < n->nrcpt; i++) {
+		const struct dsn_rcpt *r = &n->rcpt[i];
+
+		if (r->addr.len == 0)
+			return why_set(why, "recipient %zu has no address", i);
+		if ((r->last_attempt != 0 &&
+		     dsn_date(r->last_attempt, n->tz_minutes, date) == -1) ||
+		    (r->retry_until != 0 &&
+		     dsn_date(r->retry_until, n->tz_minutes, date) == -1))
+			return why_set(why, "recipient %zu: date out of range",
+			               i);
+	}
 	return 0;
 }
 
