@@ -26,9 +26,9 @@ struct ctx {
 	const struct dsn_notice *n;
 	enum dsn_kind kind;
 	enum dsn_returned returned;
-	bool global;		/* SMTPUTF8: RFC 6533 types and UTF-8 text */
-	struct dsn_scan scan;	/* of what the original part holds */
-	struct span orig;	/* the content or its header */
+	bool global;          /* SMTPUTF8: RFC 6533 types and UTF-8 text */
+	struct dsn_scan scan; /* of what the original part holds */
+	struct span orig;     /* the content or its header */
 };
 
 enum dsn_kind
@@ -124,11 +124,22 @@ check_notice(const struct dsn_notice *n, struct why *why)
 		return why_set(why, "no recipient for the notice");
 	if (n->nrcpt == 0)
 		return why_set(why, "no recipients to report on");
-	for (i = 0; i < n->nrcpt; i++)
-		if (n->rcpt[i].addr.len == 0)
-			return why_set(why, "recipient %zu has no address", i);
-	if (dsn_date(n->date, n->tz_minutes, date) == -1)
+	if (dsn_date(n->date, n->tz_minutes, date) == -1 ||
+	    (n->arrival != 0 &&
+	     dsn_date(n->arrival, n->tz_minutes, date) == -1))
 		return why_set(why, "date or UTC offset out of range");
+	for (i = 0; i < n->nrcpt; i++) {
+		const struct dsn_rcpt *r = &n->rcpt[i];
+
+		if (r->addr.len == 0)
+			return why_set(why, "recipient %zu has no address", i);
+		if ((r->last_attempt != 0 &&
+		     dsn_date(r->last_attempt, n->tz_minutes, date) == -1) ||
+		    (r->retry_until != 0 &&
+		     dsn_date(r->retry_until, n->tz_minutes, date) == -1))
+			return why_set(why, "recipient %zu: date out of range",
+			               i);
+	}
 	return 0;
 }
 
@@ -148,7 +159,7 @@ date_field(struct buf *b, const char *name, int64_t t, int tz)
 /* "prefix" + the cleaned text as a field; nothing when text is empty. */
 static int
 text_field(struct buf *b, const char *name, const char *prefix,
-    struct span text, bool utf8)
+           struct span text, bool utf8)
 {
 	struct buf v;
 	int r;
@@ -158,7 +169,9 @@ text_field(struct buf *b, const char *name, const char *prefix,
 	buf_init(&v, DSN_VALUE_MAX + 1);
 	r = buf_adds(&v, prefix);
 	r |= dsn_clean(&v, text, utf8, DSN_VALUE_MAX - v.len);
-	r |= dsn_field(b, name, buf_span(&v));
+	/* Text of nothing but blanks makes no field. */
+	if (r == 0 && v.len > strlen(prefix))
+		r = dsn_field(b, name, buf_span(&v));
 	buf_fini(&v);
 	return r;
 }
@@ -174,7 +187,7 @@ envid_field(struct buf *b, struct span envid)
 		return 0;
 	if (dsn_all_in(envid, 0x21, 0x7e))
 		return dsn_field(b, "Original-Envelope-Id",
-		    span_sub(envid, 0, DSN_VALUE_MAX));
+		                 span_sub(envid, 0, DSN_VALUE_MAX));
 	buf_init(&v, DSN_VALUE_MAX);
 	/* RFC 3461 allows 100 characters; three bytes each at most. */
 	r = smtpcmd_xtext_encode(span_sub(envid, 0, DSN_VALUE_MAX / 3), &v);
@@ -184,8 +197,8 @@ envid_field(struct buf *b, struct span envid)
 }
 
 static int
-addr_field(struct buf *b, const char *name, struct span type,
-    struct span addr, bool global, bool final)
+addr_field(struct buf *b, const char *name, struct span type, struct span addr,
+           bool global, bool final)
 {
 	struct buf v;
 	int r;
@@ -208,9 +221,9 @@ rcpt_fields(struct buf *b, const struct ctx *c, const struct dsn_rcpt *r)
 	e |= buf_add(b, "\r\n", 2);
 	if (r->orcpt.len > 0 && r->orcpt_type.len > 0)
 		e |= addr_field(b, "Original-Recipient", r->orcpt_type,
-		    r->orcpt, c->global, false);
+		                r->orcpt, c->global, false);
 	e |= addr_field(b, "Final-Recipient", span_str("rfc822"), r->addr,
-	    c->global, true);
+	                c->global, true);
 	e |= dsn_field(b, "Action", span_str(action_name(r->action)));
 	e |= dsn_field(b, "Status", span_str(status));
 	e |= text_field(b, "Remote-MTA", "dns; ", r->remote_mta, c->global);
@@ -230,9 +243,9 @@ status_part(struct buf *b, const struct ctx *c)
 	int e;
 
 	e = buf_adds(b, c->global
-	    ? "Content-Type: message/global-delivery-status\r\n"
-	      "Content-Transfer-Encoding: 8bit\r\n"
-	    : "Content-Type: message/delivery-status\r\n");
+	                    ? "Content-Type: message/global-delivery-status\r\n"
+	                      "Content-Transfer-Encoding: 8bit\r\n"
+	                    : "Content-Type: message/delivery-status\r\n");
 	e |= buf_adds(b, "Content-Description: Delivery report\r\n\r\n");
 	e |= text_field(b, "Reporting-MTA", "dns; ", n->mta, false);
 	e |= dsn_field(b, "X-Postern-Queue-ID", n->queue_id);
@@ -245,8 +258,7 @@ status_part(struct buf *b, const struct ctx *c)
 
 /* A paragraph of the text part from a format (our words, and values
  * that were cleaned or checked already), wrapped. */
-static int
-para(struct buf *b, const char *fmt, ...)
+static int para(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
@@ -272,30 +284,39 @@ intro(struct buf *b, const struct ctx *c)
 	const char *host = (const char *)c->n->mta.p;
 	int hlen = (int)c->n->mta.len;
 	const char *att = c->returned == DSN_RETURNED_FULL
-	    ? "Your message is attached."
-	    : "The header of your message is attached.";
+	                      ? "Your message is attached."
+	                      : "The header of your message is attached.";
 	int r;
 
 	r = para(b, "This is the mail system at %.*s.", hlen, host);
 	switch (c->kind) {
 	case DSN_KIND_FAILURE:
-		r |= para(b, "Your message could not be delivered to the "
-		    "recipients listed below, and the mail system has "
-		    "stopped trying. The reason is given for each of "
-		    "them. %s", att);
-		r |= para(b, "If you need help, write to the postmaster of "
-		    "%.*s and include this report.", hlen, host);
+		r |= para(b,
+		          "Your message could not be delivered to the "
+		          "recipients listed below, and the mail system has "
+		          "stopped trying. The reason is given for each of "
+		          "them. %s",
+		          att);
+		r |= para(b,
+		          "If you need help, write to the postmaster of "
+		          "%.*s and include this report.",
+		          hlen, host);
 		break;
 	case DSN_KIND_DELAY:
-		r |= para(b, "Your message has not yet reached the recipients "
-		    "listed below. The mail system is still trying; there "
-		    "is no need to send it again. You will get another "
-		    "notice if it gives up. %s", att);
+		r |=
+		    para(b,
+		         "Your message has not yet reached the recipients "
+		         "listed below. The mail system is still trying; there "
+		         "is no need to send it again. You will get another "
+		         "notice if it gives up. %s",
+		         att);
 		break;
 	case DSN_KIND_SUCCESS:
-		r |= para(b, "You asked to be told when your message reached "
-		    "its recipients. This report is about the recipients "
-		    "listed below. %s", att);
+		r |= para(b,
+		          "You asked to be told when your message reached "
+		          "its recipients. This report is about the recipients "
+		          "listed below. %s",
+		          att);
 		break;
 	}
 	return r;
@@ -316,15 +337,15 @@ outcome(struct buf *t, const struct dsn_rcpt *r, int tz)
 		    dsn_date(r->retry_until, tz, date) == -1)
 			return buf_adds(t, "not delivered yet, still trying");
 		return buf_addf(t, "not delivered yet, still trying until %s",
-		    date);
+		                date);
 	case DSN_DELIVERED:
 		return buf_adds(t, "delivered");
 	case DSN_RELAYED:
 		return buf_adds(t, "passed on to a mail system that does not "
-		    "report delivery");
+		                   "report delivery");
 	case DSN_EXPANDED:
 		return buf_adds(t, "delivered to the members of an alias or "
-		    "mailing list");
+		                   "mailing list");
 	}
 	return 0;
 }
@@ -350,11 +371,10 @@ rcpt_para(struct buf *b, const struct ctx *c, const struct dsn_rcpt *r)
 		e |= dsn_clean(&t, r->reason, c->global, DSN_VALUE_MAX);
 	} else if (r->diag.len > 0) {
 		e |= buf_adds(&t, "The remote server ");
-		if (r->remote_mta.len > 0) {
-			e |= dsn_clean(&t, r->remote_mta, c->global, 300);
-			e |= buf_addc(&t, ' ');
-		}
-		e |= buf_adds(&t, "said: ");
+		e |= dsn_clean(&t, r->remote_mta, c->global, 300);
+		e |= buf_adds(&t, t.len > 0 && t.p[t.len - 1] == ' '
+		                      ? "said: "
+		                      : " said: ");
 		e |= dsn_clean(&t, r->diag, c->global, DSN_VALUE_MAX);
 	}
 	if (t.len > 0)
@@ -372,9 +392,9 @@ text_part(struct buf *b, const struct ctx *c)
 	int e;
 
 	e = buf_adds(b, c->global
-	    ? "Content-Type: text/plain; charset=utf-8\r\n"
-	      "Content-Transfer-Encoding: 8bit\r\n"
-	    : "Content-Type: text/plain; charset=us-ascii\r\n");
+	                    ? "Content-Type: text/plain; charset=utf-8\r\n"
+	                      "Content-Transfer-Encoding: 8bit\r\n"
+	                    : "Content-Type: text/plain; charset=us-ascii\r\n");
 	e |= buf_adds(b, "Content-Description: Notification\r\n\r\n");
 	e |= intro(b, c);
 	for (i = 0; i < c->n->nrcpt && e == 0; i++)
@@ -400,7 +420,7 @@ choose_return(struct ctx *c)
 	    n->content.len <= n->size_limit) {
 		dsn_scan(n->content, sc);
 		if (c->global || (!sc->bad && !sc->long_line &&
-		    (!sc->eight_bit || n->allow_8bit))) {
+		                  (!sc->eight_bit || n->allow_8bit))) {
 			c->returned = DSN_RETURNED_FULL;
 			c->orig = n->content;
 			return;
@@ -425,8 +445,8 @@ orig_description(const struct ctx *c)
 	if (c->returned == DSN_RETURNED_FULL)
 		return "Undelivered Message";
 	return c->kind == DSN_KIND_FAILURE ? "Undelivered Message Headers"
-	    : c->kind == DSN_KIND_DELAY ? "Delayed Message Headers"
-	    : "Delivered Message Headers";
+	       : c->kind == DSN_KIND_DELAY ? "Delayed Message Headers"
+	                                   : "Delivered Message Headers";
 }
 
 /* The original or its header (RFC 6522 section 3: the third part). */
@@ -435,15 +455,16 @@ original_part(struct buf *b, const struct ctx *c)
 {
 	const struct dsn_scan *sc = &c->scan;
 	/* text/rfc822-headers is text: 7-bit unless quoted-printable. */
-	bool qp = sc->bad || sc->long_line || (sc->eight_bit && !c->global &&
-	    c->returned == DSN_RETURNED_HDRS);
+	bool qp =
+	    sc->bad || sc->long_line ||
+	    (sc->eight_bit && !c->global && c->returned == DSN_RETURNED_HDRS);
 	int e;
 
 	e = buf_addf(b, "Content-Type: %s\r\n", orig_type(c));
 	e |= buf_addf(b, "Content-Description: %s\r\n", orig_description(c));
 	if (qp)
-		e |= buf_adds(b,
-		    "Content-Transfer-Encoding: quoted-printable\r\n");
+		e |= buf_adds(
+		    b, "Content-Transfer-Encoding: quoted-printable\r\n");
 	else if (sc->eight_bit)
 		e |= buf_adds(b, "Content-Transfer-Encoding: 8bit\r\n");
 	e |= buf_add(b, "\r\n", 2);
@@ -470,7 +491,7 @@ contains(struct span hay, const char *needle)
  */
 static int
 pick_boundary(const struct dsn_notice *n, const struct buf parts[3],
-    char out[64])
+              char out[64])
 {
 	char id[33];
 	size_t i, k = 0;
@@ -496,8 +517,8 @@ static const char *
 subject(enum dsn_kind k)
 {
 	return k == DSN_KIND_FAILURE ? "Undelivered Mail Returned to Sender"
-	    : k == DSN_KIND_DELAY ? "Delayed Mail (still being retried)"
-	    : "Successful Mail Delivery Report";
+	       : k == DSN_KIND_DELAY ? "Delayed Mail (still being retried)"
+	                             : "Successful Mail Delivery Report";
 }
 
 /* From: "NAME" <ADDR>, the name cleaned and quoted (RFC 5322 3.2.4). */
@@ -505,8 +526,9 @@ static int
 from_field(struct buf *b, const struct ctx *c)
 {
 	const struct dsn_notice *n = c->n;
-	struct span name = n->from_name.len > 0 ? n->from_name
-	    : span_str("Mail Delivery System");
+	struct span name = n->from_name.len > 0
+	                       ? n->from_name
+	                       : span_str("Mail Delivery System");
 	struct buf v, clean;
 	size_t i;
 	int e;
@@ -522,10 +544,10 @@ from_field(struct buf *b, const struct ctx *c)
 	}
 	if (n->from.len > 0)
 		e |= buf_addf(&v, "\" <%.*s>", (int)n->from.len,
-		    (const char *)n->from.p);
+		              (const char *)n->from.p);
 	else
 		e |= buf_addf(&v, "\" <MAILER-DAEMON@%.*s>", (int)n->mta.len,
-		    (const char *)n->mta.p);
+		              (const char *)n->mta.p);
 	e |= dsn_field(b, "From", buf_span(&v));
 	buf_fini(&clean);
 	buf_fini(&v);
@@ -552,15 +574,16 @@ notice_header(struct buf *b, const struct ctx *c, const char *boundary)
 		return -1;
 	e |= dsn_field(b, "Date", span_str(date));
 	e |= buf_addf(b, "Message-ID: <%.*s>\r\n", (int)n->message_id.len,
-	    (const char *)n->message_id.p);
+	              (const char *)n->message_id.p);
 	/* RFC 3834 section 5: no auto-responder answers this. */
 	e |= buf_adds(b, "Auto-Submitted: auto-replied\r\n");
 	e |= buf_adds(b, "MIME-Version: 1.0\r\n");
 	/* RFC 6522 section 3: report-type is the second part's subtype. */
-	e |= buf_addf(b, "Content-Type: multipart/report; report-type=%s;\r\n"
-	    "\tboundary=\"%s\"\r\n",
-	    c->global ? "global-delivery-status" : "delivery-status",
-	    boundary);
+	e |= buf_addf(b,
+	              "Content-Type: multipart/report; report-type=%s;\r\n"
+	              "\tboundary=\"%s\"\r\n",
+	              c->global ? "global-delivery-status" : "delivery-status",
+	              boundary);
 	return e;
 }
 
@@ -578,7 +601,7 @@ has_8bit(struct span s)
 /* Header, preamble, the three parts between boundaries, the end. */
 static int
 assemble(struct buf *out, const struct buf *hb, const struct buf parts[3],
-    const char *boundary, bool eight_bit)
+         const char *boundary, bool eight_bit)
 {
 	size_t i;
 	int e;
@@ -587,7 +610,7 @@ assemble(struct buf *out, const struct buf *hb, const struct buf parts[3],
 	if (eight_bit)
 		e |= buf_adds(out, "Content-Transfer-Encoding: 8bit\r\n");
 	e |= buf_adds(out, "\r\nThis is a delivery status notification in "
-	    "MIME format.\r\n");
+	                   "MIME format.\r\n");
 	for (i = 0; i < 3; i++) {
 		e |= buf_addf(out, "--%s\r\n", boundary);
 		e |= buf_addspan(out, buf_span(&parts[i]));
@@ -599,10 +622,10 @@ assemble(struct buf *out, const struct buf *hb, const struct buf parts[3],
 }
 
 int
-dsn_make(const struct dsn_notice *n, struct buf *out,
-    struct dsn_info *info_out, struct why *why)
+dsn_make(const struct dsn_notice *n, struct buf *out, struct dsn_info *info_out,
+         struct why *why)
 {
-	struct ctx c = { .n = n };
+	struct ctx c = {.n = n};
 	struct buf parts[3], hb;
 	char boundary[64];
 	size_t old = out->len, i;
@@ -636,7 +659,7 @@ dsn_make(const struct dsn_notice *n, struct buf *out,
 	if (e != 0)
 		buf_truncate(out, old);
 	else if (info_out != NULL)
-		*info_out = (struct dsn_info){ c.kind, c.returned, eight_bit };
+		*info_out = (struct dsn_info){c.kind, c.returned, eight_bit};
 	buf_fini(&hb);
 	for (i = 0; i < 3; i++)
 		buf_fini(&parts[i]);

@@ -14,10 +14,10 @@
 #include "mail/dsn.h"
 #include "mail/dsn_impl.h"
 
-#define FOLD_AT 78	/* RFC 5322 section 2.1.1: should not pass 78 */
-#define WRAP_AT 72	/* text lines, for people */
-#define LINE_MAX 998	/* RFC 5322 section 2.1.1: must not pass 998 */
-#define QP_MAX 76	/* RFC 2045 section 6.7 rule 5 */
+#define FOLD_AT 78   /* RFC 5322 section 2.1.1: should not pass 78 */
+#define WRAP_AT 72   /* text lines, for people */
+#define LINE_MAX 998 /* RFC 5322 section 2.1.1: must not pass 998 */
+#define QP_MAX 76    /* RFC 2045 section 6.7 rule 5 */
 
 static int
 undo(struct buf *b, size_t old)
@@ -131,8 +131,7 @@ indent_by(struct buf *b, size_t n)
 }
 
 int
-dsn_wrap(struct buf *b, struct span text, size_t first_indent,
-    size_t indent)
+dsn_wrap(struct buf *b, struct span text, size_t first_indent, size_t indent)
 {
 	size_t old = b->len, col, i = 0, w;
 	int r;
@@ -171,10 +170,11 @@ dsn_date(int64_t t, int tz_minutes, char out[DSN_DATE_SIZE])
 	local = (time_t)(t + (int64_t)tz_minutes * 60);
 	if (gmtime_r(&local, &tm) == NULL)
 		return -1;
-	snprintf(out, DSN_DATE_SIZE, "%.3s, %02d %.3s %04d %02d:%02d:%02d %c%02d%02d",
-	    days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    tz_minutes < 0 ? '-' : '+', a / 60, a % 60);
+	snprintf(out, DSN_DATE_SIZE,
+	         "%.3s, %02d %.3s %04d %02d:%02d:%02d %c%02d%02d",
+	         days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
+	         tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         tz_minutes < 0 ? '-' : '+', a / 60, a % 60);
 	return 0;
 }
 
@@ -230,12 +230,13 @@ add_utf8_addr(struct buf *b, struct span a, bool unitext, size_t max)
 			pp = (const char *)a.p + i;
 			plen = n;
 		} else if (n == 0) {
-			plen = (size_t)snprintf(piece, sizeof(piece),
-			    "\\x{FFFD}");
+			plen =
+			    (size_t)snprintf(piece, sizeof(piece), "\\x{FFFD}");
 		} else {
-			plen = (size_t)snprintf(piece, sizeof(piece),
-			    n == 1 ? "\\x{%02lX}" : "\\x{%lX}",
-			    code_point(a.p + i, n));
+			plen =
+			    (size_t)snprintf(piece, sizeof(piece),
+			                     n == 1 ? "\\x{%02lX}" : "\\x{%lX}",
+			                     code_point(a.p + i, n));
 		}
 		if (b->len - start + plen > max)
 			break;
@@ -259,7 +260,7 @@ plain_utf8(struct span a)
 
 int
 dsn_addr(struct buf *b, struct span type, struct span addr, bool global,
-    bool final)
+         bool final)
 {
 	size_t old = b->len, max = DSN_VALUE_MAX - 20;
 	int r;
@@ -268,7 +269,7 @@ dsn_addr(struct buf *b, struct span type, struct span addr, bool global,
 	    dsn_all_in(addr, 0x20, 0x7e)) {
 		addr = span_sub(addr, 0, max);
 		return buf_addf(b, "rfc822; %.*s", (int)addr.len,
-		    (const char *)addr.p);
+		                (const char *)addr.p);
 	}
 	r = buf_adds(b, "utf-8; ");
 	/* RFC 6533 section 3: the mailbox itself in a Final-Recipient of
@@ -313,8 +314,8 @@ line_end(struct span s, size_t pos, size_t *content_end)
 	const unsigned char *lf = memchr(s.p + pos, '\n', s.len - pos);
 	size_t end = lf != NULL ? (size_t)(lf - s.p) : s.len;
 
-	*content_end = end > pos && lf != NULL && s.p[end - 1] == '\r'
-	    ? end - 1 : end;
+	*content_end =
+	    end > pos && lf != NULL && s.p[end - 1] == '\r' ? end - 1 : end;
 	return end;
 }
 
@@ -346,7 +347,7 @@ qp_line(struct buf *b, const unsigned char *p, size_t n)
 		unsigned char c = p[i];
 		/* Blanks are literal but at the end of a line (rule 3). */
 		bool lit = (c >= 33 && c <= 126 && c != '=') ||
-		    ((c == ' ' || c == '\t') && i + 1 < n);
+		           ((c == ' ' || c == '\t') && i + 1 < n);
 
 		enc[0] = lit ? (char)c : '=';
 		enc[1] = hex[c >> 4];

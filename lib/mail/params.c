@@ -155,6 +155,7 @@ const struct cfg_param params_table[] = {
 	P_STR(store_drafts_mailbox, "Drafts", "Name of the \\Drafts mailbox made for every user (empty: none)."),
 	P_STR(store_trash_mailbox, "Trash", "Name of the \\Trash mailbox made for every user (empty: none)."),
 	P_STR(store_junk_mailbox, "Junk", "Name of the \\Junk mailbox made for every user (empty: none)."),
+	P_SIZE(bounce_size_limit, "50000", 0, 1073741824, "Largest original returned whole in a bounce; a larger one is returned as its header."),
 	{ NULL, CFG_STR, NULL, 0, 0, 0, NULL },
 };
 

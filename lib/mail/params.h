@@ -143,6 +143,7 @@ struct params {
 	const char *store_drafts_mailbox;
 	const char *store_trash_mailbox;
 	const char *store_junk_mailbox;
+	uint64_t bounce_size_limit;
 };
 
 struct tls_conf;

@@ -65,7 +65,7 @@ unescape(const char *s)
 			else if (c == 't')
 				c = '\t';
 			else if (c == 'x' && hexval(s[i + 1]) >= 0 &&
-			    hexval(s[i + 2]) >= 0) {
+			         hexval(s[i + 2]) >= 0) {
 				c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
 				i += 2;
 			}
@@ -91,8 +91,8 @@ number(struct span v)
 static enum dsn_action
 action(struct span v)
 {
-	static const char *const names[] = { "failed", "delayed",
-		"delivered", "relayed", "expanded" };
+	static const char *const names[] = {"failed", "delayed", "delivered",
+	                                    "relayed", "expanded"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -112,8 +112,9 @@ unknown(const char *key)
 static bool
 is_rcpt_key(const char *key)
 {
-	static const char *const keys[] = { "orcpt", "action", "status",
-		"remote", "diag", "reason", "last", "retry" };
+	static const char *const keys[] = {"orcpt",  "action", "status",
+	                                   "remote", "diag",   "reason",
+	                                   "last",   "retry"};
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -131,7 +132,7 @@ rcpt_key(struct dsn_rcpt *r, const char *key, struct span v)
 		sp = span_chr(v, ' ');
 		r->orcpt_type = span_sub(v, 0, sp < 0 ? v.len : (size_t)sp);
 		r->orcpt = sp < 0 ? span_make(NULL, 0)
-		    : span_sub(v, (size_t)sp + 1, v.len);
+		                  : span_sub(v, (size_t)sp + 1, v.len);
 	} else if (strcmp(key, "action") == 0) {
 		r->action = action(v);
 	} else if (strcmp(key, "status") == 0) {
@@ -154,10 +155,11 @@ rcpt_key(struct dsn_rcpt *r, const char *key, struct span v)
 static void
 notice_key(struct dsn_notice *n, const char *key, struct span v)
 {
-	struct span *spans[] = { &n->mta, &n->from, &n->from_name, &n->to,
-		&n->message_id, &n->queue_id, &n->envid };
-	static const char *const names[] = { "mta", "from", "from_name", "to",
-		"msgid", "qid", "envid" };
+	struct span *spans[] = {&n->mta,  &n->from,       &n->from_name,
+	                        &n->to,   &n->message_id, &n->queue_id,
+	                        &n->envid};
+	static const char *const names[] = {"mta",   "from", "from_name", "to",
+	                                    "msgid", "qid",  "envid"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -172,8 +174,9 @@ notice_key(struct dsn_notice *n, const char *key, struct span v)
 	else if (strcmp(key, "arrival") == 0)
 		n->arrival = number(v);
 	else if (strcmp(key, "ret") == 0)
-		n->ret = span_eq(v, "full") ? DSN_RET_FULL
-		    : span_eq(v, "hdrs") ? DSN_RET_HDRS : DSN_RET_NONE;
+		n->ret = span_eq(v, "full")   ? DSN_RET_FULL
+		         : span_eq(v, "hdrs") ? DSN_RET_HDRS
+		                              : DSN_RET_NONE;
 	else if (strcmp(key, "smtputf8") == 0)
 		n->smtputf8 = number(v) != 0;
 	else if (strcmp(key, "allow8bit") == 0)
@@ -209,7 +212,7 @@ read_description(struct dsn_notice *n, struct dsn_rcpt *rcpt)
 			if (n->nrcpt == 0)
 				unknown(line);
 			rcpt_key(&rcpt[n->nrcpt - 1], line,
-			    unescape(sp ? sp : ""));
+			         unescape(sp ? sp : ""));
 		} else {
 			notice_key(n, line, unescape(sp ? sp : ""));
 		}
@@ -220,9 +223,9 @@ read_description(struct dsn_notice *n, struct dsn_rcpt *rcpt)
 int
 main(int argc, char **argv)
 {
-	static const char *const kinds[] = { "failure", "delay", "success" };
+	static const char *const kinds[] = {"failure", "delay", "success"};
 	static struct dsn_rcpt rcpt[MAX_RCPT];
-	struct dsn_notice n = { .size_limit = 50000 };
+	struct dsn_notice n = {.size_limit = 50000};
 	struct dsn_info info;
 	struct buf content, out;
 	struct why why;
@@ -249,9 +252,9 @@ main(int argc, char **argv)
 	} else {
 		fwrite(out.p, 1, out.len, stdout);
 		fprintf(stderr, "kind=%s returned=%s eight_bit=%d\n",
-		    kinds[info.kind],
-		    info.returned == DSN_RETURNED_FULL ? "full" : "hdrs",
-		    info.eight_bit);
+		        kinds[info.kind],
+		        info.returned == DSN_RETURNED_FULL ? "full" : "hdrs",
+		        info.eight_bit);
 	}
 	buf_fini(&out);
 	buf_fini(&content);
