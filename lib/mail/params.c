@@ -109,7 +109,6 @@ const struct cfg_param params_table[] = {
 	P_INT(default_destination_recipient_limit, "50", 1, 1000, "Most recipients of one delivery request."),
 	P_TIME(qmgr_agent_timeout, "3600s", 10, 86400, "How long qmgr waits for a delivery agent to finish a request."),
 	P_STR(double_bounce_recipient, "postmaster", "Who gets the notice about a notice that cannot be delivered."),
-	P_SIZE(bounce_size_limit, "50000", 1024, 104857600, "Largest original returned whole in a notice (larger: its header only)."),
 	P_LIST(smtpd_client_access, "", "Access tables for the client address and name (postern-access(5))."),
 	P_LIST(smtpd_helo_access, "", "Access tables for the HELO/EHLO name (postern-access(5))."),
 	P_LIST(smtpd_sender_access, "", "Access tables for the MAIL FROM address (postern-access(5))."),

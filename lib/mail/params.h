@@ -97,7 +97,6 @@ struct params {
 	uint64_t default_destination_recipient_limit;
 	uint64_t qmgr_agent_timeout;
 	const char *double_bounce_recipient;
-	uint64_t bounce_size_limit;
 	const char *smtpd_client_access;
 	const char *smtpd_helo_access;
 	const char *smtpd_sender_access;
