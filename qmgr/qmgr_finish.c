@@ -17,11 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/log.h"
 #include "base/xmem.h"
 #include "qmgr.h"
 
-enum finish_res { F_REMOVED, F_DEFERRED, F_ERROR };
+enum finish_res { F_REMOVED, F_DEFERRED, F_GONE, F_ERROR };
 
 struct finish_job {
 	struct qmgr *qm;
@@ -52,9 +53,65 @@ qmgr_file_defer(const struct qmgr *qm, struct qfile *q, const char *qid,
 		return why_syserr(why, "futimens");
 	if (qfile_mkdirs(qm->queue_dir, "deferred", qid, why) == -1)
 		return -1;
-	if (rename(from, to) == -1)
-		return why_syserr(why, "rename to deferred");
+	if (rename(from, to) == -1) {
+		int e = errno;
+
+		why_syserr(why, "rename to deferred");
+		errno = e;
+		return -1;
+	}
 	return 0;
+}
+
+/* Append s with TAB, CR and LF as spaces. */
+static void
+add_field(struct buf *b, struct span s)
+{
+	size_t i;
+
+	for (i = 0; i < s.len; i++)
+		buf_addc(b, s.p[i] == '\t' || s.p[i] == '\r' ||
+			s.p[i] == '\n' ? ' ' : s.p[i]);
+}
+
+/*
+ * defer/H1/H2/QID: "ADDRESS TAB DSN TAB REASON" per recipient still due,
+ * for postern queue list.  Best effort: a missing file only loses the
+ * reasons shown.
+ */
+static void
+write_reasons(const struct finish_job *j, bool finished_all)
+{
+	const struct qmgr_msg *m = j->m;
+	char path[4500];
+	struct why why;
+	struct buf b;
+	size_t i;
+
+	if (qfile_path(j->qm->queue_dir, "defer", m->qid, path,
+		sizeof(path)) == -1)
+		return;
+	if (finished_all) {
+		unlink(path);
+		return;
+	}
+	buf_init(&b, 16 * 1024 * 1024);
+	for (i = 0; i < m->q->nrcpt; i++) {
+		const struct qfile_status *st = &m->q->rcpt[i].status;
+
+		if (st->state != QFILE_DEFERRED && st->state != QFILE_PENDING)
+			continue;
+		add_field(&b, m->q->rcpt[i].addr);
+		buf_addf(&b, "\t%s\t", st->dsn);
+		add_field(&b, span_str(m->out[i].state != 0 ? m->out[i].text :
+								  ""));
+		buf_addc(&b, '\n');
+	}
+	if (qfile_mkdirs(j->qm->queue_dir, "defer", m->qid, &why) == -1 ||
+	    file_write_atomic(path, buf_span(&b), 0600, &why) == -1)
+		log_warn("%s: cannot write the deferral reasons: %s", m->qid,
+		    why.msg);
+	buf_fini(&b);
 }
 
 static bool
@@ -147,6 +204,7 @@ finish_work(void *arg)
 		return;
 	for (i = 0; i < q->nrcpt; i++)
 		all_done &= finished(q->rcpt[i].status.state);
+	write_reasons(j, all_done);
 	if (all_done) {
 		if (qfile_path(j->qm->queue_dir, "active", m->qid, path,
 			sizeof(path)) == -1)
@@ -162,6 +220,8 @@ finish_work(void *arg)
 	j->retry_ms = qmgr_now_ms() + backoff(p, q) * 1000;
 	if (qmgr_file_defer(j->qm, q, m->qid, j->retry_ms, &j->why) == 0)
 		j->res = F_DEFERRED;
+	else if (errno == ENOENT)
+		j->res = F_GONE;	/* held or deleted meanwhile */
 }
 
 static void
@@ -185,6 +245,9 @@ finish_done(void *arg)
 		}
 	if (j->res == F_REMOVED)
 		log_info("%s: removed", m->qid);
+	else if (j->res == F_GONE)
+		log_info("%s: moved out of the active queue meanwhile (held or "
+			 "deleted)", m->qid);
 	else if (j->res == F_DEFERRED)
 		log_info("%s: deferred for %.1fs", m->qid,
 		    (double)(j->retry_ms - qmgr_now_ms()) / 1000.0);

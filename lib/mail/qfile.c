@@ -48,8 +48,9 @@ const struct qfile_field qfile_fields[] = {
 };
 const size_t qfile_nfields = sizeof(qfile_fields) / sizeof(qfile_fields[0]);
 
+/* The states, and "defer": the reasons of deferred recipients. */
 static const char *const states[] = {
-	"incoming", "active", "deferred", "hold", "corrupt"
+	"incoming", "active", "deferred", "hold", "corrupt", "defer"
 };
 
 uint64_t

@@ -178,7 +178,7 @@ void	qfile_close(struct qfile **qp);
 
 /*
  * queue_dir/state/H1/H2/qid into out.  state is one of incoming, active,
- * deferred, hold, corrupt.  Returns 0, or -1 for a bad state or id or
+ * deferred, hold, corrupt, or defer (the reasons file of a message).  Returns 0, or -1 for a bad state or id or
  * when out is too small.
  */
 int	qfile_path(const char *queue_dir, const char *state, const char *qid,
