@@ -1,9 +1,8 @@
 /*
- * dns.h - asynchronous DNS look-ups on an event loop: the verified host
- * name of a peer address, as Postfix's smtpd finds it (through libevent's
- * evdns), and the mail hosts of a domain or the addresses of one host,
- * as an SMTP client needs them (MX, A, AAAA; our own queries over UDP,
- * lib/base/dnsmsg, to the same name servers).
+ * dns.h - asynchronous DNS look-ups on an event loop: a peer's verified
+ * host name, as Postfix's smtpd finds it (libevent's evdns), and a
+ * domain's mail hosts or a host's addresses, as an SMTP client needs them
+ * (our own UDP queries, lib/base/dnsmsg, to the same name servers).
  *
  * A peer name is looked up in this order: the hosts file (an entry there
  * is trusted as it is), then the PTR record of the address, then the A
@@ -12,17 +11,14 @@
  * is not an RFC 1123 host name (net_host_name_valid() with ldh_only:
  * letters, digits, '-', nothing that reads as an address) is refused.
  *
- * Mail hosts (dns_mx) are the domain's MX records in order of preference,
- * each with its addresses; see dns_mx() for the rules.  The addresses of
- * a name come from the hosts file when it lists the name (the DNS is
- * then not asked), else from its AAAA and A records.  Each question goes
- * to the servers in turn, attempts rounds of timeout each, from a fresh
- * socket (a random source port) with a random id; a datagram counts only
- * when it comes from the server asked and answers the question asked.  A
- * truncated answer (TC) is a temporary failure: there is no TCP fallback
- * (answers of mail look-ups fit in 512 bytes but for odd zones).  A CNAME
- * chain is followed within one answer (up to DNS_CNAME_MAX links), as a
- * recursive server gives it.
+ * The addresses of a host come from the hosts file when it lists the
+ * name (the DNS is then not asked), else from its AAAA and A records.
+ * Each question goes to the servers in turn, attempts rounds of timeout
+ * each, from a fresh socket (random source port) with a random id; a
+ * datagram counts only when it comes from the server asked and answers
+ * the question asked.  A truncated answer (TC) is a temporary failure:
+ * there is no TCP fallback.  A CNAME chain is followed within one answer
+ * (up to DNS_CNAME_MAX links), as a recursive server gives it.
  *
  * Nothing here logs; the answer carries the reason, and evdns's own
  * warnings (a resolver that stopped answering) go through log.h as
@@ -55,11 +51,10 @@ struct dns_query;
 #define DNS_HOSTS_MAX (16 * 1024 * 1024)
 /* Largest resolver configuration read (a bigger one is an error). */
 #define DNS_RESOLV_CONF_MAX (64 * 1024)
-/* Mail hosts in one dns_mx() answer, at most. */
+/* Most mail hosts in one answer, addresses of one host, CNAME links
+ * followed in one answer. */
 #define DNS_MX_MAX_HOSTS 20
-/* Addresses of one mail host, at most. */
 #define DNS_MX_MAX_ADDRS 10
-/* CNAME records followed in one answer, at most. */
 #define DNS_CNAME_MAX 8
 
 enum dns_res {
@@ -136,21 +131,15 @@ int	dns_server_parse(struct span s, struct sockaddr_storage *sa_out,
 struct dns *dns_new(struct event_base *base, const char *servers,
 	    const char *hosts_path, struct why *why);
 
-/*
- * The "options" of resolv.conf text (pure): "timeout:N" seconds (1..30)
- * into *timeout_s_out and "attempts:N" (1..5) into *attempts_out, each
- * clamped into its range; the last one given wins, and what is not given
- * leaves its output as it was.
- */
+/* The "options" of resolv.conf text (pure): "timeout:N" seconds into
+ * *timeout_s_out and "attempts:N" into *attempts_out, clamped to 1..30
+ * and 1..5; the last one wins; what is not given is left as it was. */
 void	dns_resolv_options(struct span text, unsigned int *timeout_s_out,
 	    unsigned int *attempts_out);
 
-/*
- * Set the time-out of each try (milliseconds, at least 1) and the number
- * of rounds over the servers (at least 1), for every look-up started
- * from now on (a test's short time-out; the defaults are resolv.conf's,
- * else 5 s and 2).
- */
+/* Set the time-out of each try (ms, at least 1) and the rounds over the
+ * servers (at least 1) for look-ups from now on; the defaults are
+ * resolv.conf's, else 5 s and 2. */
 void	dns_set_timeout(struct dns *dns, unsigned int timeout_ms,
 	    unsigned int attempts);
 
@@ -181,13 +170,13 @@ struct dns_query *dns_peername(struct dns *dns, const struct sockaddr *sa,
  * is DNS_TEMP when a look-up failed for now, DNS_NONAME otherwise.  A
  * host listed twice is kept once, at its best preference.  At most
  * DNS_MX_MAX_HOSTS hosts, each with at most DNS_MX_MAX_ADDRS addresses
- * (when it has both kinds, at least half of them of each kind that has
- * that many).  A domain that is an address literal ("192.0.2.1",
- * "[192.0.2.1]", "[IPv6:2001:db8::1]", "2001:db8::1") is not looked up:
- * it is the one host.  A domain that is neither is DNS_NONAME.  The
- * answer and everything in it are borrowed for the call.  fn is called
- * exactly once, later, on the loop (never from inside dns_mx), unless
- * dns_cancel() comes first.  Returns the handle (never NULL).
+ * (IPv4 keeps half of them when it has that many).  An address literal
+ * ("192.0.2.1", "[192.0.2.1]", "[IPv6:2001:db8::1]", "2001:db8::1") is
+ * not looked up: it is the one host; a domain that is neither a literal
+ * nor a host name is DNS_NONAME.  The answer and everything in it are
+ * borrowed for the call.  fn is called exactly once, later, on the loop
+ * (never from inside dns_mx), unless dns_cancel() comes first.  Returns
+ * the handle (never NULL).
  */
 struct dns_query *dns_mx(struct dns *dns, const char *domain, dns_mx_fn *fn,
 	    void *arg);
@@ -202,9 +191,9 @@ struct dns_query *dns_host(struct dns *dns, const char *name, dns_mx_fn *fn,
 
 /*
  * Cancel a query (of any kind) whose callback has not been called: it
- * never will be.  Safe while the resolver still holds the request (a
- * peer name query then lives on, unseen, until evdns lets go of it).  Accepts NULL and
- * clears the pointer.
+ * never will be.  Safe while evdns still holds a peer name request (the
+ * query then lives on, unseen, until evdns lets go of it).  Accepts NULL
+ * and clears the pointer.
  */
 void	dns_cancel(struct dns_query **qp);
 
