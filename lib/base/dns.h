@@ -87,7 +87,7 @@ typedef void dns_peername_fn(const struct dns_answer *a, void *arg);
 /* One host to try, with its addresses (IPv6 first, then IPv4). */
 struct dns_mx_host {
 	const char *name;			/* host name, borrowed */
-	unsigned int pref;			/* MX preference; 0 without MX */
+	unsigned int pref;		/* MX preference; 0 without MX */
 	const struct sockaddr_storage *addr;	/* naddr addresses, port 0 */
 	size_t naddr;
 };
@@ -181,11 +181,9 @@ struct dns_query *dns_peername(struct dns *dns, const struct sockaddr *sa,
 struct dns_query *dns_mx(struct dns *dns, const char *domain, dns_mx_fn *fn,
 	    void *arg);
 
-/*
- * The A/AAAA addresses of one host (the "[host]" next hop, no MX
- * look-up): one host with pref 0, as in dns_mx(); no address is
- * DNS_NONAME, or DNS_TEMP when a look-up failed for now.
- */
+/* The A/AAAA addresses of one host (the "[host]" next hop, no MX look-up):
+ * one host with pref 0, as in dns_mx(); no address is DNS_NONAME, or
+ * DNS_TEMP when a look-up failed for now. */
 struct dns_query *dns_host(struct dns *dns, const char *name, dns_mx_fn *fn,
 	    void *arg);
 

@@ -129,17 +129,19 @@ type_name(uint16_t type)
 static const char *
 server_str(const struct dns_server *s, char out[NET_ADDR_STRLEN])
 {
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&s->sa;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&s->sa;
 	struct net_addr a;
 
 	memset(&a, 0, sizeof(a));
 	if (s->sa.ss_family == AF_INET) {
 		a.kind = NET_IPV4;
-		a.v4 = ((const struct sockaddr_in *)&s->sa)->sin_addr;
-		a.port = ntohs(((const struct sockaddr_in *)&s->sa)->sin_port);
+		a.v4 = s4->sin_addr;
+		a.port = ntohs(s4->sin_port);
 	} else {
 		a.kind = NET_IPV6;
-		a.v6 = ((const struct sockaddr_in6 *)&s->sa)->sin6_addr;
-		a.port = ntohs(((const struct sockaddr_in6 *)&s->sa)->sin6_port);
+		a.v6 = s6->sin6_addr;
+		a.port = ntohs(s6->sin6_port);
 	}
 	return net_addr_str(&a, out);
 }

@@ -121,7 +121,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(name, data, size);
 		name[size] = '\0';
 		for (i = 0; i < size; i++)
-			printable = printable && data[i] > ' ' && data[i] < 0x7f;
+			printable = printable && data[i] > ' ' &&
+			    data[i] < 0x7f;
 		if (dnsmsg_query(7, name, DNSMSG_MX, q, sizeof(q), &len,
 			&why) == 0) {
 			check(dnsmsg_parse(span_make(q, len), &r, &why) == 0);
