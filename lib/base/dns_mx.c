@@ -63,7 +63,8 @@ struct lookup {
 	int fd;				/* this try's socket, or -1 */
 	struct event *ev;		/* reads fd, or NULL */
 	struct event_timer *timer;	/* this try's time-out, or NULL */
-	char ignored[300];		/* the last datagram ignored, and why */
+	char trouble[300];		/* the last datagram ignored, or a
+					 * send that failed, and why */
 };
 
 struct mxhost {
@@ -309,25 +310,25 @@ take_datagram(struct lookup *l, const unsigned char *p, ssize_t n,
 	struct why why;
 
 	if (!from_server(from, l->server)) {
-		snprintf(l->ignored, sizeof(l->ignored), "a datagram from "
-		    "another address than the server's");
+		snprintf(l->trouble, sizeof(l->trouble), "ignored a datagram "
+		    "from another address");
 		return false;
 	}
 	if (n > UDP_MAX) {
-		snprintf(l->ignored, sizeof(l->ignored), "a datagram of %zd "
-		    "bytes", n);
+		snprintf(l->trouble, sizeof(l->trouble), "ignored a datagram "
+		    "of %zd bytes", n);
 		return false;
 	}
 	r = xmalloc(sizeof(*r));
 	if (dnsmsg_parse(span_make(p, (size_t)n), r, &why) == -1) {
-		snprintf(l->ignored, sizeof(l->ignored), "a malformed "
-		    "answer: %s", why.msg);
+		snprintf(l->trouble, sizeof(l->trouble), "ignored a "
+		    "malformed answer: %s", why.msg);
 		free(r);
 		return false;
 	}
 	if (!dnsmsg_is_reply_to(r, l->id, l->name, l->type)) {
-		snprintf(l->ignored, sizeof(l->ignored), "an answer to "
-		    "another question");
+		snprintf(l->trouble, sizeof(l->trouble), "ignored an "
+		    "answer to another question");
 		free(r);
 		return false;
 	}
@@ -379,7 +380,7 @@ try_send(struct lookup *l)
 	evutil_secure_rng_get_bytes(&l->id, sizeof(l->id));
 	if (dnsmsg_query(l->id, l->name, l->type, pkt, sizeof(pkt), &len,
 		&why) == -1) {
-		snprintf(l->ignored, sizeof(l->ignored), "%s", why.msg);
+		snprintf(l->trouble, sizeof(l->trouble), "%s", why.msg);
 		return -1;
 	}
 	/* A fresh socket for each try: the kernel gives it a random
@@ -388,7 +389,7 @@ try_send(struct lookup *l)
 	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd == -1 || sendto(l->fd, pkt, len, 0,
 	    (const struct sockaddr *)&l->server->sa, l->server->len) == -1) {
-		snprintf(l->ignored, sizeof(l->ignored), "cannot send: %s",
+		snprintf(l->trouble, sizeof(l->trouble), "cannot send: %s",
 		    strerror(errno));
 		return -1;
 	}
@@ -413,7 +414,7 @@ try_next(struct lookup *l)
 		snprintf(why, sizeof(why), "no answer from %s%s (%u tries%s%s)",
 		    server_str(l->server, server), dns->nserver > 1 ?
 		    " or the other servers" : "", l->tries,
-		    l->ignored[0] != '\0' ? "; ignored " : "", l->ignored);
+		    l->trouble[0] != '\0' ? "; " : "", l->trouble);
 		lookup_done(l, O_TEMP, NULL, NULL, why);
 		return;
 	}
