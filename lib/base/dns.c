@@ -1,20 +1,25 @@
 /*
- * dns.c - peer names through libevent's evdns: the hosts file, then PTR,
- * then the forward check (A or AAAA) of the PTR name.
- * Linked into: smtpd.  Runs as the daemon's user, set up before the
- * chroot.  Trust: DNS answers are hostile; a PTR name is checked before
- * it is used, and a refused one reaches the log only escaped.
+ * dns.c - the resolver (its name servers, their options, the hosts file)
+ * and peer names through libevent's evdns: the hosts file, then PTR, then
+ * the forward check (A or AAAA) of the PTR name.  Mail hosts are in
+ * dns_mx.c.
+ * Linked into: smtpd and the SMTP delivery agent.  Runs as the daemon's
+ * user, set up before the chroot.  Trust: DNS answers are hostile; a PTR
+ * name is checked before it is used, and a refused one reaches the log
+ * only escaped.
  *
- * Lifetime: struct dns owns every query it started (a list), and each
- * query owns its evdns request while one runs.  A cancelled query stays
+ * Lifetime: struct dns owns every query it started (a list).  A peer
+ * name query owns its evdns request while one runs; cancelled, it stays
  * on the list, without a callback, until evdns has called it back (evdns
- * frees its request only after that call), and is then freed; dns_free()
- * frees what is left.
+ * frees its request only after that call), and is then freed.  An MX or
+ * host query owns its sockets and timers and is freed at once when
+ * cancelled.  dns_free() frees what is left.
  */
 #include <arpa/inet.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,37 +28,14 @@
 
 #include "base/cfg.h"
 #include "base/dns.h"
+#include "base/dns_impl.h"
 #include "base/event.h"
 #include "base/file.h"
 #include "base/hosts.h"
 #include "base/log.h"
 #include "base/net.h"
+#include "base/parse.h"
 #include "base/xmem.h"
-
-struct dns {
-	struct event_base *base;	/* borrowed: the caller's loop */
-	struct evdns_base *evdns;
-	struct hosts *hosts;
-	struct dns_query *queries;	/* every live query */
-};
-
-struct dns_query {
-	struct dns *dns;		/* borrowed: owns the query */
-	struct dns_query *next;
-	struct dns_query **prevp;
-	struct evdns_request *req;	/* running, or NULL */
-	struct event_timer *soon;	/* an answer known at once, or NULL */
-	dns_peername_fn *fn;		/* NULL once cancelled */
-	void *arg;			/* borrowed: the caller's */
-	int family;
-	unsigned char addr[16];
-	char addr_text[INET6_ADDRSTRLEN];
-	char ptr[LOG_ESC_SIZE];		/* the PTR name, escaped */
-	bool have_ptr;
-	struct dns_answer answer;
-	char name[HOSTS_NAME_MAX + 1];
-	char reason[LOG_ESC_SIZE + 128];
-};
 
 int
 dns_server_parse(struct span s, struct sockaddr_storage *sa_out,
@@ -129,18 +111,86 @@ add_servers(struct dns *dns, const char *servers, size_t *n_out,
 	return 0;
 }
 
+/* The value of "name:N" in opt, if opt is that option, into *out. */
+static void
+option_value(struct span opt, const char *name, unsigned int min,
+    unsigned int max, unsigned int *out)
+{
+	size_t len = strlen(name);
+	uint64_t v;
+
+	if (opt.len <= len || !span_startswith_nocase(opt, name))
+		return;
+	/* Out of range is clamped, as the C library's resolver does. */
+	if (parse_u64(span_sub(opt, len, opt.len), 0, UINT_MAX, &v) == 0)
+		*out = v < min ? min : v > max ? max : (unsigned int)v;
+}
+
+void
+dns_resolv_options(struct span text, unsigned int *timeout_s_out,
+    unsigned int *attempts_out)
+{
+	while (text.len > 0) {
+		long nl = span_chr(text, '\n');
+		size_t len = nl == -1 ? text.len : (size_t)nl;
+		struct span line = span_make(text.p, len);
+		struct span word;
+
+		text = span_sub(text, len + 1, text.len);
+		if (!span_token(&line, " \t\r", &word) ||
+		    !span_eq(word, "options"))
+			continue;
+		while (span_token(&line, " \t\r", &word)) {
+			option_value(word, "timeout:", 1, 30, timeout_s_out);
+			option_value(word, "attempts:", 1, 5, attempts_out);
+		}
+	}
+}
+
 static int
 read_resolv_conf(struct dns *dns, struct why *why)
 {
 	int r = evdns_base_resolv_conf_parse(dns->evdns,
 	    DNS_OPTION_NAMESERVERS | DNS_OPTION_MISC, DNS_RESOLV_CONF);
+	unsigned int timeout_s = dns->timeout_ms / 1000;
+	struct buf text;
 
 	/* 1: no file, 6: no nameserver line; evdns then asks 127.0.0.1,
 	 * as the C library's resolver does. */
 	if (r != 0 && r != 1 && r != 6)
 		return why_set(why, "%s: cannot be read (evdns error %d)",
 		    DNS_RESOLV_CONF, r);
+	/* evdns keeps its options to itself: dns_mx() reads them again. */
+	buf_init(&text, DNS_RESOLV_CONF_MAX);
+	if (file_read(DNS_RESOLV_CONF, &text, why) == -1) {
+		buf_fini(&text);
+		return -1;
+	}
+	dns_resolv_options(buf_span(&text), &timeout_s, &dns->attempts);
+	dns->timeout_ms = timeout_s * 1000;
+	buf_fini(&text);
 	return 0;
+}
+
+/* The servers evdns has, for dns_mx(). */
+static void
+copy_servers(struct dns *dns)
+{
+	int n = evdns_base_count_nameservers(dns->evdns);
+	int i;
+
+	for (i = 0; i < n && dns->nserver < DNS_SERVERS_MAX; i++) {
+		struct dns_server *s = &dns->server[dns->nserver];
+		int len = evdns_base_get_nameserver_addr(dns->evdns, i,
+		    (struct sockaddr *)&s->sa, sizeof(s->sa));
+
+		if (len > 0 && (size_t)len <= sizeof(s->sa) &&
+		    (s->sa.ss_family == AF_INET ||
+			s->sa.ss_family == AF_INET6)) {
+			s->len = (socklen_t)len;
+			dns->nserver++;
+		}
+	}
 }
 
 static int
@@ -181,10 +231,17 @@ dns_new(struct event_base *base, const char *servers, const char *hosts_path,
 	/* The C library's defaults; resolv.conf options may change them. */
 	evdns_base_set_option(dns->evdns, "timeout:", "5");
 	evdns_base_set_option(dns->evdns, "attempts:", "2");
+	dns->timeout_ms = 5000;
+	dns->attempts = 2;
 	/* evdns would keep requests waiting for ever without a server. */
 	if (add_servers(dns, servers, &n, why) == -1 ||
 	    (n == 0 && read_resolv_conf(dns, why) == -1))
 		goto fail;
+	copy_servers(dns);
+	if (dns->nserver == 0) {
+		why_set(why, "no usable DNS server");
+		goto fail;
+	}
 	if (hosts_path != NULL && read_hosts(dns, hosts_path, why) == -1)
 		goto fail;
 	if (dns->hosts == NULL)
@@ -195,13 +252,43 @@ fail:
 	return NULL;
 }
 
-static void
-query_free(struct dns_query *q)
+void
+dns_set_timeout(struct dns *dns, unsigned int timeout_ms,
+    unsigned int attempts)
+{
+	char text[32];
+
+	dns->timeout_ms = timeout_ms < 1 ? 1 : timeout_ms;
+	dns->attempts = attempts < 1 ? 1 : attempts;
+	snprintf(text, sizeof(text), "%u.%03u", dns->timeout_ms / 1000,
+	    dns->timeout_ms % 1000);
+	evdns_base_set_option(dns->evdns, "timeout:", text);
+	snprintf(text, sizeof(text), "%u", dns->attempts);
+	evdns_base_set_option(dns->evdns, "attempts:", text);
+}
+
+struct dns_query *
+dns_query_new(struct dns *dns)
+{
+	struct dns_query *q = xcalloc(1, sizeof(*q));
+
+	q->dns = dns;
+	q->next = dns->queries;
+	if (q->next != NULL)
+		q->next->prevp = &q->next;
+	q->prevp = &dns->queries;
+	dns->queries = q;
+	return q;
+}
+
+void
+dns_query_free(struct dns_query *q)
 {
 	*q->prevp = q->next;
 	if (q->next != NULL)
 		q->next->prevp = q->prevp;
 	event_timer_free(&q->soon);
+	dns_mxq_free(&q->mx);
 	free(q);
 }
 
@@ -220,7 +307,7 @@ dns_free(struct dns **dnsp)
 	if (dns->evdns != NULL)
 		evdns_base_free(dns->evdns, 0);
 	while (dns->queries != NULL)
-		query_free(dns->queries);
+		dns_query_free(dns->queries);
 	hosts_free(&dns->hosts);
 	free(dns);
 	*dnsp = NULL;
@@ -237,7 +324,7 @@ deliver(struct dns_query *q)
 		q->answer.name = q->have_ptr ? q->ptr : NULL;
 	if (q->fn != NULL)
 		q->fn(&q->answer, q->arg);
-	query_free(q);
+	dns_query_free(q);
 }
 
 static void
@@ -371,19 +458,13 @@ struct dns_query *
 dns_peername(struct dns *dns, const struct sockaddr *sa, dns_peername_fn *fn,
     void *arg)
 {
-	struct dns_query *q = xcalloc(1, sizeof(*q));
+	struct dns_query *q = dns_query_new(dns);
 	struct in_addr a4;
 	struct in6_addr a6;
 	const char *name;
 
-	q->dns = dns;
 	q->fn = fn;
 	q->arg = arg;
-	q->next = dns->queries;
-	if (q->next != NULL)
-		q->next->prevp = &q->next;
-	q->prevp = &dns->queries;
-	dns->queries = q;
 	if (hosts_addr(sa, &q->family, q->addr) == -1) {
 		answer_soon(q, DNS_NONAME, "not an internet address");
 		return q;
@@ -418,7 +499,7 @@ dns_cancel(struct dns_query **qp)
 	q->fn = NULL;
 	q->arg = NULL;
 	if (q->req == NULL) {
-		query_free(q);
+		dns_query_free(q);
 		return;
 	}
 	/*

@@ -1,9 +1,11 @@
 /*
- * hosts.c - parse /etc/hosts-style text into an address-to-name table and
- * check host names.
- * Linked into: smtpd (through dns).  Trust: the text is treated as
- * untrusted bytes; lines, names and the entry count are bounded, and an
- * entry is kept only when its address parses and its name is valid.
+ * hosts.c - parse /etc/hosts-style text into a table of addresses and
+ * names (canonical names for reverse look-ups, aliases too for forward
+ * ones).
+ * Linked into: smtpd and the SMTP delivery agent (through dns).  Trust:
+ * the text is treated as untrusted bytes; lines, names and the entry
+ * count are bounded, and an entry is kept only when its address parses
+ * and its name is valid.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,9 +23,12 @@ struct hosts_entry {
 };
 
 struct hosts {
-	struct hosts_entry *v;
+	struct hosts_entry *v;		/* canonical names */
 	size_t n;
 	size_t cap;
+	struct hosts_entry *alias;	/* aliases, for hosts_find() only */
+	size_t nalias;
+	size_t alias_cap;
 	char *names;			/* the names, NUL-terminated */
 	size_t names_len;
 	size_t names_cap;
@@ -79,29 +84,39 @@ parse_addr(struct span field, int *family_out, unsigned char addr_out[16])
 	return 0;
 }
 
-static void
-add_entry(struct hosts *h, int family, const unsigned char *addr,
-    struct span name)
+/* Append name to the names; returns its offset. */
+static size_t
+add_name(struct hosts *h, struct span name)
 {
-	struct hosts_entry *e;
+	size_t off = h->names_len;
 
 	if (name.p[name.len - 1] == '.')
 		name.len--;
-	if (h->n == h->cap) {
-		h->cap = h->cap == 0 ? 16 : 2 * h->cap;
-		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
-	}
 	if (h->names_cap - h->names_len < name.len + 1) {
 		h->names_cap = 2 * (h->names_cap + name.len + 1);
 		h->names = xrealloc(h->names, h->names_cap);
 	}
-	e = &h->v[h->n++];
+	memcpy(h->names + off, name.p, name.len);
+	h->names[off + name.len] = '\0';
+	h->names_len += name.len + 1;
+	return off;
+}
+
+/* Append an entry to the array *v of *n entries (room for *cap). */
+static void
+add_entry(struct hosts *h, struct hosts_entry **v, size_t *n, size_t *cap,
+    int family, const unsigned char *addr, struct span name)
+{
+	struct hosts_entry *e;
+
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 16 : 2 * *cap;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	e = &(*v)[(*n)++];
 	e->family = family;
 	memcpy(e->addr, addr, family == AF_INET ? 4 : 16);
-	e->name = h->names_len;
-	memcpy(h->names + h->names_len, name.p, name.len);
-	h->names[h->names_len + name.len] = '\0';
-	h->names_len += name.len + 1;
+	e->name = add_name(h, name);
 }
 
 static void
@@ -120,7 +135,13 @@ parse_line(struct hosts *h, struct span line)
 	if (parse_addr(addr, &family, bytes) == -1 ||
 	    !net_host_name_valid(name, true))
 		return;
-	add_entry(h, family, bytes, name);
+	add_entry(h, &h->v, &h->n, &h->cap, family, bytes, name);
+	/* A line is at most HOSTS_LINE_MAX bytes: so is its alias count. */
+	while (next_field(&line, &name))
+		if (h->nalias < HOSTS_MAX_ENTRIES &&
+		    net_host_name_valid(name, true))
+			add_entry(h, &h->alias, &h->nalias, &h->alias_cap,
+			    family, bytes, name);
 }
 
 struct hosts *
@@ -145,6 +166,7 @@ hosts_free(struct hosts **hp)
 	if (*hp == NULL)
 		return;
 	free((*hp)->v);
+	free((*hp)->alias);
 	free((*hp)->names);
 	free(*hp);
 	*hp = NULL;
@@ -156,11 +178,9 @@ hosts_count(const struct hosts *h)
 	return h->n;
 }
 
-const char *
-hosts_entry(const struct hosts *h, size_t i, struct sockaddr_storage *sa_out)
+static void
+entry_sa(const struct hosts_entry *e, struct sockaddr_storage *sa_out)
 {
-	const struct hosts_entry *e = &h->v[i];
-
 	memset(sa_out, 0, sizeof(*sa_out));
 	if (e->family == AF_INET) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)sa_out;
@@ -173,7 +193,13 @@ hosts_entry(const struct hosts *h, size_t i, struct sockaddr_storage *sa_out)
 		s6->sin6_family = AF_INET6;
 		memcpy(&s6->sin6_addr, e->addr, 16);
 	}
-	return h->names + e->name;
+}
+
+const char *
+hosts_entry(const struct hosts *h, size_t i, struct sockaddr_storage *sa_out)
+{
+	entry_sa(&h->v[i], sa_out);
+	return h->names + h->v[i].name;
 }
 
 int
@@ -215,4 +241,48 @@ hosts_lookup(const struct hosts *h, const struct sockaddr *sa)
 		    memcmp(h->v[i].addr, addr, family == AF_INET ? 4 : 16) == 0)
 			return h->names + h->v[i].name;
 	return NULL;
+}
+
+/* The entries of v named name, not yet in out, appended to out. */
+static void
+find_in(const struct hosts *h, const struct hosts_entry *v, size_t n,
+    struct span name, int family, struct sockaddr_storage *out, size_t max,
+    size_t *nout)
+{
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < n && *nout < max; i++) {
+		const struct hosts_entry *e = &v[i];
+		size_t alen = e->family == AF_INET ? 4 : 16;
+
+		if ((family != AF_UNSPEC && e->family != family) ||
+		    !span_eq_span_nocase(span_str(h->names + e->name), name))
+			continue;
+		for (j = 0; j < *nout; j++) {
+			unsigned char seen[16];
+			int seen_family;
+
+			if (hosts_addr((const struct sockaddr *)&out[j],
+				&seen_family, seen) == 0 &&
+			    seen_family == e->family &&
+			    memcmp(seen, e->addr, alen) == 0)
+				break;
+		}
+		if (j == *nout)
+			entry_sa(e, &out[(*nout)++]);
+	}
+}
+
+size_t
+hosts_find(const struct hosts *h, struct span name, int family,
+    struct sockaddr_storage *out, size_t max)
+{
+	size_t n = 0;
+
+	if (name.len > 1 && name.p[name.len - 1] == '.')
+		name.len--;
+	find_in(h, h->v, h->n, name, family, out, max, &n);
+	find_in(h, h->alias, h->nalias, name, family, out, max, &n);
+	return n;
 }

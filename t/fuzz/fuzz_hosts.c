@@ -8,7 +8,8 @@
  * Invariants: at most HOSTS_MAX_ENTRIES entries; every name is valid,
  * holds no final dot, is at most HOSTS_NAME_MAX bytes and lies inside the
  * input; every entry is an IPv4 or IPv6 address, and looking it up gives
- * a name that is that of the first entry with the same address; a name
+ * a name that is that of the first entry with the same address, and
+ * looking its name up (hosts_find) gives an address; a name
  * the check accepts is short and of letters, digits, '-' and '.' only;
  * a second parse gives the same table.
  */
@@ -53,6 +54,7 @@ check_entry(const struct hosts *h, size_t i, const uint8_t *data, size_t size)
 	check(len >= 1 && len <= HOSTS_NAME_MAX && name[len - 1] != '.');
 	check(net_host_name_valid(span_str(name), true));
 	check(memmem(data, size, name, len) != NULL);
+	check(hosts_find(h, span_str(name), AF_UNSPEC, &first, 1) == 1);
 	for (j = 0; j <= i; j++) {
 		const char *other = hosts_entry(h, j, &first);
 

@@ -1,11 +1,15 @@
 """A tiny authoritative DNS server for tests (Python 3 standard library).
 
 It answers UDP queries on 127.0.0.1 and a free port, from a thread of the
-test process, out of a table of records: PTR, A, AAAA and MX.  A name with
-no records at all is NXDOMAIN; a name with records of other types only
-gets an empty answer (NODATA).  Names can be made to answer SERVFAIL, to
-answer late, or not to answer at all.  Every question is recorded, so that a test can
-check which look-ups were made (and that none were).
+test process, out of a table of records: PTR, A, AAAA, MX and CNAME.  A
+name with no records at all is NXDOMAIN; a name with records of other
+types only gets an empty answer (NODATA).  A CNAME is followed as a
+recursive server does: the answer holds the chain and the records of its
+end.  Names can be made to answer SERVFAIL, to answer late, not to answer
+at all, to answer with TC set, or to be preceded by forged answers (wrong
+id, wrong source port, wrong question, garbage).  Every question is
+recorded, so that a test can check which look-ups were made (and that
+none were, or how many).
 
     dns = DNSServer()
     dns.ptr("127.0.0.2", "good.example.test")
@@ -23,7 +27,7 @@ import socket
 import struct
 import threading
 
-TYPES = {"A": 1, "PTR": 12, "MX": 15, "AAAA": 28}
+TYPES = {"A": 1, "CNAME": 5, "PTR": 12, "MX": 15, "AAAA": 28}
 TYPE_NAMES = {v: k for k, v in TYPES.items()}
 CLASS_IN = 1
 RCODE_OK, RCODE_FORMERR, RCODE_SERVFAIL, RCODE_NXDOMAIN = 0, 1, 2, 3
@@ -35,7 +39,10 @@ def reverse_name(addr):
 
 
 def encode_name(name):
+    """A name on the wire, uncompressed; "" or "." is the root."""
     out = b""
+    if name.rstrip(".") == "":
+        return b"\0"
     for label in name.rstrip(".").split("."):
         raw = label.encode("ascii")
         out += bytes([len(raw)]) + raw
@@ -68,6 +75,8 @@ class DNSServer:
         self.servfail = set()   # names that answer SERVFAIL
         self.silent = set()     # names that never answer
         self.delays = {}        # name -> seconds before the answer
+        self.truncated = set()  # names that answer with TC set
+        self.forged = {}        # (name, type) -> records of forged answers
         self.queries = []       # (name, type name) in arrival order
         self.lock = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -97,6 +106,24 @@ class DNSServer:
     def delay(self, name, seconds):
         """Make name answer only after seconds."""
         self.delays[name.lower().rstrip(".")] = seconds
+
+    def truncate(self, name):
+        """Make name answer with TC set (the records still follow)."""
+        self.truncated.add(name.lower().rstrip("."))
+
+    def forge(self, name, rtype, value):
+        """Before the real answer to (name, rtype), send answers that
+        hold value instead: with another id, from another port, for
+        another question, and a datagram of garbage."""
+        with self.lock:
+            self.forged.setdefault((name.lower().rstrip("."), rtype), []).append(value)
+
+    def count(self, name, rtype=None):
+        """How many times name (of rtype, if given) was asked for."""
+        name = name.lower().rstrip(".")
+        with self.lock:
+            return sum(1 for n, t in self.queries
+                       if n == name and (rtype is None or t == rtype))
 
     def asked(self, name, rtype=None):
         """True when name (of rtype, if given) was asked for."""
@@ -134,6 +161,8 @@ class DNSServer:
                 return
             reply = self.answer(packet)
             q = parse_question(packet) if len(packet) >= 12 else None
+            if reply is not None and q is not None:
+                self._send_forged(packet, q, peer)
             wait = self.delays.get(q[1], 0) if q else 0
             if reply is not None and wait:
                 threading.Timer(wait, self._send, (reply, peer)).start()
@@ -146,6 +175,28 @@ class DNSServer:
         except OSError:
             pass                        # stopped meanwhile
 
+    def _send_forged(self, packet, q, peer):
+        raw, name, qtype = q
+        tname = TYPE_NAMES.get(qtype, str(qtype))
+        with self.lock:
+            values = list(self.forged.get((name, tname), []))
+        if not values:
+            return
+        qid, flags = struct.unpack("!HH", packet[:4])
+        rd = flags & 0x0100
+        records = [(name, tname, v) for v in values]
+        self._send(self.build(qid ^ 0x5555, rd, raw, records, RCODE_OK), peer)
+        other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            other.bind((self.sock.getsockname()[0], 0))
+            other.sendto(self.build(qid, rd, raw, records, RCODE_OK), peer)
+        finally:
+            other.close()
+        wrong = encode_name("forged." + name) + raw[-4:]
+        self._send(self.build(qid, rd, wrong, [("forged." + name, tname, v) for v in values],
+                              RCODE_OK), peer)
+        self._send(struct.pack("!HH", qid, 0x8180) + b"\xff" * 9, peer)
+
     def rdata(self, rtype, value):
         if rtype == "A":
             return socket.inet_pton(socket.AF_INET, value)
@@ -154,6 +205,36 @@ class DNSServer:
         if rtype == "MX":
             return struct.pack("!H", value[0]) + encode_name(value[1])
         return encode_name(value)
+
+    def chain(self, name, tname):
+        """The records answering (name, tname): CNAMEs followed (up to
+        16 links), as (owner, type name, value) in answer order."""
+        out = []
+        for _ in range(16):
+            found = self.records.get((name, tname), [])
+            if found or tname == "CNAME":
+                return out + [(name, tname, v) for v in found]
+            alias = self.records.get((name, "CNAME"), [])
+            if not alias:
+                break
+            out.append((name, "CNAME", alias[0]))
+            name = alias[0].lower().rstrip(".")
+        return out
+
+    def build(self, qid, rd, raw, records, rcode, tc=False):
+        """A response: the question raw, then records.  An owner that
+        is the question's name points at it (offset 12)."""
+        qname = parse_question(b"\0" * 12 + raw)[1]
+        answers = b""
+        for owner, tname, value in records:
+            data = self.rdata(tname, value)
+            own = (b"\xc0\x0c" if owner.lower().rstrip(".") == qname
+                   else encode_name(owner))
+            answers += own + struct.pack("!HHIH", TYPES[tname], CLASS_IN, 60,
+                                         len(data)) + data
+        flags = 0x8000 | 0x0400 | rd | rcode | (0x0200 if tc else 0)
+        head = struct.pack("!HHHHHH", qid, flags, 1, len(records), 0, 0)
+        return head + raw + answers
 
     def answer(self, packet):
         """The reply to one query packet, or None to stay silent."""
@@ -171,7 +252,7 @@ class DNSServer:
         tname = TYPE_NAMES.get(qtype, str(qtype))
         with self.lock:
             self.queries.append((name, tname))
-            found = list(self.records.get((name, tname), []))
+            found = self.chain(name, tname) if tname in TYPES else []
             exists = any(n == name for n, _t in self.records)
         if name in self.silent:
             return None
@@ -181,12 +262,4 @@ class DNSServer:
             rcode = RCODE_OK if exists else RCODE_NXDOMAIN
         if rcode != RCODE_OK:
             found = []
-        answers = b""
-        for value in found:
-            data = self.rdata(tname, value)
-            # The owner name points at the question (offset 12).
-            answers += struct.pack("!HHHIH", 0xC00C, qtype, CLASS_IN, 60,
-                                   len(data)) + data
-        head = struct.pack("!HHHHHH", qid, 0x8000 | 0x0400 | rd | rcode, 1,
-                           len(found), 0, 0)
-        return head + raw + answers
+        return self.build(qid, rd, raw, found, rcode, name in self.truncated)

@@ -4,8 +4,11 @@
  * file (never from inside dns_peername), and a stub server on a loopback
  * UDP socket of this process that answers NXDOMAIN or SERVFAIL, or
  * nothing (cancelling while evdns holds the request, freeing with a
- * request in flight).  The full look-up (PTR, then A/AAAA) is tested with
- * a real DNS server in t/proto/smtpd/test_smtpd_peername.py.
+ * request in flight).  The same for mail hosts (dns_mx, dns_host):
+ * literals and bad names (answered from the loop), NXDOMAIN, SERVFAIL,
+ * a time-out, cancelling and freeing in flight; and the options of
+ * resolv.conf.  The full look-ups are tested with a real DNS server in
+ * t/proto/smtpd/test_smtpd_peername.py and t/proto/dns/test_dns_mx.py.
  */
 #include <arpa/inet.h>
 #include <event2/event.h>
@@ -19,6 +22,8 @@
 
 /* Upper bound for any loop run; hitting it is a failure. */
 #define GUARD_MS 5000
+
+static struct why why_unused;
 
 struct answer {
 	int calls;
@@ -37,6 +42,29 @@ on_answer(const struct dns_answer *a, void *arg)
 	snprintf(got->name, sizeof(got->name), "%s",
 	    a->name != NULL ? a->name : "(null)");
 	snprintf(got->reason, sizeof(got->reason), "%s", a->reason);
+}
+
+struct mx_answer {
+	int calls;
+	enum dns_res res;
+	char reason[1100];
+	size_t nhost;
+	char first[300];		/* "PREF NAME NADDR" of host 0 */
+};
+
+static void
+on_mx_answer(const struct dns_mx_answer *a, void *arg)
+{
+	struct mx_answer *got = arg;
+
+	got->calls++;
+	got->res = a->res;
+	snprintf(got->reason, sizeof(got->reason), "%s",
+	    a->reason != NULL ? a->reason : "(null)");
+	got->nhost = a->nhost;
+	if (a->nhost > 0)
+		snprintf(got->first, sizeof(got->first), "%u %s %zu",
+		    a->host[0].pref, a->host[0].name, a->host[0].naddr);
 }
 
 static void
@@ -298,6 +326,149 @@ test_stub(struct event_base *base, struct stub *st, const char *servers)
 	is_int(late.calls, 0, "freed in flight: no call");
 }
 
+static void
+test_resolv_options(void)
+{
+	static const struct {
+		const char *text;
+		unsigned int timeout;
+		unsigned int attempts;
+	} cases[] = {
+		{ "", 5, 2 },
+		{ "nameserver 192.0.2.1\noptions timeout:3 attempts:4\n", 3,
+		  4 },
+		{ "options\ttimeout:1\r\noptions attempts:1 rotate", 1, 1 },
+		{ "options timeout:0 attempts:99", 1, 5 },
+		{ "options timeout:31", 30, 2 },
+		{ "options timeout:x attempts:-1 timeout: attempts:2x", 5, 2 },
+		{ "options timeout:2\noptions timeout:7", 7, 2 },
+		{ "# options timeout:9\n options timeout:8", 8, 2 },
+		{ "optionstimeout:9\nsearch options timeout:9", 5, 2 },
+		{ "options TIMEOUT:9 ndots:2", 9, 2 },
+		{ "options timeout:99999999999999999999", 5, 2 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned int timeout = 5;
+		unsigned int attempts = 2;
+
+		dns_resolv_options(span_str(cases[i].text), &timeout,
+		    &attempts);
+		ok(timeout == cases[i].timeout &&
+		    attempts == cases[i].attempts, "resolv.conf %zu: %u, %u",
+		    i, timeout, attempts);
+	}
+}
+
+/* Start a mail host look-up and wait for its answer in *got. */
+static void
+ask_mx(struct dns *dns, struct event_base *base, bool mx, const char *name,
+    struct mx_answer *got)
+{
+	struct dns_query *q;
+
+	memset(got, 0, sizeof(*got));
+	q = mx ? dns_mx(dns, name, on_mx_answer, got) :
+	    dns_host(dns, name, on_mx_answer, got);
+	ok(q != NULL && got->calls == 0, "%s %s: not answered from inside",
+	    mx ? "mx" : "host", name);
+	run_until(base, &got->calls);
+}
+
+static void
+test_mx_local(struct event_base *base, const char *servers,
+    const char *path)
+{
+	struct mx_answer got;
+	struct dns_query *q;
+	struct dns *dns = dns_new(base, servers, path, &why_unused);
+
+	ok(dns != NULL, "dns_new for mail hosts");
+	ask_mx(dns, base, true, "192.0.2.7", &got);
+	ok(got.calls == 1 && got.res == DNS_OK && got.nhost == 1 &&
+	    strcmp(got.reason, "(null)") == 0, "a literal is its own host");
+	is_str(got.first, "0 192.0.2.7 1", "with its address");
+	ask_mx(dns, base, false, "[IPv6:2001:DB8::1]", &got);
+	is_str(got.first, "0 [IPv6:2001:DB8::1] 1", "an IPv6 literal");
+	ask_mx(dns, base, false, "[2001:db8::1]", &got);
+	is_str(got.first, "0 [2001:db8::1] 1", "in brackets");
+	ask_mx(dns, base, false, "nine.example.", &got);
+	ok(got.res == DNS_OK, "the hosts file answers");
+	is_str(got.first, "0 nine.example 1", "without the final dot");
+	ask_mx(dns, base, false, "NINE", &got);
+	is_str(got.first, "0 NINE 1", "an alias of the hosts file");
+	ask_mx(dns, base, true, "a..b", &got);
+	ok(got.res == DNS_NONAME && got.nhost == 0, "a bad name: NONAME");
+	is_str(got.reason, "malformed domain name \"a..b\"", "and why");
+	ask_mx(dns, base, true, "[192.0.2.1", &got);
+	ok(got.res == DNS_NONAME, "half a literal: NONAME (%s)", got.reason);
+	ask_mx(dns, base, false, "bad\x01name", &got);
+	is_str(got.reason, "malformed domain name \"bad\\x01name\"",
+	    "a bad name is escaped in the reason");
+
+	memset(&got, 0, sizeof(got));
+	q = dns_mx(dns, "192.0.2.7", on_mx_answer, &got);
+	dns_cancel(&q);
+	ok(q == NULL, "cancel clears the handle");
+	run_for(base, 50);
+	is_int(got.calls, 0, "a cancelled answer is never delivered");
+	dns_mx(dns, "192.0.2.7", on_mx_answer, &got);
+	dns_free(&dns);
+	is_int(got.calls, 0, "freed before the loop ran: no call");
+}
+
+static void
+test_mx_stub(struct event_base *base, struct stub *st, const char *servers)
+{
+	struct mx_answer got;
+	struct mx_answer late = { 0 };
+	struct dns_query *q;
+	struct dns *dns = dns_new(base, servers, NULL, &why_unused);
+	uint64_t t0;
+
+	ok(dns != NULL, "dns_new with a stub server");
+	ask_mx(dns, base, true, "1.example", &got);
+	ok(got.calls == 1 && got.res == DNS_NONAME, "NXDOMAIN: no mail host");
+	is_str(got.reason, "domain 1.example does not exist (NXDOMAIN)",
+	    "reason");
+	ask_mx(dns, base, false, "3.example", &got);
+	ok(got.calls == 1 && got.res == DNS_TEMP, "SERVFAIL: try later");
+	ok(strstr(got.reason, "no address for 3.example: 3.example: "
+	    "AAAA: SERVFAIL from 127.0.0.1:") == got.reason, "reason: %s",
+	    got.reason);
+
+	/* The stub never answers 2.example: cancel while it waits. */
+	st->queries = 0;
+	q = dns_mx(dns, "2.example", on_mx_answer, &late);
+	while (st->queries == 0)
+		event_base_loop(base, EVLOOP_ONCE);
+	dns_cancel(&q);
+	run_for(base, 50);
+	is_int(late.calls, 0, "cancelled in flight: no call");
+
+	/* Time-outs: two tries of 50 ms each for AAAA and A. */
+	dns_set_timeout(dns, 50, 2);
+	st->queries = 0;
+	t0 = event_now_ms();
+	ask_mx(dns, base, false, "2.example", &got);
+	ok(got.res == DNS_TEMP && event_now_ms() - t0 >= 100,
+	    "no answer: TEMP after the tries");
+	is_int(st->queries, 4, "two tries of each question");
+	ok(strstr(got.reason, "no answer from 127.0.0.1:") != NULL &&
+	    strstr(got.reason, "(2 tries)") != NULL, "reason: %s",
+	    got.reason);
+
+	/* Freed with look-ups in flight: no call, nothing leaked. */
+	dns_set_timeout(dns, 5000, 2);
+	dns_mx(dns, "2.example", on_mx_answer, &late);
+	dns_host(dns, "2.example", on_mx_answer, &late);
+	run_for(base, 50);
+	event_base_loopbreak(base);
+	dns_free(&dns);
+	is_int(late.calls, 0, "freed in flight: no call");
+}
+
 int
 main(void)
 {
@@ -319,6 +490,9 @@ main(void)
 	test_hosts(base, servers, path);
 	test_stub(base, &st, servers);
 	is_int(st.queries, 3, "the stub saw every query in flight");
+	test_resolv_options();
+	test_mx_local(base, servers, path);
+	test_mx_stub(base, &st, servers);
 	stub_stop(&st);
 	unlink(path);
 	event_loop_free(&base);

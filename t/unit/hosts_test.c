@@ -1,7 +1,8 @@
 /*
  * hosts_test.c - unit tests for lib/base/hosts: parsing (comments, blanks,
  * CRLF, aliases, every kind of skipped line, the line and entry bounds),
- * look-ups (IPv4, IPv6, IPv4-mapped, first entry wins) and the check of
+ * look-ups (IPv4, IPv6, IPv4-mapped, first entry wins), forward look-ups
+ * by name and alias (hosts_find), and the check of
  * the names it keeps (net_host_name_valid with ldh_only), every rejection
  * branch.
  */
@@ -106,6 +107,64 @@ test_parse(void)
 	hosts_free(&h);
 	h = hosts_parse(span_str(""));
 	is_int(hosts_count(h), 0, "empty text, empty table");
+	hosts_free(&h);
+}
+
+/* The addresses hosts_find() gives for name, as text, space-separated. */
+static const char *
+find(const struct hosts *h, const char *name, int family, size_t max)
+{
+	static char out[512];
+	struct sockaddr_storage ss[8];
+	size_t n = hosts_find(h, span_str(name), family, ss, max);
+	size_t len = 0;
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		char text[INET6_ADDRSTRLEN];
+		const void *a = ss[i].ss_family == AF_INET ?
+		    (const void *)&((struct sockaddr_in *)&ss[i])->sin_addr :
+		    (const void *)&((struct sockaddr_in6 *)&ss[i])->sin6_addr;
+
+		inet_ntop(ss[i].ss_family, a, text, sizeof(text));
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+		    i ? " " : "", text);
+	}
+	return out;
+}
+
+static void
+test_find(void)
+{
+	static const char text[] =
+	    "192.0.2.1 mx.example mx mail\n"
+	    "2001:db8::1 mx.example\n"
+	    "192.0.2.2 other.example mx bad_alias ok.alias\n"
+	    "192.0.2.1 MX.example.\n"			/* the same again */
+	    "192.0.2.3 a.example\n";
+	struct hosts *h = hosts_parse(span_str(text));
+
+	is_str(find(h, "mx.example", AF_UNSPEC, 8), "192.0.2.1 2001:db8::1",
+	    "by name, both families, each address once");
+	is_str(find(h, "MX.Example.", AF_INET6, 8), "2001:db8::1",
+	    "case and final dot aside, IPv6 only");
+	is_str(find(h, "mx.example", AF_INET, 8), "192.0.2.1", "IPv4 only");
+	is_str(find(h, "mx", AF_UNSPEC, 8), "192.0.2.1 192.0.2.2",
+	    "aliases of two lines");
+	is_str(find(h, "mail", AF_INET, 8), "192.0.2.1", "a second alias");
+	is_str(find(h, "ok.alias", AF_INET, 8), "192.0.2.2",
+	    "an alias after a bad one");
+	is_str(find(h, "bad_alias", AF_UNSPEC, 8), "", "a bad alias is "
+	    "skipped");
+	is_str(find(h, "mx", AF_INET6, 8), "", "no IPv6 for the alias");
+	is_str(find(h, "a.example", AF_UNSPEC, 1), "192.0.2.3", "max 1");
+	is_str(find(h, "mx.example", AF_UNSPEC, 1), "192.0.2.1",
+	    "max 1 of two");
+	is_str(find(h, "nowhere.example", AF_UNSPEC, 8), "", "not listed");
+	is_str(look(h, "192.0.2.2"), "other.example", "reverse look-ups "
+	    "never give an alias");
+	is_int(hosts_count(h), 5, "aliases are not entries");
 	hosts_free(&h);
 }
 
@@ -222,6 +281,7 @@ int
 main(void)
 {
 	test_parse();
+	test_find();
 	test_nul_and_lengths();
 	test_names();
 	test_addr();
