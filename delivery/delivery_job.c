@@ -224,35 +224,36 @@ static void
 on_ready(struct smtpclient *c, void *arg)
 {
 	struct delivery_job *j = arg;
-	const struct smtpclient_reply *e = smtpclient_error(c);
+	struct smtpclient_reply e;
 	char text[DELIVERREQ_TEXT_MAX + 1];
 	size_t i;
 
-	if (e == NULL) {
+	if (smtpclient_error(c) == NULL) {
 		j->any_session = true;
 		j->t_ready = event_now_ms();
 		send_msg(j, false);
 		return;
 	}
+	/* Copied: the session goes away below. */
+	e = *smtpclient_error(c);
+	smtpclient_free(&j->c);
 	if (j->from_cache) {
 		/* A kept session that went stale: a new one, same target. */
 		log_debug("%s: cached session to %s is gone", j->r->id,
 		    j->cur.relay);
-		smtpclient_free(&j->c);
 		j->from_cache = false;
 		connect_target(j);
 		return;
 	}
-	delivery_msg_text(e, j->cur.peer, text, sizeof(text));
+	delivery_msg_text(&e, j->cur.peer, text, sizeof(text));
 	log_info("%s: %s", j->r->id, text);
 	for (i = 0; i < j->r->req.nrcpt; i++)
 		if (!j->r->rcpt[i].final)
-			note(j, i, e, true);
-	smtpclient_free(&j->c);
+			note(j, i, &e, true);
 	/* may: a server that offers STARTTLS but fails the handshake gets
 	 * the message in plaintext, on a new connection (as Postfix). */
-	if (e->kind == SMTPCLIENT_TLS && j->level == SMTPCLIENT_TLS_MAY &&
-	    strcmp(e->enh, "4.7.5") == 0 && !j->plain_retry) {
+	if (e.kind == SMTPCLIENT_TLS && j->level == SMTPCLIENT_TLS_MAY &&
+	    strcmp(e.enh, "4.7.5") == 0 && !j->plain_retry) {
 		j->plain_retry = true;
 		j->level = SMTPCLIENT_TLS_NONE;
 		connect_target(j);
