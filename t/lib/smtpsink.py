@@ -128,9 +128,11 @@ class SmtpSink:
             self.loop.run_forever()
         finally:
             self.server.close()
-            for task in asyncio.all_tasks(self.loop):
+            tasks = asyncio.all_tasks(self.loop)
+            for task in tasks:
                 task.cancel()
-            self.loop.run_until_complete(asyncio.sleep(0))
+            self.loop.run_until_complete(
+                asyncio.gather(*tasks, return_exceptions=True))
             self.loop.close()
 
     def _tls_context(self):
@@ -163,7 +165,8 @@ class SmtpSink:
         conn = _Conn(self, sess, reader, writer)
         try:
             await conn.run()
-        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, OSError):
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError, OSError,
+                asyncio.CancelledError):
             pass
         finally:
             try:
