@@ -192,7 +192,10 @@ on_sent(struct smtpclient *c, void *arg)
 		size_t i = j->map[k];
 		int cls = e->code / 100;
 
-		note(j, i, e, false);
+		/* A session lost or timed out counts against the
+		 * destination, as a refused session does. */
+		note(j, i, e, e->kind != SMTPCLIENT_REPLY &&
+		    e->kind != SMTPCLIENT_LOCAL);
 		if (cls == 2 || cls == 5) {
 			progress |= cls == 2;
 			delivery_req_result(r, i);

@@ -157,6 +157,7 @@ fini(struct service *svc)
 	worker_pool_free(&dd.pool);
 	delivery_cache_free(&dd.cache);
 	delivery_req_free_all(&dd);
+	smtpclient_quit_all();
 	dns_free(&dd.dns);
 	delivery_tls_fini(&dd);
 }

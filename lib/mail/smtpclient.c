@@ -16,6 +16,9 @@
 #include "base/xmem.h"
 #include "mail/smtpclient_impl.h"
 
+/* Sessions that are quitting: nobody else holds them. */
+static struct smtpclient *quitting;
+
 /* What each state answers or does, for results and logs. */
 static const struct {
 	const char *cmd;
@@ -474,8 +477,23 @@ smtpclient_quit(struct smtpclient **cp)
 		return;
 	}
 	c->quitting = true;
+	c->qnext = quitting;
+	if (c->qnext != NULL)
+		c->qnext->qprevp = &c->qnext;
+	c->qprevp = &quitting;
+	quitting = c;
 	smtpclient_cmd(c, "QUIT", 4);
 	smtpclient_wait(c, SC_QUIT, c->to.quit);
+}
+
+void
+smtpclient_quit_all(void)
+{
+	while (quitting != NULL) {
+		struct smtpclient *c = quitting;
+
+		smtpclient_free(&c);
+	}
 }
 
 void
@@ -485,6 +503,11 @@ smtpclient_free(struct smtpclient **cp)
 
 	if (c == NULL)
 		return;
+	if (c->quitting) {
+		*c->qprevp = c->qnext;
+		if (c->qnext != NULL)
+			c->qnext->qprevp = c->qprevp;
+	}
 	dial_cancel(&c->dial);
 	lineio_free(&c->io);
 	event_timer_free(&c->soon);

@@ -170,6 +170,9 @@ int	smtpclient_rset(struct smtpclient *c, smtpclient_fn *fn, void *arg);
  * background, then the session frees itself.  No callback.  NULL
  * allowed; clears the pointer. */
 void	smtpclient_quit(struct smtpclient **cp);
+/* Free every session still waiting for its QUIT reply (at the end of
+ * the program, after the loop). */
+void	smtpclient_quit_all(void);
 /* End now.  NULL allowed; clears the pointer. */
 void	smtpclient_free(struct smtpclient **cp);
 

@@ -57,6 +57,8 @@ struct smtpclient {
 	bool tls_on;
 	bool failed;			/* error says why */
 	bool quitting;			/* smtpclient_quit: free at the end */
+	struct smtpclient *qnext;	/* the list of quitting sessions */
+	struct smtpclient **qprevp;
 	struct smtpclient_reply error;
 	smtpclient_fn *fn;		/* the callback due, or NULL */
 	void *arg;			/* borrowed: fn's */

@@ -10,7 +10,9 @@ library: asyncio in a thread of the test process).
 Scriptable: the greeting; the keywords offered (PIPELINING, STARTTLS with
 a certificate, DSN, SIZE, 8BITMIME, SMTPUTF8); the reply to MAIL, to each
 RCPT (by address), to DATA and to the final dot (LMTP: one reply per
-accepted recipient, by address); a delay before the reply of any stage
+accepted recipient, by address); a recipient limit (452 4.5.3 beyond);
+a STARTTLS that says 220 and then drops the connection; a delay before
+the reply of any stage
 (slow mode: "greeting", "ehlo", "mail", "rcpt", "data", "dot"); "close"
 as a reply drops the connection instead.  Everything is recorded: each
 session's command lines, whether each command arrived before the reply
@@ -51,14 +53,17 @@ def _addr(arg):
 
 
 class SmtpSink:
-    def __init__(self, lmtp=False, host="127.0.0.1", name="sink.test",
+    def __init__(self, lmtp=False, host="127.0.0.1", port=0, name="sink.test",
                  greeting=None, pipelining=True, starttls=False, cert=None,
                  key=None, dsn=True, size=None, eightbitmime=True,
                  smtputf8=False, ehlo_reply=None, mail_reply=None,
                  rcpt_replies=None, data_reply=None, dot_reply=None,
-                 dot_replies=None, delays=None, max_rcpts=None):
+                 dot_replies=None, delays=None, max_rcpts=None,
+                 starttls_broken=False):
         self.lmtp = lmtp
         self.host = host
+        self.want_port = port
+        self.starttls_broken = starttls_broken
         self.name = name
         self.greeting = greeting or "220 %s %s sink" % (name, "LMTP" if lmtp else "ESMTP")
         self.pipelining = pipelining
@@ -121,7 +126,7 @@ class SmtpSink:
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
         self.server = self.loop.run_until_complete(
-            asyncio.start_server(self._session, self.host, 0))
+            asyncio.start_server(self._session, self.host, self.want_port))
         self.port = self.server.sockets[0].getsockname()[1]
         self.ready.set()
         try:
@@ -257,6 +262,11 @@ class _Conn:
             await self.reply("502 5.5.1 no")
             return
         await self.reply("220 2.0.0 go ahead")
+        if self.sink.starttls_broken:
+            # Says yes, then no handshake: the client's fails.
+            self.closed = True
+            self.writer.close()
+            return
         self.buf = b""
         await self.writer.start_tls(self.sink._tls_context())
         self.sess.tls = True
