@@ -34,6 +34,26 @@ class LmtpReuseTls(pt.InstanceTest):
         self.assertEqual(cmds.count("LHLO"), 1)
         self.assertEqual(cmds.count("RSET"), 2, cmds)
 
+    def test_per_recipient_replies(self):
+        sink = smtpsink.SmtpSink(lmtp=True, rcpt_replies={"d@example.org": "550 5.1.1 unknown"},
+                                 dot_replies={"b@example.org": "452 4.2.2 over quota",
+                                              "c@example.org": "552 5.2.2 mailbox full"}).start()
+        self.addCleanup(sink.stop)
+        agent = pt.DeliveryInstance()
+        self.instances.append(agent)
+        agent.start()
+        rcpts = ["a@example.org", "b@example.org", "c@example.org", "d@example.org",
+                 "e@example.org"]
+        qid = agent.queue_file(TEXT, rcpts)
+        results, done = agent.deliver("lmtp", qid, "[127.0.0.1]:%d" % sink.port, range(5))
+        self.assertTrue(done)
+        r = agent.by_index(results)
+        self.assertEqual([(r[i]["state"], r[i]["dsn"]) for i in range(5)],
+                         [("S", "2.0.0"), ("D", "4.2.2"), ("B", "5.2.2"), ("B", "5.1.1"),
+                          ("S", "2.0.0")])
+        self.assertIn("(in reply to end of DATA command)", r[2]["text"])
+        self.assertEqual(r[1]["reply"], "452 4.2.2 over quota")
+
     def test_stale_cached_session(self):
         sink = smtpsink.SmtpSink(lmtp=True).start()
         self.addCleanup(sink.stop)

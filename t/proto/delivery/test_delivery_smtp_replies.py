@@ -159,6 +159,36 @@ class SmtpReplies(pt.InstanceTest):
         self.assertEqual(r[0]["state"], "S")
         self.assertNotIn("SMTPUTF8", sink.messages[0].mail_params)
 
+    def test_helo_fallback(self):
+        sink = self.sink(ehlo_reply="502 5.5.2 EHLO not implemented")
+        r = self.send(sink, rcpts=("a@x.test", "b@x.test"))
+        self.assertEqual([x["state"] for x in r.values()], ["S", "S"])
+        cmds = sink.sessions[0].commands
+        self.assertEqual(cmds[0], "EHLO delivery.test")
+        self.assertEqual(cmds[1], "HELO delivery.test")
+        # No keywords after HELO: no parameters, no pipelining.
+        self.assertEqual(cmds[2], "MAIL FROM:<s@origin.test>")
+        self.assertFalse(any(sink.sessions[0].pipelined))
+
+    def test_hostile_replies(self):
+        sink = self.sink(greeting="hello there")
+        r = self.send(sink, rcpts=("a@x.test",))
+        self.assertEqual((r[0]["state"], r[0]["dsn"], r[0]["scope"]), ("D", "4.5.0", "d"))
+        self.assertIn("malformed reply", r[0]["text"])
+        sink = self.sink(rcpt_replies={"a@x.test": "250-2.1.5 ok\n251 2.1.5 changed"})
+        r = self.send(sink, rcpts=("a@x.test",))
+        self.assertEqual(r[0]["state"], "D")
+        self.assertIn("reply code changed", r[0]["text"])
+        # Control bytes and 8-bit text: sanitised, never in the log raw.
+        sink = self.sink(rcpt_replies={"a@x.test": "550 5.1.1 bad\x01\x1b[31m\u00e9 user"})
+        r = self.send(sink, rcpts=("a@x.test",))
+        self.assertEqual(r[0]["reply"], "550 5.1.1 bad??[31m?? user")
+        # 421 in the middle: the session is over for everyone left.
+        sink = self.sink(rcpt_replies={"b@x.test": "421 4.3.2 shutting down"})
+        r = self.send(sink, rcpts=("a@x.test", "b@x.test", "c@x.test"))
+        self.assertEqual([x["dsn"] for x in r.values()], ["4.3.2"] * 3)
+        self.assertFalse(sink.messages)
+
     def test_recipient_limit(self):
         sink = self.sink(max_rcpts=2)
         rcpts = ["r%d@x.test" % i for i in range(5)]
