@@ -282,7 +282,9 @@ on_event(void *arg, enum lineio_event ev)
 	}
 	if (ev == LINEIO_READY)
 		return;
-	if (!r->finished && ev != LINEIO_CLOSED)
+	/* A connection that never said a word is only a probe. */
+	if (!r->finished && ev != LINEIO_CLOSED &&
+	    (r->req.seen != 0 || r->req.nrcpt > 0))
 		log_warn("%s: qmgr closed the connection before the end "
 			 "(%s)", r->id, ev == LINEIO_TIMEOUT ? "timeout" :
 		    ev == LINEIO_EOF ? "end of file" : "error");

@@ -347,14 +347,19 @@ on_event(void *arg, enum lineio_event ev)
 	}
 	/* The end of the connection: it may be freed here (lineio.h). */
 	if (c->state == SC_TLS && ev != LINEIO_CLOSED) {
-		if (ev == LINEIO_ERROR)
+		const char *reason = why.msg;
+
+		if (ev == LINEIO_ERROR) {
 			tls_error(c->io, &why);
-		else
-			why_set(&why, "TLS handshake failed: %s",
-			    ev == LINEIO_EOF ? "server closed the connection" :
-					       "timed out");
+			if (strncmp(reason, "TLS failed: ", 12) == 0)
+				reason += 12;
+		} else {
+			why_set(&why, "%s", ev == LINEIO_EOF ?
+			    "server closed the connection" : "timed out");
+		}
 		lineio_free(&c->io);
-		fail_with(c, SMTPCLIENT_TLS, "4.7.5", "%s", why.msg);
+		fail_with(c, SMTPCLIENT_TLS, "4.7.5",
+		    "TLS handshake failed: %s", reason);
 	} else if (ev == LINEIO_TIMEOUT) {
 		lineio_free(&c->io);
 		fail_with(c, SMTPCLIENT_TIMEOUT, "4.4.2", "timed out");

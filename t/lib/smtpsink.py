@@ -11,7 +11,8 @@ Scriptable: the greeting; the keywords offered (PIPELINING, STARTTLS with
 a certificate, DSN, SIZE, 8BITMIME, SMTPUTF8); the reply to MAIL, to each
 RCPT (by address), to DATA and to the final dot (LMTP: one reply per
 accepted recipient, by address); a recipient limit (452 4.5.3 beyond);
-a STARTTLS that says 220 and then drops the connection; a delay before
+a STARTTLS that says 220 and then drops the connection, or that sends
+plaintext behind its 220 (which a client must discard); a delay before
 the reply of any stage
 (slow mode: "greeting", "ehlo", "mail", "rcpt", "data", "dot"); "close"
 as a reply drops the connection instead.  Everything is recorded: each
@@ -59,11 +60,12 @@ class SmtpSink:
                  smtputf8=False, ehlo_reply=None, mail_reply=None,
                  rcpt_replies=None, data_reply=None, dot_reply=None,
                  dot_replies=None, delays=None, max_rcpts=None,
-                 starttls_broken=False):
+                 starttls_broken=False, starttls_inject=b""):
         self.lmtp = lmtp
         self.host = host
         self.want_port = port
         self.starttls_broken = starttls_broken
+        self.starttls_inject = starttls_inject
         self.name = name
         self.greeting = greeting or "220 %s %s sink" % (name, "LMTP" if lmtp else "ESMTP")
         self.pipelining = pipelining
@@ -261,7 +263,9 @@ class _Conn:
         if not self.sink.starttls or self.sess.tls:
             await self.reply("502 5.5.1 no")
             return
-        await self.reply("220 2.0.0 go ahead")
+        # Plaintext sent with the 220, before TLS: the client must drop it.
+        self.writer.write(b"220 2.0.0 go ahead\r\n" + self.sink.starttls_inject)
+        await self.writer.drain()
         if self.sink.starttls_broken:
             # Says yes, then no handshake: the client's fails.
             self.closed = True

@@ -37,8 +37,8 @@ class SmtpTls(pt.InstanceTest):
         self.addCleanup(s.stop)
         return s
 
-    def send(self, agent, sink, hop=None):
-        qid = agent.queue_file(TEXT, ["a@x.test"])
+    def send(self, agent, sink, hop=None, text=TEXT):
+        qid = agent.queue_file(text, ["a@x.test"])
         results, done = agent.deliver("smtp", qid, hop or "[127.0.0.1]:%d" % sink.port, [0])
         self.assertTrue(done)
         return results[0]
@@ -50,6 +50,11 @@ class SmtpTls(pt.InstanceTest):
         self.assertTrue(sink.messages[0].tls, "sent under TLS")
         cmds = sink.sessions[0].commands
         self.assertEqual([c.split()[0] for c in cmds[:3]], ["EHLO", "STARTTLS", "EHLO"])
+        # A large text streams through TLS whole.
+        big = b"Subject: big\r\n\r\n" + b"".join(b"%07d .x\r\n" % i for i in range(300000))
+        self.assertEqual(self.send(agent, sink, text=big)["state"], "S")
+        self.assertEqual(sink.messages[1].data, big)
+        self.assertTrue(sink.messages[1].tls)
         sink = self.sink(starttls=False)
         self.assertEqual(self.send(agent, sink)["state"], "S")
         self.assertFalse(sink.messages[0].tls)
@@ -63,6 +68,16 @@ class SmtpTls(pt.InstanceTest):
         self.assertFalse(sink.messages[0].tls)
         self.assertNotIn("STARTTLS", sink.sessions[1].commands)
         self.assertIn("TLS handshake failed", agent.logtext())
+
+    def test_plaintext_after_starttls_discarded(self):
+        agent = self.agent()
+        sink = self.sink(starttls=True, starttls_inject=b"554 5.7.1 injected\r\n")
+        r = self.send(agent, sink)
+        self.assertEqual(r["state"], "S", r)
+        self.assertTrue(sink.messages[0].tls)
+        cmds = [c.split()[0] for c in sink.sessions[0].commands]
+        # Taken as the reply to the second EHLO, it would have made HELO.
+        self.assertEqual(cmds[:4], ["EHLO", "STARTTLS", "EHLO", "MAIL"])
 
     def test_none(self):
         agent = self.agent(smtp_tls_security_level="none")
