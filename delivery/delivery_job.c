@@ -223,6 +223,22 @@ on_sent(struct smtpclient *c, void *arg)
 
 static void connect_target(struct delivery_job *j);
 
+/* TLS of a new session, for the log (a kept one was logged before). */
+static void
+log_tls(const struct delivery_job *j)
+{
+	char proto[TLS_PROTO_MAX];
+	char cipher[TLS_CIPHER_MAX];
+	int bits;
+
+	if (j->from_cache ||
+	    smtpclient_tls_info(j->c, proto, cipher, &bits) == -1)
+		return;
+	log_info("%s: %s TLS connection established to %s: %s with cipher "
+		 "%s (%d bits)", j->r->id, smtpclient_tls_verified(j->c) ?
+	    "Verified" : "Untrusted", j->cur.relay, proto, cipher, bits);
+}
+
 static void
 on_ready(struct smtpclient *c, void *arg)
 {
@@ -234,6 +250,7 @@ on_ready(struct smtpclient *c, void *arg)
 	if (smtpclient_error(c) == NULL) {
 		j->any_session = true;
 		j->t_ready = event_now_ms();
+		log_tls(j);
 		send_msg(j, false);
 		return;
 	}
