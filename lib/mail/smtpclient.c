@@ -112,6 +112,13 @@ smtpclient_wait(struct smtpclient *c, enum sc_state st, uint64_t ms)
 	lineio_set_idle(c->io, ms);
 }
 
+uint64_t
+smtpclient_rset_ms(const struct smtpclient *c)
+{
+	return c->to.mail > 0 && c->to.mail < SMTPCLIENT_RSET_MS ? c->to.mail :
+								  SMTPCLIENT_RSET_MS;
+}
+
 void
 smtpclient_idle(struct smtpclient *c)
 {
@@ -465,7 +472,7 @@ smtpclient_rset(struct smtpclient *c, smtpclient_fn *fn, void *arg)
 	c->fn = fn;
 	c->arg = arg;
 	smtpclient_cmd(c, "RSET", 4);
-	smtpclient_wait(c, SC_RSET, c->to.mail);
+	smtpclient_wait(c, SC_RSET, smtpclient_rset_ms(c));
 	return 0;
 }
 

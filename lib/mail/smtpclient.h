@@ -47,7 +47,7 @@ enum smtpclient_tls {
 struct smtpclient_timeouts {
 	uint64_t connect;	/* the TCP or unix connect */
 	uint64_t helo;		/* greeting, EHLO/LHLO/HELO, STARTTLS, TLS */
-	uint64_t mail;		/* MAIL, RSET */
+	uint64_t mail;		/* MAIL; RSET too, at most 20 s */
 	uint64_t rcpt;		/* each RCPT */
 	uint64_t data_init;	/* DATA's 354 */
 	uint64_t data_xfer;	/* no progress sending the text */

@@ -16,6 +16,9 @@
 
 /* Longest reply line read (RFC 5321 4.5.3.1.5 says 512; some send more). */
 #define SMTPCLIENT_MAX_LINE 4096
+/* The longest wait for RSET's reply (Postfix's smtp_rset_timeout): a
+ * kept session that went silent must not hold a delivery long. */
+#define SMTPCLIENT_RSET_MS 20000
 /* Longest command line written (with ORCPT and ENVID as xtext). */
 #define SMTPCLIENT_MAX_CMD 4096
 
@@ -86,6 +89,8 @@ struct smtpclient {
 bool	smtpclient_cmd(struct smtpclient *c, const char *line, size_t len);
 /* Wait for a reply in state st, with timeout ms. */
 void	smtpclient_wait(struct smtpclient *c, enum sc_state st, uint64_t ms);
+/* The timeout of an RSET: the MAIL one, at most SMTPCLIENT_RSET_MS. */
+uint64_t smtpclient_rset_ms(const struct smtpclient *c);
 /* Fill r with the reply just read, answering the command of state st. */
 void	smtpclient_take_reply(const struct smtpclient *c, enum sc_state st,
 	    struct smtpclient_reply *r);

@@ -147,7 +147,7 @@ tx_done(struct smtpclient *c)
 		/* MAIL was taken but no text went: end it for the next. */
 		c->tx_open = false;
 		smtpclient_cmd(c, "RSET", 4);
-		smtpclient_wait(c, SC_TX_RSET, c->to.mail);
+		smtpclient_wait(c, SC_TX_RSET, smtpclient_rset_ms(c));
 		return;
 	}
 	smtpclient_idle(c);
