@@ -12,7 +12,7 @@ if grep -nE "$banned" $(find lib master tools sendmail smtpd qmgr delivery lmtpd
 fi
 
 # Every row of the parameter table must appear in postern.conf(5).
-for p in $(sed -n 's/^[[:space:]]*P_[A-Z]*(\([a-z0-9_]*\),.*/\1/p' lib/mail/params.c); do
+for p in $(sed -n 's/^[[:space:]]*P_[A-Z]*(\([a-zA-Z0-9_]*\),.*/\1/p' lib/mail/params.c); do
 	if ! grep -qw -- "$p" man/postern.conf.5; then
 		echo "lint: parameter $p is not documented in man/postern.conf.5" >&2
 		fail=1

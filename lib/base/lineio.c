@@ -30,6 +30,8 @@ struct lineio {
 	lineio_line_fn *on_line;
 	lineio_event_fn *on_event;
 	lineio_raw_fn *raw;	/* raw mode when set */
+	lineio_drain_fn *drain;	/* output fell to drain_low, or NULL */
+	size_t drain_low;
 	void *arg;
 	unsigned char *line;	/* scratch for one line */
 };
@@ -118,12 +120,19 @@ on_write(struct bufferevent *bev, void *arg)
 	struct lineio *l = arg;
 
 	(void)bev;
-	if (evbuffer_get_length(bufferevent_get_output(l->bev)) > 0)
-		return;
-	if (l->closing)
-		end(l, l->close_ev);
-	else if (l->wrap != NULL)
-		do_wrap(l);
+	if (evbuffer_get_length(bufferevent_get_output(l->bev)) == 0) {
+		if (l->closing) {
+			end(l, l->close_ev);
+			return;
+		}
+		if (l->wrap != NULL) {
+			do_wrap(l);
+			return;
+		}
+	}
+	/* Only called at or below the low mark (the write watermark). */
+	if (l->drain != NULL && !l->closing && l->wrap == NULL && !l->ended)
+		l->drain(l->arg);
 }
 
 static void
@@ -188,6 +197,7 @@ static void
 install(struct lineio *l)
 {
 	bufferevent_setcb(l->bev, on_read, on_write, on_event, l);
+	bufferevent_setwatermark(l->bev, EV_WRITE, l->drain_low, 0);
 	/* The write timeout drops a peer that stops reading our output. */
 	if (l->use_idle)
 		bufferevent_set_timeouts(l->bev, &l->idle, &l->idle);
@@ -319,6 +329,14 @@ size_t
 lineio_pending(const struct lineio *l)
 {
 	return evbuffer_get_length(bufferevent_get_output(l->bev));
+}
+
+void
+lineio_set_drain(struct lineio *l, size_t low, lineio_drain_fn *fn)
+{
+	l->drain = fn;
+	l->drain_low = fn != NULL ? low : 0;
+	bufferevent_setwatermark(l->bev, EV_WRITE, l->drain_low, 0);
 }
 
 void

@@ -44,6 +44,8 @@ typedef void lineio_event_fn(void *arg, enum lineio_event ev);
 /* Raw input: returns how many bytes of data it took (all of them unless
  * it switched back to lines with lineio_raw(l, NULL)). */
 typedef size_t lineio_raw_fn(void *arg, struct span data);
+/* Queued output has fallen to the low mark (lineio_set_drain). */
+typedef void lineio_drain_fn(void *arg);
 /*
  * Build a bufferevent that owns fd from now on (closes it when freed),
  * or return NULL.  Called with fd -1 when the wrap is cancelled (the
@@ -80,6 +82,14 @@ void	lineio_resume(struct lineio *l);
 void	lineio_raw(struct lineio *l, lineio_raw_fn *fn);
 /* Bytes queued but not yet sent. */
 size_t	lineio_pending(const struct lineio *l);
+/*
+ * Call fn(arg) each time the queued output falls to low bytes or fewer
+ * (fn NULL: never), so that a writer streaming a large body (an SMTP
+ * client's DATA) refills only then and never queues it whole.  Not
+ * called while closing, while a lineio_wrap is pending, or after the
+ * end.  fn may write; like the line callback it must not free l.
+ */
+void	lineio_set_drain(struct lineio *l, size_t low, lineio_drain_fn *fn);
 /* Stop reading; close once the queued output is sent (LINEIO_CLOSED). */
 void	lineio_close_flush(struct lineio *l);
 /*

@@ -126,6 +126,21 @@ const struct cfg_param params_table[] = {
 	P_BOOL(lmtpd_quota_full_tempfail, "no", "Answer 452 4.2.2 (try later) instead of 552 5.2.2 for a recipient over quota."),
 	P_BOOL(lmtpd_subaddress_folders, "no", "Deliver user+folder@domain into the mailbox folder when it exists."),
 	P_INT(lmtpd_delivered_to_limit, "1", 1, 100, "Delivered-To: headers naming the recipient that make a message a mail loop."),
+	P_TIME(smtp_connect_timeout, "30s", 1, 3600, "How long the SMTP and LMTP clients wait for a connection to be made."),
+	P_TIME(smtp_helo_timeout, "300s", 1, 3600, "How long the clients wait for the greeting, the EHLO/HELO/LHLO reply, STARTTLS and its handshake."),
+	P_TIME(smtp_mail_timeout, "300s", 1, 3600, "How long the clients wait for the reply to MAIL FROM (and to RSET)."),
+	P_TIME(smtp_rcpt_timeout, "300s", 1, 3600, "How long the clients wait for the reply to each RCPT TO."),
+	P_TIME(smtp_data_init_timeout, "120s", 1, 3600, "How long the clients wait for the reply to DATA."),
+	P_TIME(smtp_data_xfer_timeout, "180s", 1, 3600, "How long sending the message text may make no progress."),
+	P_TIME(smtp_data_done_timeout, "600s", 1, 3600, "How long the clients wait for the reply (LMTP: each reply) to the end of the text."),
+	P_TIME(smtp_quit_timeout, "300s", 1, 3600, "How long the clients wait for the reply to QUIT."),
+	P_STR(smtp_helo_name, "$myhostname", "The name the SMTP and LMTP clients give in EHLO, HELO and LHLO."),
+	P_STR(smtp_tls_security_level, "may", "STARTTLS in the SMTP client: none, may, encrypt or verify."),
+	P_LIST(smtp_tls_policy_maps, "", "Tables of a TLS level (none, may, encrypt, verify) per destination domain."),
+	P_STR(smtp_tls_CAfile, "", "Trusted CAs (PEM) of the verify level, SMTP and LMTP (empty: the system's)."),
+	P_INT(smtp_max_hosts, "5", 1, 100, "Most server addresses one SMTP delivery tries (MX hosts and their addresses)."),
+	P_STR(lmtp_tls_security_level, "none", "STARTTLS in the LMTP client: none, may, encrypt or verify."),
+	P_TIME(lmtp_connection_cache_time, "2s", 0, 300, "How long an idle LMTP connection is kept for the next delivery to its next hop (0: not kept)."),
 	P_STR(syslog_name, "postern", "Prefix of the program names in log lines."),
 	P_STR(syslog_facility, "mail", "Syslog facility for every daemon."),
 	P_STR(log_level, "info", "Least severe level logged: debug, info, notice, warn or error."),
@@ -254,17 +269,23 @@ static int
 check_tls(const struct cfg *cfg, const struct params *p, struct why *why)
 {
 	const char *const names[] = { "smtpd_tls_security_level",
-		"lmtpd_tls_security_level" };
+		"lmtpd_tls_security_level", "smtp_tls_security_level",
+		"lmtp_tls_security_level" };
 	const char *const levels[] = { p->smtpd_tls_security_level,
-		p->lmtpd_tls_security_level };
+		p->lmtpd_tls_security_level, p->smtp_tls_security_level,
+		p->lmtp_tls_security_level };
 	struct why inner;
 	size_t i;
 	int lo, hi;
 
-	for (i = 0; i < 2; i++)
-		if (!tls_level_ok(levels[i]))
+	/* The clients also have verify (servers have nothing to verify). */
+	for (i = 0; i < 4; i++)
+		if (!tls_level_ok(levels[i]) &&
+		    (i < 2 || strcmp(levels[i], "verify") != 0))
 			return cfg_error(cfg, names[i], why, "unknown level "
-			    "\"%s\" (none, may or encrypt)", levels[i]);
+			    "\"%s\" (%s)", levels[i], i < 2 ?
+			    "none, may or encrypt" :
+			    "none, may, encrypt or verify");
 	if (tls_protocols_parse(p->tls_protocols, &lo, &hi, &inner) == -1)
 		return cfg_error(cfg, "tls_protocols", why, "%s", inner.msg);
 	return 0;
