@@ -734,3 +734,37 @@ class DeliveryInstance(Instance):
 
     def by_index(self, results):
         return {r["index"]: r for r in results}
+
+
+# The whole mail flow: smtpd, qmgr, the delivery agents and lmtpd.
+MAIL_MASTER = ("smtp inet $smtp_listen n - - smtpd\n" + QMGR_MASTER + DELIVERY_MASTER +
+               "lmtp unix $lmtp_listen n - $store_owner lmtpd\n")
+
+
+class MailInstance(SmtpdInstance):
+    """authd, smtpd, qmgr, the delivery agents and lmtpd with the default
+    transports (lmtp to the local store; smtp by MX, DNS on a loopback
+    port where nobody answers unless params say otherwise)."""
+
+    mailbox = LmtpdInstance.mailbox
+    message = LmtpdInstance.message
+    storedump = LmtpdInstance.storedump
+    check_store = LmtpdInstance.check_store
+
+    def __init__(self, params=None, **kw):
+        p = {"minimal_backoff_time": "1s", "maximal_backoff_time": "2s",
+             "queue_run_delay": "1s", "myhostname": "mx.test"}
+        p.update(params or {})
+        super().__init__(params=p, **kw)
+        self.store_dir = self.path("data/store")
+        self.write_master(AUTHD_MASTER + MAIL_MASTER)
+
+    queue_ids = QmgrInstance.queue_ids
+    queue_empty = QmgrInstance.queue_empty
+    send = QmgrInstance.send
+
+    def wait_mailbox(self, user, n, timeout=30):
+        """The mailbox once it holds n messages."""
+        wait_for(lambda: len(self.mailbox(user) or []) >= n, timeout=timeout,
+                 what="%d messages for %s" % (n, user))
+        return self.mailbox(user)
