@@ -17,12 +17,14 @@
 #include "base/xmem.h"
 #include "postern.h"
 
-/* Listen addresses of a development instance (postern(1)). */
+/* Listen addresses of a development instance (postern(1)), and local
+ * mail to its LMTP port. */
 static const char *const run_ports[] = {
 	"smtp_listen = 127.0.0.1:2525",
 	"submission_listen = 127.0.0.1:2587",
 	"smtps_listen = 127.0.0.1:2465",
 	"lmtp_listen = 127.0.0.1:2024",
+	"local_transport = lmtp:inet:127.0.0.1:2024",
 	"imap_listen = 127.0.0.1:2143",
 	"imaps_listen = 127.0.0.1:2993",
 	"pop3_listen = 127.0.0.1:2110",
@@ -32,7 +34,8 @@ static const char *const run_ports[] = {
 
 /* The services a development instance runs: those implemented so far,
  * as in conf/master.conf, but LMTP on TCP (lmtp_listen above: easy to
- * try by hand; loopback is in lmtpd_client_networks). */
+ * try by hand; loopback is in lmtpd_client_networks; local_transport
+ * points there). */
 static const char run_master_conf[] =
     "# master.conf of a development instance made by \"postern run\".\n"
     "# name  type  listen  chroot  limit  user  command [args]\n"
@@ -47,7 +50,12 @@ static const char run_master_conf[] =
     "    -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes\n"
     "    -o smtpd_auth_required=yes\n"
     "submit unix  $queue_directory/$sendmail_socket  y  -  -  smtpd\n"
-    "lmtp   inet  $lmtp_listen  n  -  $store_owner  lmtpd\n";
+    "lmtp   inet  $lmtp_listen  n  -  $store_owner  lmtpd\n"
+    "qmgr   unix  $queue_directory/$qmgr_socket  n  1  -  qmgr\n"
+    "delivery-lmtp  unix  $queue_directory/private/deliver-lmtp  n  -  -  "
+    "delivery lmtp\n"
+    "delivery-smtp  unix  $queue_directory/private/deliver-smtp  y  -  -  "
+    "delivery smtp\n";
 
 static int
 usage(void)

@@ -18,6 +18,7 @@
 #include "base/xmem.h"
 #include "mail/qfile.h"
 #include "mail/smtpclient_impl.h"
+#include "mail/smtpcmd.h"
 
 /* The text is queued in pieces of BODY_CHUNK while less than BODY_HIGH
  * bytes wait, and refilled when BODY_LOW bytes are left. */
@@ -26,32 +27,6 @@
 #define BODY_LOW (64 * 1024)
 /* Longest address sent (RFC 5321 4.5.3.1.3 says 256; be lenient). */
 #define MAX_ADDR 1000
-
-/*
- * RFC 3461 4 xtext: "+" and two upper-case hex digits for every byte
- * outside "!".."~", and for "+" and "=".
- * XXX(#6): smtpcmd_xtext_encode (branch dsn) replaces this once merged.
- */
-static int
-xtext_encode(struct span in, struct buf *out)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t mark = out->len;
-	size_t i;
-	int r = 0;
-
-	for (i = 0; i < in.len && r == 0; i++) {
-		unsigned char c = in.p[i];
-
-		if (c < 0x21 || c > 0x7e || c == '+' || c == '=')
-			r = buf_addf(out, "+%c%c", hex[c >> 4], hex[c & 15]);
-		else
-			r = buf_addc(out, c);
-	}
-	if (r == -1)
-		buf_truncate(out, mark);
-	return r;
-}
 
 /*
  * RFC 6533 3 utf-8-addr-xtext: UTF-8 is sent as it is; controls, space,
@@ -177,7 +152,7 @@ mail_line(struct smtpclient *c)
 						      " RET=HDRS");
 	if (m->envid.len > 0) {
 		buf_adds(b, " ENVID=");
-		xtext_encode(m->envid, b);
+		smtpcmd_xtext_encode(m->envid, b);
 	}
 }
 
@@ -195,7 +170,7 @@ orcpt_param(struct smtpclient *c, const struct smtpclient_rcpt *r)
 	} else if (is_ascii(r->orcpt)) {
 		/* RFC 6533 3: an ASCII address goes as rfc822 anyway. */
 		buf_adds(b, " ORCPT=rfc822;");
-		xtext_encode(r->orcpt, b);
+		smtpcmd_xtext_encode(r->orcpt, b);
 	}
 }
 
