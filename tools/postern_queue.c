@@ -71,7 +71,7 @@ check_args(int argc, char **argv)
 	    strcmp(cmd, "hold") && strcmp(cmd, "release") &&
 	    strcmp(cmd, "requeue") && strcmp(cmd, "delete"))
 		return usage();
-	if (argc != 3)
+	if (argc != 3 || id[0] == '-')
 		return usage();
 	if (!qid_valid_str(id)) {
 		fprintf(stderr, "postern: bad queue id \"%s\"\n", id);
