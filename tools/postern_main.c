@@ -9,7 +9,8 @@
  *   postern [-c DIR] user add|del|passwd|enable|disable|show|list ...
  *   postern [-c DIR] store check [-n] [USER] | rebuild|stats|quota USER
  *   postern [-c DIR] queue list | show ID | flush [ID | -d DOMAIN]
- *   postern [-c DIR] queue hold | release | requeue ID | delete ID | ALL [STATE]
+ *   postern [-c DIR] queue hold | release | requeue ID
+ *   postern [-c DIR] queue delete ID | ALL [STATE]
  *
  * Linked into: postern.  Trust: arguments are the admin's.
  */

@@ -307,7 +307,8 @@ flush(const struct params *p, const char *qid, const char *domain)
 			return 1;
 		}
 		if (qfile_path(s.dir, where, qid, path, sizeof(path)) == -1 ||
-		    utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW) == -1) {
+		    utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW) ==
+			-1) {
 			fprintf(stderr, "postern: %s: cannot flush: %s\n", qid,
 			    strerror(errno));
 			return 1;

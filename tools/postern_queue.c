@@ -60,8 +60,9 @@ check_args(int argc, char **argv)
 
 	if (strcmp(cmd, "list") == 0 && argc == 2)
 		return 0;
-	if (strcmp(cmd, "flush") == 0 && (argc == 2 ||
-		(argc == 4 && strcmp(argv[2], "-d") == 0 && argv[3][0] != '\0')))
+	if (strcmp(cmd, "flush") == 0 &&
+	    (argc == 2 || (argc == 4 && strcmp(argv[2], "-d") == 0 &&
+			      argv[3][0] != '\0')))
 		return 0;
 	if (strcmp(cmd, "delete") == 0 && id != NULL &&
 	    strcmp(id, "ALL") == 0 && (argc == 3 ||

@@ -38,7 +38,8 @@ walk_dir(DIR *d, const char *state, qlist_visit_fn *fn, void *arg)
 	struct dirent *de;
 
 	while ((de = readdir(d)) != NULL)
-		if (qid_valid_str(de->d_name) && fn(arg, state, de->d_name) == -1)
+		if (qid_valid_str(de->d_name) &&
+		    fn(arg, state, de->d_name) == -1)
 			return -1;
 	return 0;
 }
@@ -131,7 +132,8 @@ qlist_reason(struct span reasons, struct span addr, struct span *dsn_out,
 		if (nl < 0)
 			reasons.len = 0;
 		else
-			reasons = span_sub(reasons, (size_t)nl + 1, reasons.len);
+			reasons = span_sub(reasons, (size_t)nl + 1,
+			    reasons.len);
 		if ((t1 = span_chr(line, '\t')) < 0)
 			continue;
 		rest = span_sub(line, (size_t)t1 + 1, line.len);
