@@ -4,9 +4,11 @@ release (also when it was held in the middle of a delivery, and released
 again before that delivery ended); delete removes a message and its
 deferral reasons, ALL deferred only the deferred ones; flush delivers a
 message with a long back-off at once (-d DOMAIN only those for DOMAIN);
-requeue takes a deferred message at once; bad ids and wrong states are
+requeue takes a deferred message at once, and a damaged one back to
+corrupt; bad ids and wrong states are
 refused; with qmgr down the files are still moved."""
 
+import glob
 import os
 import sys
 import time
@@ -148,6 +150,27 @@ class QueueChange(pt.InstanceTest):
                          "%s: requeued (deferred -> incoming)\n" % qid)
         pt.wait_for(inst.queue_empty, what="delivery after the requeue")
         self.assertEqual(self.tries["carol@far.test"], 2)
+
+    def test_requeue_corrupt(self):
+        inst = self.make(params=LONG)
+        qid = self.deferred(inst, "carol@far.test")
+        self.ok(inst, "hold", qid)
+        path = glob.glob(inst.path("queue/hold/*/*/" + qid))[0]
+        with open(path, "r+b") as f:
+            f.seek(-8, os.SEEK_END)
+            f.write(b"damaged!")
+        self.assertEqual(self.ok(inst, "requeue", qid),
+                         "%s: requeued (hold -> incoming)\n" % qid)
+        pt.wait_for(lambda: inst.queue_ids("corrupt") == [qid], what="moved to corrupt")
+        out = self.ok(inst, "list")
+        self.assertRegex(out.split("\n")[1], r"^%s# +\d+ .*  \(cannot read: .*checksum" % qid)
+        self.assertEqual(self.ok(inst, "requeue", qid),
+                         "%s: requeued (corrupt -> incoming)\n" % qid)
+        pt.wait_for(lambda: inst.logtext().count("%s: moved to corrupt" % qid) == 2,
+                    what="moved to corrupt again")
+        self.assertEqual(self.ok(inst, "delete", qid), "%s: deleted (from corrupt)\n" % qid)
+        self.assertTrue(inst.queue_empty())
+        self.assertEqual(self.tries["carol@far.test"], 1)
 
     def test_refused(self):
         inst = self.make(params=LONG)
