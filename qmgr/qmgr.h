@@ -102,7 +102,11 @@ struct qmgr_msg {
 	bool record_failed;		/* a result could not be recorded */
 	struct qmgr_msg *next;
 	struct qmgr_msg **prevp;
+	struct qmgr_msg *hnext;		/* in its qm->by_qid bucket */
 };
+
+/* Buckets of the active queue by id. */
+#define QMGR_QID_BUCKETS 4096
 
 struct qmgr {
 	struct service *svc;		/* borrowed: the process's */
@@ -113,6 +117,7 @@ struct qmgr {
 	struct dict *transport;		/* transport_maps, or NULL */
 	pthread_mutex_t transport_lock;	/* dict calls from workers */
 	struct qmgr_msg *msgs;		/* the active queue */
+	struct qmgr_msg *by_qid[QMGR_QID_BUCKETS]; /* the same, by id */
 	size_t nmsgs;
 	size_t nloading;		/* files being moved in */
 	struct qmgr_dest *dests;
@@ -137,8 +142,17 @@ void	qmgr_scan(struct qmgr *qm, bool deferred_too);
 void	qmgr_incoming(struct qmgr *qm, const char *qid);
 
 /* qmgr_load.c: a file into the active queue. */
-/* Move qid from state (incoming or deferred) into active/ and load it. */
+/*
+ * Move qid from state (incoming or deferred) into active/ and load it.
+ * Not while a message of that id is still in memory (the admin moved
+ * its file away during its round and back): the file then waits where
+ * it is, and the end of that round scans for it.
+ */
 void	qmgr_load(struct qmgr *qm, const char *state, const char *qid);
+/* The message qid in the active queue, or NULL. */
+struct qmgr_msg *qmgr_msg_find(struct qmgr *qm, const char *qid);
+/* Take m out of qm->by_qid (when it leaves the active queue). */
+void	qmgr_msg_unhash(struct qmgr *qm, struct qmgr_msg *m);
 /* Room for another message in the active queue. */
 bool	qmgr_has_room(const struct qmgr *qm);
 

@@ -174,6 +174,22 @@ expire(struct finish_job *j)
 	return n;
 }
 
+/* The file was moved out of active/ (held, requeued) or removed
+ * (deleted) by the admin during the round. */
+static void
+gone(struct finish_job *j)
+{
+	char path[4500];
+	struct stat st;
+
+	j->res = F_GONE;
+	/* Deleted: its reasons would outlive it. */
+	if (fstat(j->m->q->fd, &st) == 0 && st.st_nlink == 0 &&
+	    qfile_path(j->qm->queue_dir, "defer", j->m->qid, path,
+		sizeof(path)) == 0)
+		unlink(path);
+}
+
 static void
 finish_work(void *arg)
 {
@@ -210,18 +226,19 @@ finish_work(void *arg)
 			sizeof(path)) == -1)
 			return;
 		/* A removal lost in a crash only repeats what was done. */
-		if (unlink(path) == -1 && errno != ENOENT) {
+		if (unlink(path) == 0)
+			j->res = F_REMOVED;
+		else if (errno != ENOENT)
 			why_syserr(&j->why, "unlink");
-			return;
-		}
-		j->res = F_REMOVED;
+		else
+			gone(j);
 		return;
 	}
 	j->retry_ms = qmgr_now_ms() + backoff(p, q) * 1000;
 	if (qmgr_file_defer(j->qm, q, m->qid, j->retry_ms, &j->why) == 0)
 		j->res = F_DEFERRED;
 	else if (errno == ENOENT)
-		j->res = F_GONE;	/* held or deleted meanwhile */
+		gone(j);
 }
 
 static void
@@ -230,6 +247,7 @@ finish_done(void *arg)
 	struct finish_job *j = arg;
 	struct qmgr *qm = j->qm;
 	struct qmgr_msg *m = j->m;
+	bool gone = j->res == F_GONE;
 	size_t i;
 
 	if (j->expired > 0)
@@ -256,6 +274,10 @@ finish_done(void *arg)
 		log_error("%s: cannot finish: %s", m->qid, j->why.msg);
 	qmgr_msg_free(qm, m);
 	free(j);
+	/* Released or requeued during its round, it waits in incoming/
+	 * (qmgr_load): take it now. */
+	if (gone)
+		qmgr_scan(qm, false);
 	qmgr_kick(qm);
 }
 
@@ -283,6 +305,7 @@ qmgr_msg_free(struct qmgr *qm, struct qmgr_msg *m)
 	*m->prevp = m->next;
 	if (m->next != NULL)
 		m->next->prevp = m->prevp;
+	qmgr_msg_unhash(qm, m);
 	qm->nmsgs--;
 	qfile_close(&m->q);
 	free(m->route);

@@ -30,6 +30,42 @@ struct load_job {
 	struct why why;
 };
 
+static size_t
+bucket(const char *qid)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a, 32 bits */
+
+	while (*qid != '\0') {
+		h ^= (unsigned char)*qid++;
+		h *= 16777619u;
+	}
+	return h % QMGR_QID_BUCKETS;
+}
+
+struct qmgr_msg *
+qmgr_msg_find(struct qmgr *qm, const char *qid)
+{
+	struct qmgr_msg *m;
+
+	for (m = qm->by_qid[bucket(qid)]; m != NULL; m = m->hnext)
+		if (strcmp(m->qid, qid) == 0)
+			return m;
+	return NULL;
+}
+
+void
+qmgr_msg_unhash(struct qmgr *qm, struct qmgr_msg *m)
+{
+	struct qmgr_msg **pp;
+
+	for (pp = &qm->by_qid[bucket(m->qid)]; *pp != NULL;
+	     pp = &(*pp)->hnext)
+		if (*pp == m) {
+			*pp = m->hnext;
+			return;
+		}
+}
+
 bool
 qmgr_has_room(const struct qmgr *qm)
 {
@@ -143,6 +179,8 @@ load_done(void *arg)
 			m->next->prevp = &m->next;
 		m->prevp = &qm->msgs;
 		qm->msgs = m;
+		m->hnext = qm->by_qid[bucket(m->qid)];
+		qm->by_qid[bucket(m->qid)] = m;
 		qm->nmsgs++;
 		if (strcmp(j->state, "incoming") == 0)
 			log_arrival(m);
@@ -182,6 +220,13 @@ qmgr_load(struct qmgr *qm, const char *state, const char *qid)
 
 	if (qm->svc->stopping || !qid_valid_str(qid))
 		return;
+	/* Its file was held or requeued during its round and came back:
+	 * loading it now would deliver from one file twice at once. */
+	if (qmgr_msg_find(qm, qid) != NULL) {
+		log_info("%s: still in the active queue: loaded after its "
+			 "round", qid);
+		return;
+	}
 	j = xcalloc(1, sizeof(*j));
 	j->qm = qm;
 	snprintf(j->state, sizeof(j->state), "%s", state);

@@ -109,6 +109,10 @@ int sendmail_smtp_proxy(const struct sendmail_opts *o, const struct params *p,
 int sendmail_socket_path(const struct params *p, char *out, size_t size,
                          struct why *why);
 
+/* sendmail_queue.c: -bp, mailq: list the queue on standard output (as
+ * root after becoming mail_owner). */
+int sendmail_queue_list(const struct params *p, struct why *why);
+
 /* sendmail_aliases.c: -bi, newaliases: rebuild the alias_maps tables. */
 int sendmail_aliases(const struct sendmail_opts *o, const struct params *p,
                      struct why *why);

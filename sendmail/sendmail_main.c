@@ -1,14 +1,15 @@
 /*
  * sendmail_main.c - the sendmail command: configuration, who runs it, and
  * dispatch to the mode's file (options: sendmail_args.c).  Run as mailq
- * it lists the queue (-bp), as newaliases it rebuilds the alias tables
- * (-bi).
+ * it lists the queue (-bp: sendmail_queue.c), as newaliases it rebuilds
+ * the alias tables (-bi).
  *
  *   sendmail [-C DIR] [-f SENDER] [-F NAME] [-t] [-i] [-v] [-N DSN]
  *            [-R RET] [-V ENVID] [-B TYPE] [-o X]... [ADDRESS...]
  *   sendmail -bs | -bp | -bi | -q
  *
- * Linked into: sendmail.  Runs as any user, without privileges.  Trust:
+ * Linked into: sendmail.  Runs as any user, without privileges (as root,
+ * -bp becomes mail_owner to read the queue).  Trust:
  * the arguments are the invoking user's; each is checked before use.
  */
 #include <pwd.h>
@@ -104,13 +105,11 @@ main(int argc, char **argv)
 	status = sendmail_args(&o, argc, argv);
 	if (status != EX_OK)
 		return status;
-	if (o.mode == SENDMAIL_QUEUE_LIST || o.mode == SENDMAIL_QUEUE_RUN) {
+	if (o.mode == SENDMAIL_QUEUE_RUN) {
 		fprintf(stderr,
-		        "%s: %s is not available yet (no queue "
-		        "manager)\n",
-		        o.prog,
-		        o.mode == SENDMAIL_QUEUE_LIST ? "queue listing"
-		                                      : "a queue run");
+		        "%s: a queue run is not available; use \"postern queue "
+		        "flush\"\n",
+		        o.prog);
 		return EX_UNAVAILABLE;
 	}
 	cfg = params_load(o.config_dir, NULL, 0, &p, warn_cb, (void *)o.prog,
@@ -123,6 +122,8 @@ main(int argc, char **argv)
 		status = sendmail_smtp_proxy(&o, &p, &why);
 	else if (o.mode == SENDMAIL_ALIASES)
 		status = sendmail_aliases(&o, &p, &why);
+	else if (o.mode == SENDMAIL_QUEUE_LIST)
+		status = sendmail_queue_list(&p, &why);
 	else
 		status = deliver(&o, &p, &why);
 	if (status != EX_OK)

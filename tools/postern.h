@@ -21,6 +21,7 @@ int	postern_run(int argc, char **argv);
 int	postern_auth(const char *dir, int argc, char **argv);
 int	postern_user(const char *dir, int argc, char **argv);
 int	postern_store(const char *dir, int argc, char **argv);
+int	postern_queue(const char *dir, int argc, char **argv);
 
 /* Load the instance in dir, printing warnings; on error prints it and
  * returns -1 (callers exit 2). */

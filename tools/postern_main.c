@@ -8,6 +8,9 @@
  *   postern run --dir DIR [-o name=value]...
  *   postern [-c DIR] user add|del|passwd|enable|disable|show|list ...
  *   postern [-c DIR] store check [-n] [USER] | rebuild|stats|quota USER
+ *   postern [-c DIR] queue list | show ID | flush [ID | -d DOMAIN]
+ *   postern [-c DIR] queue hold | release | requeue ID
+ *   postern [-c DIR] queue delete ID | ALL [STATE]
  *
  * Linked into: postern.  Trust: arguments are the admin's.
  */
@@ -31,7 +34,11 @@ usage(void)
 	    "       postern [-c DIR] user add|del|passwd|enable|disable|show "
 	    "ADDRESS | list\n"
 	    "       postern [-c DIR] store check [-n] [USER]\n"
-	    "       postern [-c DIR] store rebuild | stats | quota USER\n");
+	    "       postern [-c DIR] store rebuild | stats | quota USER\n"
+	    "       postern [-c DIR] queue list | show ID\n"
+	    "       postern [-c DIR] queue flush [ID | -d DOMAIN]\n"
+	    "       postern [-c DIR] queue hold | release | requeue ID\n"
+	    "       postern [-c DIR] queue delete ID | ALL [STATE]\n");
 	return 2;
 }
 
@@ -45,6 +52,7 @@ static const struct {
 	{ "auth", postern_auth },
 	{ "user", postern_user },
 	{ "store", postern_store },
+	{ "queue", postern_queue },
 };
 
 int

@@ -109,12 +109,13 @@ ensure_dir(const char *path, const char *owner, mode_t mode)
 	return 0;
 }
 
-/* The queue states (postern-queue(5)): mail_owner's, mode 0700. */
+/* The queue states (postern-queue(5)) and defer/, where qmgr keeps the
+ * deferral reasons: mail_owner's, mode 0700. */
 static int
 queue_dirs(const struct params *p, bool root)
 {
 	static const char *const states[] = { "incoming", "active",
-		"deferred", "hold", "corrupt" };
+		"deferred", "hold", "corrupt", "defer" };
 	char dir[4096];
 	size_t i;
 

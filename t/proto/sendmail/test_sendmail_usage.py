@@ -1,8 +1,8 @@
-"""Command-line errors and the modes Postern does not have yet: no
+"""Command-line errors and the modes Postern does not have: no
 recipients, unknown options, bad DSN values and bad addresses are usage
-or data errors before anything is read or sent; -bp (mailq) and -q say
-there is no queue manager yet (69); a bad configuration is 78.  Each
-gives its message on standard error."""
+or data errors before anything is read or sent; -q says to use postern
+queue flush (69), while -bp and mailq list a queue that has nothing yet;
+a bad configuration is 78.  Each gives its message on standard error."""
 
 import os
 import sys
@@ -36,13 +36,16 @@ class Usage(st.ConfDirTest):
         self.check(["a@-bad-.example"], st.EX_DATAERR, "bad address in recipient")
         self.check(["x" * 300 + "@example.org"], st.EX_DATAERR, "too long")
 
-    def test_no_queue_manager(self):
-        self.check(["-bp"], st.EX_UNAVAILABLE,
-                   "sendmail: queue listing is not available yet (no queue manager)")
-        self.check([], st.EX_UNAVAILABLE,
-                   "mailq: queue listing is not available yet (no queue manager)",
-                   argv0="/usr/bin/mailq")
-        self.check(["-q"], st.EX_UNAVAILABLE, "a queue run is not available yet")
+    def test_queue_modes(self):
+        self.check(["-q"], st.EX_UNAVAILABLE,
+                   'sendmail: a queue run is not available; use "postern queue flush"')
+        # As root the listing runs as mail_owner: one that surely exists.
+        conf = st.ConfDir({"mail_owner": "nobody"})
+        self.addCleanup(conf.cleanup)
+        for args, argv0 in ((["-bp"], "sendmail"), ([], "/usr/bin/mailq")):
+            r = st.sendmail(conf.dir, *args, argv0=argv0)
+            self.assertEqual((r.returncode, r.stdout, r.stderr),
+                             (st.EX_OK, b"Mail queue is empty\n", b""), argv0)
 
     def test_ignored_options(self):
         # Accepted without effect: they reach the "system down" stage.
