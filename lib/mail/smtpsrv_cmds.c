@@ -1,0 +1,324 @@
+/*
+ * smtpsrv_cmds.c - the command table of the SMTP/LMTP session core: each
+ * command is parsed, checked (legal in this state?) and only then acted
+ * on (STYLE.md 7); the daemon's own rows come first, then the commands
+ * both daemons answer alike, the EHLO/LHLO reply, MAIL's checks, and
+ * STARTTLS (RFC 3207).
+ *
+ * After STARTTLS every byte the client sent before the handshake is
+ * thrown away (CVE-2011-0411: commands pipelined after STARTTLS in clear
+ * must never be taken as sent under TLS), and the session starts over:
+ * the client must greet again (RFC 3207 4.2).  A handshake that fails or
+ * stalls ends that connection only.
+ *
+ * Linked into: smtpd, lmtpd.  Trust: the client is hostile; its lines are
+ * parsed by lib/mail/smtpcmd.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "mail/smtpsrv.h"
+#include "tls/tls.h"
+
+static void
+act_simple(struct smtpsrv *s, const struct smtpcmd *c)
+{
+	switch (c->verb) {
+	case SMTPCMD_RSET:
+		smtpsrv_tx_reset(s);
+		smtpsrv_reply(s, 250, "2.0.0", "Ok");
+		break;
+	case SMTPCMD_NOOP:
+		smtpsrv_reply(s, 250, "2.0.0", "Ok");
+		break;
+	case SMTPCMD_VRFY:
+		/* RFC 5321 3.5.3: 252, never a directory probe. */
+		smtpsrv_reply(s, 252, "2.0.0", "Send some mail, I'll try my "
+					       "best");
+		break;
+	case SMTPCMD_EXPN:
+		smtpsrv_reply(s, 502, "5.5.1", "Error: EXPN is disabled");
+		break;
+	case SMTPCMD_HELP:
+		smtpsrv_reply(s, 214, "2.0.0", "%s", s->d->help);
+		break;
+	default:
+		smtpsrv_reply(s, 221, "2.0.0", "Bye");
+		smtpsrv_quit(s);
+		break;
+	}
+}
+
+static void
+act_rcpt(struct smtpsrv *s, const struct smtpcmd *c)
+{
+	if (c->path.has_utf8 && !s->smtputf8) {
+		smtpsrv_reply(s, 553, "5.6.7", "Must declare SMTPUTF8 to send "
+					       "UTF-8 addresses");
+		smtpsrv_error(s);
+		return;
+	}
+	s->d->ops->rcpt(s, c);
+}
+
+bool
+smtpsrv_tls_offered(const struct smtpsrv *s)
+{
+	return s->d->tls_ctx != NULL && !s->tls &&
+	    !(s->d->local_plain && s->local);
+}
+
+bool
+smtpsrv_tls_required(const struct smtpsrv *s)
+{
+	return !s->local && s->d->tls_encrypt;
+}
+
+int
+smtpsrv_tls_init(const struct params *p, const char *level,
+    bool wrappermode, SSL_CTX **ctx_out)
+{
+	struct tls_conf conf;
+	struct why why;
+
+	params_tls_conf(p, &conf);
+	if (tls_server_ctx_level(&conf, level, wrappermode, ctx_out, &why) ==
+	    -1) {
+		log_error("TLS is required but unavailable: %s", why.msg);
+		return -1;
+	}
+	if (*ctx_out == NULL && why.msg[0] != '\0')
+		log_warn("STARTTLS not offered: %s", why.msg);
+	return 0;
+}
+
+void
+smtpsrv_tls_ready(struct smtpsrv *s)
+{
+	s->handshaking = false;
+	if (tls_info(s->io, s->tls_proto, s->tls_cipher, &s->tls_bits) == -1)
+		return;
+	s->tls = true;
+	if (s->d->starttls_timeout_ms != 0)
+		lineio_set_idle(s->io, s->d->timeout_ms);
+	log_info("%s: TLS established: %s with cipher %s (%d bits)", s->id,
+	    s->tls_proto, s->tls_cipher, s->tls_bits);
+}
+
+/* The parser refuses arguments to STARTTLS. */
+static void
+act_starttls(struct smtpsrv *s, const struct smtpcmd *c)
+{
+	struct why why;
+	size_t discarded = 0;
+
+	(void)c;
+	if (!smtpsrv_tls_offered(s)) {
+		smtpsrv_reply(s, s->tls ? 554 : 502, "5.5.1", "Error: %s",
+		    s->tls ? "TLS already active" : "command not implemented");
+		smtpsrv_error(s);
+		return;
+	}
+	smtpsrv_reply(s, 220, "2.0.0", "Ready to start TLS");
+	/* RFC 3207 4.2: forget everything learnt from the client. */
+	smtpsrv_tx_reset(s);
+	smtpsrv_auth_reset(s);
+	s->state = SMTPSRV_S_GREET;
+	s->esmtp = false;
+	s->helo[0] = '\0';
+	if (s->d->starttls_timeout_ms != 0)
+		lineio_set_idle(s->io, s->d->starttls_timeout_ms);
+	if (tls_lineio_upgrade(s->io, s->d->tls_ctx, TLS_SERVER, NULL,
+		&discarded, &why) == -1) {
+		log_info("%s: STARTTLS: %s", s->id, why.msg);
+		return;
+	}
+	s->handshaking = true;
+	if (discarded > 0)
+		log_warn("%s: %zu bytes sent in clear after STARTTLS were "
+			 "discarded (command injection attempt?)", s->id,
+		    discarded);
+}
+
+int
+smtpsrv_ehlo_text(struct buf *out, const char *host, uint64_t size,
+    const char *extensions, bool starttls, struct span mechs)
+{
+	/* RFC 5321 4.1.1.1: the extensions, one per line. */
+	buf_addf(out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n"
+		      "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
+		      "250-SMTPUTF8\r\n%s",
+	    host, (unsigned long long)size, extensions);
+	if (starttls)
+		buf_adds(out, "250-STARTTLS\r\n");
+	if (mechs.len > 0)
+		buf_addf(out, "250-AUTH %.*s\r\n", (int)mechs.len,
+		    (const char *)mechs.p);
+	return buf_adds(out, "250 CHUNKING\r\n");
+}
+
+void
+smtpsrv_hello(struct smtpsrv *s, const struct smtpcmd *c)
+{
+	struct buf text, mechs;
+
+	snprintf(s->helo, sizeof(s->helo), "%.*s", (int)c->arg.len,
+	    (const char *)c->arg.p);
+	smtpsrv_tx_reset(s);
+	s->state = SMTPSRV_S_READY;
+	s->esmtp = c->verb != SMTPCMD_HELO;
+	if (!s->esmtp) {
+		smtpsrv_reply(s, 250, NULL, "%s", s->d->myhostname);
+		return;
+	}
+	buf_init(&text, 4096);
+	buf_init(&mechs, 256);
+	if (smtpsrv_auth_mechs(s, &mechs) == -1)
+		buf_reset(&mechs);
+	smtpsrv_ehlo_text(&text, s->d->myhostname, s->d->message_size_limit,
+	    s->d->extensions, smtpsrv_tls_offered(s), buf_span(&mechs));
+	lineio_write(s->io, text.p, text.len);
+	buf_fini(&text);
+	buf_fini(&mechs);
+}
+
+/* Why MAIL is refused now (with its code and enh), or NULL. */
+static const char *
+mail_refused(const struct smtpsrv *s, const struct smtpcmd *c, int *code,
+    const char **enh)
+{
+	const struct smtpsrv_daemon *d = s->d;
+
+	*code = 503;
+	*enh = "5.5.1";
+	if (s->state & (SMTPSRV_S_MAIL | SMTPSRV_S_RCPT))
+		return "Error: nested MAIL command";
+	if (s->state == SMTPSRV_S_GREET && d->helo_required)
+		return d->hello_first;
+	*code = 530;
+	*enh = "5.7.0";
+	if (!s->tls && smtpsrv_tls_required(s))
+		return "Must issue a STARTTLS command first";
+	if (d->auth_required && s->auth_user == NULL && !s->local)
+		return "Authentication required";
+	*code = 555;
+	*enh = "5.5.4";
+	if (c->params != 0 && !s->esmtp)
+		return "Error: ESMTP parameters need EHLO";
+	if (c->body == SMTPCMD_BODY_BINARYMIME)
+		return "Unsupported option: BODY=BINARYMIME";
+	*code = 552;
+	*enh = "5.3.4";
+	if ((c->params & SMTPCMD_P_SIZE) && c->size > d->message_size_limit)
+		return "Message size exceeds fixed limit";
+	*code = 553;
+	*enh = "5.6.7";
+	if (c->path.has_utf8 && !c->smtputf8)
+		return "Must declare SMTPUTF8 to send UTF-8 addresses";
+	return NULL;
+}
+
+bool
+smtpsrv_mail(struct smtpsrv *s, const struct smtpcmd *c)
+{
+	const char *enh;
+	const char *why;
+	struct buf addr;
+	int code;
+
+	why = mail_refused(s, c, &code, &enh);
+	if (why != NULL) {
+		smtpsrv_reply(s, code, enh, "%s", why);
+		smtpsrv_error(s);
+		return false;
+	}
+	buf_init(&addr, 1024);
+	if (!c->path.is_null)
+		smtpaddr_format(&c->path, &addr);
+	s->sender = buf_steal(&addr);
+	s->smtputf8 = c->smtputf8;
+	s->state = SMTPSRV_S_MAIL;
+	smtpsrv_reply(s, 250, "2.1.0", "Ok");
+	return true;
+}
+
+static const struct smtpsrv_cmd shared_cmds[] = {
+	{ SMTPCMD_RCPT, SMTPSRV_S_MAIL | SMTPSRV_S_RCPT, act_rcpt,
+	    "need MAIL command" },
+	{ SMTPCMD_DATA, SMTPSRV_S_ANY, smtpsrv_data, NULL },
+	{ SMTPCMD_BDAT, SMTPSRV_S_ANY, smtpsrv_bdat, NULL },
+	{ SMTPCMD_RSET, SMTPSRV_S_ANY, act_simple, NULL },
+	{ SMTPCMD_NOOP, SMTPSRV_S_ANY, act_simple, NULL },
+	{ SMTPCMD_QUIT, SMTPSRV_S_ANY, act_simple, NULL },
+	{ SMTPCMD_VRFY, SMTPSRV_S_ANY, act_simple, NULL },
+	{ SMTPCMD_EXPN, SMTPSRV_S_ANY, act_simple, NULL },
+	{ SMTPCMD_HELP, SMTPSRV_S_ANY, act_simple, NULL },
+	{ SMTPCMD_STARTTLS, SMTPSRV_S_GREET | SMTPSRV_S_READY, act_starttls,
+	    "STARTTLS inside a mail transaction" },
+};
+
+static const struct smtpsrv_cmd *
+find(const struct smtpsrv_cmd *t, size_t n, enum smtpcmd_verb verb)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (t[i].verb == verb)
+			return &t[i];
+	return NULL;
+}
+
+static void
+reply_parse_error(struct smtpsrv *s, const struct smtpcmd *c,
+    const struct why *why)
+{
+	const char *enh;
+	char text[300];
+	int code = smtpcmd_err_reply(c, why, &enh, text, sizeof(text));
+
+	smtpsrv_reply(s, code, enh, "%s", text);
+}
+
+void
+smtpsrv_command(struct smtpsrv *s, struct span line)
+{
+	const struct smtpsrv_cmd *r;
+	struct smtpcmd c;
+	struct why why;
+
+	if (smtpcmd_parse(line, &c, &why) == -1) {
+		reply_parse_error(s, &c, &why);
+		/* A BDAT whose size cannot be read: its octets would be
+		 * taken as commands.  Nothing safe is left but to close. */
+		if (c.verb == SMTPCMD_BDAT) {
+			smtpsrv_quit(s);
+			return;
+		}
+		smtpsrv_error(s);
+		return;
+	}
+	/* Only MAIL and RCPT may use the allowance for ESMTP parameters. */
+	if (s->d->command_line_limit != 0 &&
+	    line.len + 2 > s->d->command_line_limit &&
+	    c.verb != SMTPCMD_MAIL && c.verb != SMTPCMD_RCPT) {
+		smtpsrv_reply(s, 500, "5.5.2", "Error: line too long");
+		smtpsrv_error(s);
+		return;
+	}
+	r = find(s->d->cmds, s->d->ncmds, c.verb);
+	if (r == NULL)
+		r = find(shared_cmds, sizeof(shared_cmds) /
+		    sizeof(shared_cmds[0]), c.verb);
+	if (r == NULL) {
+		smtpsrv_reply(s, 500, "5.5.2", "Error: command not recognized");
+		smtpsrv_error(s);
+		return;
+	}
+	if (!(s->state & r->states)) {
+		smtpsrv_reply(s, 503, "5.5.1", "Error: %s", r->out_of_state);
+		smtpsrv_error(s);
+		return;
+	}
+	r->act(s, &c);
+}
