@@ -88,7 +88,7 @@ lmtpd_session_new(struct lmtpd *ld, int fd)
 	else
 		log_info("%s: connect from [%s]:%u", c->id, c->client_addr,
 		    c->client_port);
-	smtpsrv_greet(c);
+	smtpsrv_greet(c, 0);
 }
 
 static const struct smtpsrv_ops ops = {
@@ -112,18 +112,14 @@ lmtpd_session_init(struct lmtpd *ld)
 	d->ncmds = lmtpd_ncmds;
 	d->base = ld->svc->base;
 	d->pool = ld->pool;
-	d->myhostname = p->myhostname;
-	d->service = "lmtp";
+	d->p = p;
 	d->banner = ld->banner;
 	d->help = "Commands: LHLO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP "
 		  "QUIT VRFY HELP";
 	d->hello_first = "Error: send LHLO first";
 	d->extensions = "";
 	d->no_rcpt = "no valid recipients";
-	d->auth_mechanisms = p->auth_mechanisms;
 	d->authd_path = ld->authd_path;
-	d->authd_timeout_ms = p->authd_timeout * 1000;
-	d->id_prefix = 'L';
 	d->max_line = SMTPCMD_MAX_LINE;
 	d->timeout_ms = p->lmtpd_timeout * 1000;
 	d->hard_error_limit = p->lmtpd_hard_error_limit;
@@ -138,6 +134,5 @@ lmtpd_session_init(struct lmtpd *ld)
 	d->helo_required = true;
 	d->auth_enable = p->lmtpd_sasl_auth_enable;
 	d->auth_required = p->lmtpd_auth_required;
-	d->auth_allow_plaintext = p->auth_allow_plaintext;
 	d->lmtp = true;
 }

@@ -63,7 +63,7 @@ struct smtpd_tx {
 	int body;			/* enum qfile_body */
 	int ret;			/* enum qfile_ret */
 	char *envid;
-	int verdict;			/* access: SMTPD_KEEP, _HOLD, _DISCARD */
+	int verdict;		/* access: SMTPD_KEEP, _HOLD, _DISCARD */
 	char verdict_reason[128];
 };
 

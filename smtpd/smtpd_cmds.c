@@ -62,8 +62,8 @@ check_auth(struct smtpsrv *c, const struct smtpcmd *cmd, struct buf *mechs)
 		smtpsrv_reply(c, 503, "5.5.1", "Error: send EHLO first");
 		return false;
 	}
-	if (!c->tls && c->d->auth_enable &&
-	    (c->d->tls_encrypt || (mechs->len == 0 && smtpsrv_tls_offered(c)))) {
+	if (!c->tls && c->d->auth_enable && (c->d->tls_encrypt ||
+		(mechs->len == 0 && smtpsrv_tls_offered(c)))) {
 		smtpsrv_reply(c, 530, "5.7.0", "Must issue a STARTTLS command "
 					       "first");
 		return false;

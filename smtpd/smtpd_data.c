@@ -247,11 +247,11 @@ commit_done(void *arg)
 	} else {
 		log_error("%s: queue file: %s", s->srv.id, j->why.msg);
 		if (!s->srv.ended && j->disk_full)
-			smtpsrv_reply(&s->srv, 452, "4.3.1", "Insufficient "
-							     "system storage");
+			smtpsrv_reply(&s->srv, 452, "4.3.1",
+			    "Insufficient system storage");
 		else if (!s->srv.ended)
-			smtpsrv_reply(&s->srv, 451, "4.3.0", "Error: queue "
-							     "file write error");
+			smtpsrv_reply(&s->srv, 451, "4.3.0",
+			    "Error: queue file write error");
 	}
 	job_free(j);
 	smtpsrv_resume(&s->srv);

@@ -83,7 +83,6 @@ static void
 start(struct smtpd_sess *s)
 {
 	struct smtpsrv *c = &s->srv;
-	uint64_t pause = s->sd->p->smtpd_greet_pause;
 	enum smtpd_limit_res r;
 
 	if (s->sd->srv.nsessions > s->sd->max_sessions) {
@@ -91,7 +90,7 @@ start(struct smtpd_sess *s)
 		return;
 	}
 	if (s->trusted) {
-		smtpsrv_greet(c);
+		smtpsrv_greet(c, 0);
 		return;
 	}
 	r = smtpd_limit_enter(s->sd->limit, c->client_addr);
@@ -105,10 +104,7 @@ start(struct smtpd_sess *s)
 		return;
 	}
 	s->counted = true;
-	if (pause > 0)
-		smtpsrv_greet_after(c, pause * 1000);
-	else
-		smtpsrv_greet(c);
+	smtpsrv_greet(c, s->sd->p->smtpd_greet_pause * 1000);
 }
 
 /* Implicit TLS: the session starts once the handshake is done and the
@@ -215,18 +211,14 @@ smtpd_session_init(struct smtpd *sd)
 	d->ncmds = smtpd_ncmds;
 	d->base = sd->svc->base;
 	d->pool = sd->pool;
-	d->myhostname = p->myhostname;
-	d->service = "smtp";
+	d->p = p;
 	d->banner = p->smtpd_banner;
 	d->help = "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET "
 		  "NOOP QUIT VRFY HELP";
 	d->hello_first = "Error: send HELO/EHLO first";
 	d->extensions = "250-DSN\r\n";
 	d->no_rcpt = "need RCPT command";
-	d->auth_mechanisms = p->auth_mechanisms;
 	d->authd_path = sd->authd_path;
-	d->authd_timeout_ms = p->authd_timeout * 1000;
-	d->id_prefix = 'S';
 	d->max_line = (size_t)p->smtpd_command_line_limit +
 	    SMTPD_PARAM_ALLOWANCE;
 	d->command_line_limit = p->smtpd_command_line_limit;
@@ -245,5 +237,4 @@ smtpd_session_init(struct smtpd *sd)
 	d->helo_required = p->smtpd_helo_required;
 	d->auth_enable = p->smtpd_sasl_auth_enable;
 	d->auth_required = p->smtpd_auth_required;
-	d->auth_allow_plaintext = p->auth_allow_plaintext;
 }

@@ -2,7 +2,8 @@
  * smtpsrv.c - the SMTP/LMTP session core: who the client is, line
  * framing (the bare-LF rule, the bound on replies not read, early
  * talkers), replies, the error count and its delay, suspending reading
- * while a job runs, and the end of the session.
+ * while a job runs, the TLS handshake's outcome, and the end of the
+ * session.
  * Linked into: smtpd, lmtpd.  Runs as their users.  Trust: the client is
  * hostile; every line is bounded and checked before it is parsed.
  */
@@ -55,7 +56,7 @@ smtpsrv_quit(struct smtpsrv *s)
 void
 smtpsrv_close_421(struct smtpsrv *s, const char *text)
 {
-	smtpsrv_reply(s, 421, "4.7.0", "%s %s", s->d->myhostname, text);
+	smtpsrv_reply(s, 421, "4.7.0", "%s %s", s->d->p->myhostname, text);
 	smtpsrv_quit(s);
 }
 
@@ -79,8 +80,8 @@ smtpsrv_error_delay_ms(uint64_t errors, uint64_t soft_limit, uint64_t sleep_ms)
 	return (beyond < 10 ? beyond : 10) * sleep_ms;
 }
 
-void
-smtpsrv_greet(struct smtpsrv *s)
+static void
+greet(struct smtpsrv *s)
 {
 	s->greeted = true;
 	smtpsrv_reply(s, 220, NULL, "%s", s->d->banner);
@@ -94,7 +95,7 @@ on_timer(void *arg)
 
 	s->held = false;
 	if (!s->greeted)
-		smtpsrv_greet(s);
+		greet(s);
 	maybe_read(s);
 }
 
@@ -108,9 +109,13 @@ hold(struct smtpsrv *s, uint64_t ms)
 }
 
 void
-smtpsrv_greet_after(struct smtpsrv *s, uint64_t ms)
+smtpsrv_greet(struct smtpsrv *s, uint64_t ms)
 {
-	hold(s, ms);
+	/* Reading goes on meanwhile: talking first is early talking. */
+	if (ms > 0)
+		hold(s, ms);
+	else
+		greet(s);
 }
 
 bool
@@ -188,6 +193,51 @@ on_line(void *arg, struct span line)
 		smtpsrv_command(s, line);
 }
 
+bool
+smtpsrv_tls_offered(const struct smtpsrv *s)
+{
+	return s->d->tls_ctx != NULL && !s->tls &&
+	    !(s->d->local_plain && s->local);
+}
+
+bool
+smtpsrv_tls_required(const struct smtpsrv *s)
+{
+	return !s->local && s->d->tls_encrypt;
+}
+
+int
+smtpsrv_tls_init(const struct params *p, const char *level,
+    bool wrappermode, SSL_CTX **ctx_out)
+{
+	struct tls_conf conf;
+	struct why why;
+
+	params_tls_conf(p, &conf);
+	if (tls_server_ctx_level(&conf, level, wrappermode, ctx_out, &why) ==
+	    -1) {
+		log_error("TLS is required but unavailable: %s", why.msg);
+		return -1;
+	}
+	if (*ctx_out == NULL && why.msg[0] != '\0')
+		log_warn("STARTTLS not offered: %s", why.msg);
+	return 0;
+}
+
+/* The handshake is done: note what was negotiated. */
+static void
+tls_ready(struct smtpsrv *s)
+{
+	s->handshaking = false;
+	if (tls_info(s->io, s->tls_proto, s->tls_cipher, &s->tls_bits) == -1)
+		return;
+	s->tls = true;
+	if (s->d->starttls_timeout_ms != 0)
+		lineio_set_idle(s->io, s->d->timeout_ms);
+	log_info("%s: TLS established: %s with cipher %s (%d bits)", s->id,
+	    s->tls_proto, s->tls_cipher, s->tls_bits);
+}
+
 static void
 tls_failed(struct smtpsrv *s)
 {
@@ -209,7 +259,7 @@ on_event(void *arg, enum lineio_event ev)
 		return;
 	}
 	if (ev == LINEIO_READY) {
-		smtpsrv_tls_ready(s);
+		tls_ready(s);
 		if (s->d->ops->tls_up != NULL)
 			s->d->ops->tls_up(s);
 		return;
@@ -263,11 +313,13 @@ identify(struct smtpsrv *s, int fd)
 int
 smtpsrv_init(struct smtpsrv *s, struct smtpsrv_daemon *d, int fd)
 {
+	static unsigned long counter;
 	char farewell[300];
 	struct why why;
 
 	s->d = d;
-	snprintf(s->id, sizeof(s->id), "%c%lx", d->id_prefix, ++d->counter);
+	snprintf(s->id, sizeof(s->id), "%c%lx", d->lmtp ? 'L' : 'S',
+	    ++counter);
 	identify(s, fd);
 	s->handshaking = d->wrappermode;
 	if (d->wrappermode)
@@ -284,7 +336,7 @@ smtpsrv_init(struct smtpsrv *s, struct smtpsrv_daemon *d, int fd)
 	}
 	buf_init(&s->text, (size_t)d->message_size_limit + 65536);
 	snprintf(farewell, sizeof(farewell), "421 4.4.2 %s Error: timeout "
-	    "exceeded\r\n", d->myhostname);
+	    "exceeded\r\n", d->p->myhostname);
 	lineio_set_farewell(s->io, farewell);
 	s->state = SMTPSRV_S_GREET;
 	s->next = d->sessions;

@@ -55,9 +55,10 @@ smtpsrv_auth_mechs(struct smtpsrv *s, struct buf *out)
 		return 0;
 	/* The exchange's state lives with the session. */
 	if (s->sasl == NULL) {
-		s->sasl = authsasl_new(d->service, d->myhostname,
-		    d->auth_mechanisms, s->tls, d->auth_allow_plaintext,
-		    authsasl_authd_check, &s->auth_check, &why);
+		s->sasl = authsasl_new(d->lmtp ? "lmtp" : "smtp",
+		    d->p->myhostname, d->p->auth_mechanisms, s->tls,
+		    d->p->auth_allow_plaintext, authsasl_authd_check,
+		    &s->auth_check, &why);
 		if (s->sasl == NULL) {
 			log_warn("%s: SASL: %s", s->id, why.msg);
 			return 0;
@@ -87,7 +88,7 @@ auth_work(void *arg)
 
 	/* The check runs on this thread: this thread's authd client. */
 	s->auth_check.client = authclient_thread(s->d->authd_path,
-	    s->d->authd_timeout_ms);
+	    s->d->p->authd_timeout * 1000);
 	if (j->first)
 		j->res = authsasl_start(s->sasl, s->auth_mech,
 		    j->initial ? &in : NULL, &j->out, &j->why);
@@ -210,7 +211,7 @@ smtpsrv_auth(struct smtpsrv *s, const struct smtpcmd *c)
 	j = job_new(s, c->auth_initial, true);
 	if (j == NULL)
 		return;
-	s->auth_check.service = s->d->service;
+	s->auth_check.service = s->d->lmtp ? "lmtp" : "smtp";
 	s->auth_check.client_addr = s->client_addr;
 	if (s->auth_check.user.max == 0)
 		buf_init(&s->auth_check.user, AUTHSASL_MAX_USER + 1);

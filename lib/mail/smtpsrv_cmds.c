@@ -1,9 +1,12 @@
 /*
- * smtpsrv_cmds.c - the command table of the SMTP/LMTP session core: each
- * command is parsed, checked (legal in this state?) and only then acted
- * on (STYLE.md 7); the daemon's own rows come first, then the commands
- * both daemons answer alike, the EHLO/LHLO reply, MAIL's checks, and
- * STARTTLS (RFC 3207).
+ * smtpsrv_cmds.c - the commands of the SMTP/LMTP session core: each is
+ * parsed, checked (legal in this state?) and only then acted on (STYLE.md
+ * 7); the daemon's own rows come first, then the commands both daemons
+ * answer alike: the EHLO/LHLO reply, MAIL's checks, RSET NOOP VRFY EXPN
+ * HELP QUIT, STARTTLS (RFC 3207), and the message text: DATA (ended only
+ * by CRLF.CRLF) and BDAT chunks (RFC 3030) through the decoder of
+ * lib/mail/smtpdata with the daemon's limits, then ops->message.  A
+ * refused BDAT still has its octets read, and dropped, before its reply.
  *
  * After STARTTLS every byte the client sent before the handshake is
  * thrown away (CVE-2011-0411: commands pipelined after STARTTLS in clear
@@ -12,7 +15,8 @@
  * stalls ends that connection only.
  *
  * Linked into: smtpd, lmtpd.  Trust: the client is hostile; its lines are
- * parsed by lib/mail/smtpcmd.
+ * parsed by lib/mail/smtpcmd, its message text is bounded by the daemon's
+ * size and line limits.
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,50 +66,6 @@ act_rcpt(struct smtpsrv *s, const struct smtpcmd *c)
 	s->d->ops->rcpt(s, c);
 }
 
-bool
-smtpsrv_tls_offered(const struct smtpsrv *s)
-{
-	return s->d->tls_ctx != NULL && !s->tls &&
-	    !(s->d->local_plain && s->local);
-}
-
-bool
-smtpsrv_tls_required(const struct smtpsrv *s)
-{
-	return !s->local && s->d->tls_encrypt;
-}
-
-int
-smtpsrv_tls_init(const struct params *p, const char *level,
-    bool wrappermode, SSL_CTX **ctx_out)
-{
-	struct tls_conf conf;
-	struct why why;
-
-	params_tls_conf(p, &conf);
-	if (tls_server_ctx_level(&conf, level, wrappermode, ctx_out, &why) ==
-	    -1) {
-		log_error("TLS is required but unavailable: %s", why.msg);
-		return -1;
-	}
-	if (*ctx_out == NULL && why.msg[0] != '\0')
-		log_warn("STARTTLS not offered: %s", why.msg);
-	return 0;
-}
-
-void
-smtpsrv_tls_ready(struct smtpsrv *s)
-{
-	s->handshaking = false;
-	if (tls_info(s->io, s->tls_proto, s->tls_cipher, &s->tls_bits) == -1)
-		return;
-	s->tls = true;
-	if (s->d->starttls_timeout_ms != 0)
-		lineio_set_idle(s->io, s->d->timeout_ms);
-	log_info("%s: TLS established: %s with cipher %s (%d bits)", s->id,
-	    s->tls_proto, s->tls_cipher, s->tls_bits);
-}
-
 /* The parser refuses arguments to STARTTLS. */
 static void
 act_starttls(struct smtpsrv *s, const struct smtpcmd *c)
@@ -145,17 +105,19 @@ int
 smtpsrv_ehlo_text(struct buf *out, const char *host, uint64_t size,
     const char *extensions, bool starttls, struct span mechs)
 {
+	int r;
+
 	/* RFC 5321 4.1.1.1: the extensions, one per line. */
-	buf_addf(out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n"
-		      "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
-		      "250-SMTPUTF8\r\n%s",
+	r = buf_addf(out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %llu\r\n"
+			  "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n"
+			  "250-SMTPUTF8\r\n%s",
 	    host, (unsigned long long)size, extensions);
-	if (starttls)
-		buf_adds(out, "250-STARTTLS\r\n");
-	if (mechs.len > 0)
-		buf_addf(out, "250-AUTH %.*s\r\n", (int)mechs.len,
+	if (r == 0 && starttls)
+		r = buf_adds(out, "250-STARTTLS\r\n");
+	if (r == 0 && mechs.len > 0)
+		r = buf_addf(out, "250-AUTH %.*s\r\n", (int)mechs.len,
 		    (const char *)mechs.p);
-	return buf_adds(out, "250 CHUNKING\r\n");
+	return r == 0 ? buf_adds(out, "250 CHUNKING\r\n") : -1;
 }
 
 void
@@ -169,15 +131,16 @@ smtpsrv_hello(struct smtpsrv *s, const struct smtpcmd *c)
 	s->state = SMTPSRV_S_READY;
 	s->esmtp = c->verb != SMTPCMD_HELO;
 	if (!s->esmtp) {
-		smtpsrv_reply(s, 250, NULL, "%s", s->d->myhostname);
+		smtpsrv_reply(s, 250, NULL, "%s", s->d->p->myhostname);
 		return;
 	}
 	buf_init(&text, 4096);
 	buf_init(&mechs, 256);
 	if (smtpsrv_auth_mechs(s, &mechs) == -1)
 		buf_reset(&mechs);
-	smtpsrv_ehlo_text(&text, s->d->myhostname, s->d->message_size_limit,
-	    s->d->extensions, smtpsrv_tls_offered(s), buf_span(&mechs));
+	smtpsrv_ehlo_text(&text, s->d->p->myhostname,
+	    s->d->message_size_limit, s->d->extensions,
+	    smtpsrv_tls_offered(s), buf_span(&mechs));
 	lineio_write(s->io, text.p, text.len);
 	buf_fini(&text);
 	buf_fini(&mechs);
@@ -243,11 +206,172 @@ smtpsrv_mail(struct smtpsrv *s, const struct smtpcmd *c)
 	return true;
 }
 
+static void
+append_out(void *arg, struct span body)
+{
+	struct smtpsrv *s = arg;
+
+	/* Cannot fail: text's max is above the message size limit. */
+	buf_addspan(&s->text, body);
+}
+
+/* Read message text, raw, with the data timeout. */
+static void
+read_raw(struct smtpsrv *s, lineio_raw_fn *fn)
+{
+	s->in_data = true;
+	if (s->d->data_timeout_ms != 0)
+		lineio_set_idle(s->io, s->d->data_timeout_ms);
+	lineio_raw(s->io, fn);
+}
+
+/* Message text is over: commands again, with the command timeout. */
+static void
+end_raw(struct smtpsrv *s)
+{
+	lineio_raw(s->io, NULL);
+	s->in_data = false;
+	if (s->d->data_timeout_ms != 0)
+		lineio_set_idle(s->io, s->d->timeout_ms);
+}
+
+/* The end of the text: refused, or whole. */
+static void
+finish(struct smtpsrv *s, enum smtpdata_status st)
+{
+	const char *enh = NULL;
+	const char *text = NULL;
+	int code = smtpdata_refusal(st, &enh, &text);
+
+	end_raw(s);
+	s->d->ops->message(s, code, enh, text);
+}
+
+static void
+start(struct smtpsrv *s, bool bdat)
+{
+	const struct smtpsrv_daemon *d = s->d;
+	struct smtpdata_limits lim = {
+		.max_size = d->message_size_limit,
+		.max_line_length = d->data_line_limit,
+		.max_header_size = d->header_size_limit,
+	};
+	unsigned flags = s->bare_newline_ok ? SMTPDATA_RELAXED : 0;
+
+	if (bdat)
+		smtpdata_bdat_init(&s->data, &lim, flags);
+	else
+		smtpdata_init(&s->data, &lim, flags);
+	buf_reset(&s->text);
+}
+
+static size_t
+on_data(void *arg, struct span data)
+{
+	struct smtpsrv *s = arg;
+	size_t took = smtpdata_feed(&s->data, data, append_out, s);
+	enum smtpdata_status st = smtpdata_status(&s->data);
+
+	if (st != SMTPDATA_MORE)
+		finish(s, st);
+	return took;
+}
+
+static void
+act_data(struct smtpsrv *s, const struct smtpcmd *c)
+{
+	(void)c;
+	if (!(s->state & SMTPSRV_S_RCPT)) {
+		smtpsrv_reply(s, 503, "5.5.1", "Error: %s", s->d->no_rcpt);
+		smtpsrv_error(s);
+		return;
+	}
+	if (s->bdat) {
+		smtpsrv_reply(s, 503, "5.5.1", "Error: DATA after BDAT");
+		smtpsrv_error(s);
+		return;
+	}
+	start(s, false);
+	smtpsrv_reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
+	read_raw(s, on_data);
+}
+
+/* A chunk is complete: the message is refused, finished, or goes on. */
+static void
+chunk_done(struct smtpsrv *s)
+{
+	struct smtpdata *d = &s->data;
+
+	if (smtpdata_failed(d) || d->chunk_last) {
+		finish(s, smtpdata_failed(d) ? d->err : smtpdata_status(d));
+		return;
+	}
+	end_raw(s);
+	smtpsrv_reply(s, 250, "2.0.0", "Ok: %llu octets received",
+	    (unsigned long long)s->chunk_size);
+}
+
+static size_t
+on_bdat(void *arg, struct span data)
+{
+	struct smtpsrv *s = arg;
+	size_t took = smtpdata_bdat_feed(&s->data, data, append_out, s);
+
+	if (!smtpdata_bdat_in_chunk(&s->data))
+		chunk_done(s);
+	return took;
+}
+
+/* A refused BDAT: its octets are read and dropped, then the reply. */
+static size_t
+on_discard(void *arg, struct span data)
+{
+	struct smtpsrv *s = arg;
+	size_t took = data.len < s->discard_left ? data.len :
+						  (size_t)s->discard_left;
+
+	s->discard_left -= took;
+	if (s->discard_left == 0) {
+		end_raw(s);
+		smtpsrv_reply(s, 503, "5.5.1", "%s", s->discard_text);
+	}
+	return took;
+}
+
+static void
+act_bdat(struct smtpsrv *s, const struct smtpcmd *c)
+{
+	/* The octets follow the command whatever the answer (RFC 3030). */
+	if (!(s->state & SMTPSRV_S_RCPT)) {
+		snprintf(s->discard_text, sizeof(s->discard_text), "Error: %s",
+		    s->state & SMTPSRV_S_MAIL ? s->d->no_rcpt :
+						"need MAIL command");
+		s->discard_left = c->bdat_size;
+		if (c->bdat_size == 0)
+			smtpsrv_reply(s, 503, "5.5.1", "%s", s->discard_text);
+		else
+			read_raw(s, on_discard);
+		smtpsrv_error(s);
+		return;
+	}
+	if (!s->bdat)
+		start(s, true);
+	s->bdat = true;
+	smtpdata_bdat_chunk(&s->data, c->bdat_size, c->bdat_last);
+	s->chunk_size = c->bdat_size;
+	if (c->bdat_size == 0) {
+		smtpdata_bdat_feed(&s->data, span_make("", 0), append_out, s);
+		chunk_done(s);
+		return;
+	}
+	read_raw(s, on_bdat);
+}
+
 static const struct smtpsrv_cmd shared_cmds[] = {
 	{ SMTPCMD_RCPT, SMTPSRV_S_MAIL | SMTPSRV_S_RCPT, act_rcpt,
 	    "need MAIL command" },
-	{ SMTPCMD_DATA, SMTPSRV_S_ANY, smtpsrv_data, NULL },
-	{ SMTPCMD_BDAT, SMTPSRV_S_ANY, smtpsrv_bdat, NULL },
+	{ SMTPCMD_DATA, SMTPSRV_S_ANY, act_data, NULL },
+	{ SMTPCMD_BDAT, SMTPSRV_S_ANY, act_bdat, NULL },
 	{ SMTPCMD_RSET, SMTPSRV_S_ANY, act_simple, NULL },
 	{ SMTPCMD_NOOP, SMTPSRV_S_ANY, act_simple, NULL },
 	{ SMTPCMD_QUIT, SMTPSRV_S_ANY, act_simple, NULL },
