@@ -124,15 +124,11 @@ rcpt_done(void *arg)
 	struct rcpt_job *j = arg;
 	struct lmtpd_sess *s = j->sess;
 
-	if (!s->srv.ended) {
-		smtpsrv_reply(&s->srv, j->code, j->enh, "%s", j->text);
-		if (j->code == 250) {
-			s->rcpt = xreallocarray(s->rcpt, s->nrcpt + 1,
-			    sizeof(*s->rcpt));
-			s->rcpt[s->nrcpt++] = j->rcpt;
-			memset(&j->rcpt, 0, sizeof(j->rcpt));
-			s->srv.state = SMTPSRV_S_RCPT;
-		}
+	if (smtpsrv_rcpt_done(&s->srv, j->code, j->enh, j->text)) {
+		s->rcpt = xreallocarray(s->rcpt, s->nrcpt + 1,
+		    sizeof(*s->rcpt));
+		s->rcpt[s->nrcpt++] = j->rcpt;
+		memset(&j->rcpt, 0, sizeof(j->rcpt));
 	}
 	lmtpd_rcpt_fini(&j->rcpt);
 	free(j);

@@ -187,27 +187,22 @@ rcpt_done(void *arg)
 {
 	struct rcpt_job *j = arg;
 	struct smtpd_sess *s = j->sess;
+	struct smtpd_tx *tx = &s->tx;
 
-	if (!s->srv.ended) {
-		smtpsrv_reply(&s->srv, j->code, j->enh, "%s", j->text);
-		if (j->code == 250) {
-			struct smtpd_tx *tx = &s->tx;
-
-			tx->rcpt = xreallocarray(tx->rcpt, tx->nrcpt + 1,
-			    sizeof(*tx->rcpt));
-			tx->rcpt[tx->nrcpt++] = j->rcpt;
-			if (j->verdict > tx->verdict) {
-				tx->verdict = j->verdict;
-				memcpy(tx->verdict_reason, j->verdict_reason,
-				    sizeof(tx->verdict_reason));
-			}
-			j->rcpt.addr = NULL;
-			j->rcpt.orcpt = NULL;
-			j->rcpt.orcpt_type = NULL;
-			s->srv.state = SMTPSRV_S_RCPT;
-		} else if (j->code >= 500) {
-			smtpsrv_error(&s->srv);
+	if (smtpsrv_rcpt_done(&s->srv, j->code, j->enh, j->text)) {
+		tx->rcpt = xreallocarray(tx->rcpt, tx->nrcpt + 1,
+		    sizeof(*tx->rcpt));
+		tx->rcpt[tx->nrcpt++] = j->rcpt;
+		if (j->verdict > tx->verdict) {
+			tx->verdict = j->verdict;
+			memcpy(tx->verdict_reason, j->verdict_reason,
+			    sizeof(tx->verdict_reason));
 		}
+		j->rcpt.addr = NULL;
+		j->rcpt.orcpt = NULL;
+		j->rcpt.orcpt_type = NULL;
+	} else if (j->code >= 500 && !s->srv.ended) {
+		smtpsrv_error(&s->srv);
 	}
 	free(j->rcpt.addr);
 	free(j->rcpt.orcpt);

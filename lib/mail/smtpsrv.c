@@ -16,7 +16,7 @@
 #include <sys/un.h>
 
 #include "base/log.h"
-#include "mail/smtpsrv.h"
+#include "mail/smtpsrv_impl.h"
 #include "tls/tls.h"
 
 /* Replies a client does not read are bounded too. */

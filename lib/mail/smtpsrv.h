@@ -176,24 +176,21 @@ int	smtpsrv_tls_init(const struct params *p, const char *level,
 uint64_t smtpsrv_error_delay_ms(uint64_t errors, uint64_t soft_limit,
 	    uint64_t sleep_ms);
 
-/* smtpsrv_cmds.c.  A command line; the shared rows (RCPT DATA BDAT RSET
- * NOOP QUIT VRFY EXPN HELP STARTTLS) come after the daemon's.  EHLO, HELO,
- * LHLO: a new start, then the greeting reply. */
-void	smtpsrv_command(struct smtpsrv *s, struct span line);
+/* smtpsrv_cmds.c.  EHLO, HELO, LHLO: a new start, the greeting reply. */
 void	smtpsrv_hello(struct smtpsrv *s, const struct smtpcmd *c);
 /* MAIL: checked, noted and answered; true when it was accepted. */
 bool	smtpsrv_mail(struct smtpsrv *s, const struct smtpcmd *c);
+/* RCPT looked up: the reply (unless s ended); true on 250: keep it. */
+bool	smtpsrv_rcpt_done(struct smtpsrv *s, int code, const char *enh,
+	    const char *text);
 /* Pure: the EHLO/LHLO reply into out; -1 when out is full. */
 int	smtpsrv_ehlo_text(struct buf *out, const char *host, uint64_t size,
 	    const char *extensions, bool starttls, struct span mechs);
 
 /* smtpsrv_auth.c.  The mechanisms s may use now, blank-separated; is
- * mech one of them (pure); AUTH after the daemon's checks; a line while
- * auth_pending; the end of AUTH state (STARTTLS, the session's end). */
+ * mech one of them (pure); AUTH after the daemon's checks. */
 int	smtpsrv_auth_mechs(struct smtpsrv *s, struct buf *out);
 bool	smtpsrv_mech_offered(struct span mechs, struct span mech);
 void	smtpsrv_auth(struct smtpsrv *s, const struct smtpcmd *c);
-void	smtpsrv_auth_response(struct smtpsrv *s, struct span line);
-void	smtpsrv_auth_reset(struct smtpsrv *s);
 
 #endif

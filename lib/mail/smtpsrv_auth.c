@@ -18,7 +18,7 @@
 #include "base/base64.h"
 #include "base/log.h"
 #include "base/xmem.h"
-#include "mail/smtpsrv.h"
+#include "mail/smtpsrv_impl.h"
 
 struct auth_job {
 	struct smtpsrv *sess;		/* borrowed: kept while busy */

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "mail/smtpsrv.h"
+#include "mail/smtpsrv_impl.h"
 #include "tls/tls.h"
 
 static void
@@ -64,6 +64,19 @@ act_rcpt(struct smtpsrv *s, const struct smtpcmd *c)
 		return;
 	}
 	s->d->ops->rcpt(s, c);
+}
+
+bool
+smtpsrv_rcpt_done(struct smtpsrv *s, int code, const char *enh,
+    const char *text)
+{
+	if (s->ended)
+		return false;
+	smtpsrv_reply(s, code, enh, "%s", text);
+	if (code != 250)
+		return false;
+	s->state = SMTPSRV_S_RCPT;
+	return true;
 }
 
 /* The parser refuses arguments to STARTTLS. */
