@@ -75,7 +75,6 @@ void	lmtpd_rcpts_free(struct lmtpd_rcpt *r, size_t n);
 
 /* lmtpd_cmds.c: lmtpd's own commands (the core has the rest). */
 extern const struct smtpsrv_cmd lmtpd_cmds[];
-extern const size_t lmtpd_ncmds;
 
 /* lmtpd_rcpt.c: RCPT, the recipient asked of authd on a worker. */
 void	lmtpd_rcpt(struct smtpsrv *c, const struct smtpcmd *cmd);

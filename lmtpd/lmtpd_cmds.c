@@ -75,5 +75,5 @@ const struct smtpsrv_cmd lmtpd_cmds[] = {
 	{ SMTPCMD_EHLO, SMTPSRV_S_ANY, act_helo, NULL },
 	{ SMTPCMD_MAIL, SMTPSRV_S_ANY, act_mail, NULL },
 	{ SMTPCMD_AUTH, SMTPSRV_S_ANY, act_auth, NULL },
+	{ SMTPCMD_UNKNOWN, 0, NULL, NULL },
 };
-const size_t lmtpd_ncmds = sizeof(lmtpd_cmds) / sizeof(lmtpd_cmds[0]);

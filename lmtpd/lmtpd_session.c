@@ -92,6 +92,12 @@ lmtpd_session_new(struct lmtpd *ld, int fd)
 }
 
 static const struct smtpsrv_ops ops = {
+	.cmds = lmtpd_cmds,
+	.help = "Commands: LHLO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP "
+		"QUIT VRFY HELP",
+	.hello_first = "Error: send LHLO first",
+	.extensions = "",
+	.no_rcpt = "no valid recipients",
 	.free = session_free,
 	.tx_reset = tx_reset,
 	.rcpt = lmtpd_rcpt,
@@ -108,17 +114,10 @@ lmtpd_session_init(struct lmtpd *ld)
 	snprintf(ld->banner, sizeof(ld->banner), "%s LMTP Postern",
 	    p->myhostname);
 	d->ops = &ops;
-	d->cmds = lmtpd_cmds;
-	d->ncmds = lmtpd_ncmds;
 	d->base = ld->svc->base;
 	d->pool = ld->pool;
 	d->p = p;
 	d->banner = ld->banner;
-	d->help = "Commands: LHLO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP "
-		  "QUIT VRFY HELP";
-	d->hello_first = "Error: send LHLO first";
-	d->extensions = "";
-	d->no_rcpt = "no valid recipients";
 	d->authd_path = ld->authd_path;
 	d->max_line = SMTPCMD_MAX_LINE;
 	d->timeout_ms = p->lmtpd_timeout * 1000;

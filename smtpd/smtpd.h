@@ -91,7 +91,6 @@ void	smtpd_session_init(struct smtpd *sd);
 
 /* smtpd_cmds.c: smtpd's own commands (the core has the rest). */
 extern const struct smtpsrv_cmd smtpd_cmds[];
-extern const size_t smtpd_ncmds;
 
 /* smtpd_rcpt.c: init once before the first worker job. */
 void	smtpd_rcpt_init(const struct smtpd *sd);

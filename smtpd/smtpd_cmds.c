@@ -103,5 +103,5 @@ const struct smtpsrv_cmd smtpd_cmds[] = {
 	{ SMTPCMD_HELO, SMTPSRV_S_ANY, smtpsrv_hello, NULL },
 	{ SMTPCMD_MAIL, SMTPSRV_S_ANY, act_mail, NULL },
 	{ SMTPCMD_AUTH, SMTPSRV_S_ANY, act_auth, NULL },
+	{ SMTPCMD_UNKNOWN, 0, NULL, NULL },
 };
-const size_t smtpd_ncmds = sizeof(smtpd_cmds) / sizeof(smtpd_cmds[0]);

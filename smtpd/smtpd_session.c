@@ -192,6 +192,12 @@ smtpd_session_new(struct smtpd *sd, int fd)
 }
 
 static const struct smtpsrv_ops ops = {
+	.cmds = smtpd_cmds,
+	.help = "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET "
+		"NOOP QUIT VRFY HELP",
+	.hello_first = "Error: send HELO/EHLO first",
+	.extensions = "250-DSN\r\n",
+	.no_rcpt = "need RCPT command",
 	.free = session_free,
 	.tx_reset = tx_reset,
 	.rcpt = smtpd_rcpt,
@@ -207,17 +213,10 @@ smtpd_session_init(struct smtpd *sd)
 	struct smtpsrv_daemon *d = &sd->srv;
 
 	d->ops = &ops;
-	d->cmds = smtpd_cmds;
-	d->ncmds = smtpd_ncmds;
 	d->base = sd->svc->base;
 	d->pool = sd->pool;
 	d->p = p;
 	d->banner = p->smtpd_banner;
-	d->help = "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET "
-		  "NOOP QUIT VRFY HELP";
-	d->hello_first = "Error: send HELO/EHLO first";
-	d->extensions = "250-DSN\r\n";
-	d->no_rcpt = "need RCPT command";
 	d->authd_path = sd->authd_path;
 	d->max_line = (size_t)p->smtpd_command_line_limit +
 	    SMTPD_PARAM_ALLOWANCE;

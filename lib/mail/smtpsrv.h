@@ -51,9 +51,15 @@ struct smtpsrv_cmd {
 	const char *out_of_state;
 };
 
-/* What differs, as callbacks.  rcpt comes after the state and SMTPUTF8
- * checks; message gets code 0 (the text is in) or a refusal. */
+/* What differs, as callbacks and texts.  rcpt comes after the state and
+ * SMTPUTF8 checks; message gets code 0 (the text is in) or a refusal. */
 struct smtpsrv_ops {
+	const struct smtpsrv_cmd *cmds;	/* the daemon's, before the shared
+					 * ones; ends with a NULL act */
+	const char *help;		/* the 214 reply's text */
+	const char *hello_first;	/* 503 text: MAIL before the greeting */
+	const char *extensions;		/* more EHLO lines, CRLF each */
+	const char *no_rcpt;		/* 503 text: DATA without recipients */
 	void (*free)(struct smtpsrv *s);	/* see Lifetime */
 	void (*tx_reset)(struct smtpsrv *s);	/* the daemon's part */
 	void (*rcpt)(struct smtpsrv *s, const struct smtpcmd *c);
@@ -66,17 +72,11 @@ struct smtpsrv_ops {
 /* Filled by the daemon at start-up; strings borrowed for the process. */
 struct smtpsrv_daemon {
 	const struct smtpsrv_ops *ops;
-	const struct smtpsrv_cmd *cmds;	/* the daemon's own commands, */
-	size_t ncmds;			/* looked at before the shared ones */
 	const struct params *p;		/* myhostname, auth_*, authd_timeout */
 	struct event_base *base;
 	struct worker_pool *pool;	/* AUTH steps */
 	SSL_CTX *tls_ctx;		/* NULL: no TLS; the daemon frees it */
 	const char *banner;		/* the 220 greeting's text */
-	const char *help;		/* the 214 reply's text */
-	const char *hello_first;	/* 503 text: MAIL before the greeting */
-	const char *extensions;		/* more EHLO lines, CRLF each */
-	const char *no_rcpt;		/* 503 text: DATA without recipients */
 	const char *authd_path;
 	size_t max_line;		/* framing, CRLF included */
 	uint64_t command_line_limit;	/* but MAIL and RCPT; 0: max_line */

@@ -45,7 +45,7 @@ act_simple(struct smtpsrv *s, const struct smtpcmd *c)
 		smtpsrv_reply(s, 502, "5.5.1", "Error: EXPN is disabled");
 		break;
 	case SMTPCMD_HELP:
-		smtpsrv_reply(s, 214, "2.0.0", "%s", s->d->help);
+		smtpsrv_reply(s, 214, "2.0.0", "%s", s->d->ops->help);
 		break;
 	default:
 		smtpsrv_reply(s, 221, "2.0.0", "Bye");
@@ -152,7 +152,7 @@ smtpsrv_hello(struct smtpsrv *s, const struct smtpcmd *c)
 	if (smtpsrv_auth_mechs(s, &mechs) == -1)
 		buf_reset(&mechs);
 	smtpsrv_ehlo_text(&text, s->d->p->myhostname,
-	    s->d->message_size_limit, s->d->extensions,
+	    s->d->message_size_limit, s->d->ops->extensions,
 	    smtpsrv_tls_offered(s), buf_span(&mechs));
 	lineio_write(s->io, text.p, text.len);
 	buf_fini(&text);
@@ -171,7 +171,7 @@ mail_refused(const struct smtpsrv *s, const struct smtpcmd *c, int *code,
 	if (s->state & (SMTPSRV_S_MAIL | SMTPSRV_S_RCPT))
 		return "Error: nested MAIL command";
 	if (s->state == SMTPSRV_S_GREET && d->helo_required)
-		return d->hello_first;
+		return d->ops->hello_first;
 	*code = 530;
 	*enh = "5.7.0";
 	if (!s->tls && smtpsrv_tls_required(s))
@@ -295,7 +295,7 @@ act_data(struct smtpsrv *s, const struct smtpcmd *c)
 {
 	(void)c;
 	if (!(s->state & SMTPSRV_S_RCPT)) {
-		smtpsrv_reply(s, 503, "5.5.1", "Error: %s", s->d->no_rcpt);
+		smtpsrv_reply(s, 503, "5.5.1", "Error: %s", s->d->ops->no_rcpt);
 		smtpsrv_error(s);
 		return;
 	}
@@ -357,7 +357,7 @@ act_bdat(struct smtpsrv *s, const struct smtpcmd *c)
 	/* The octets follow the command whatever the answer (RFC 3030). */
 	if (!(s->state & SMTPSRV_S_RCPT)) {
 		snprintf(s->discard_text, sizeof(s->discard_text), "Error: %s",
-		    s->state & SMTPSRV_S_MAIL ? s->d->no_rcpt :
+		    s->state & SMTPSRV_S_MAIL ? s->d->ops->no_rcpt :
 						"need MAIL command");
 		s->discard_left = c->bdat_size;
 		if (c->bdat_size == 0)
@@ -393,16 +393,15 @@ static const struct smtpsrv_cmd shared_cmds[] = {
 	{ SMTPCMD_HELP, SMTPSRV_S_ANY, act_simple, NULL },
 	{ SMTPCMD_STARTTLS, SMTPSRV_S_GREET | SMTPSRV_S_READY, act_starttls,
 	    "STARTTLS inside a mail transaction" },
+	{ SMTPCMD_UNKNOWN, 0, NULL, NULL },
 };
 
 static const struct smtpsrv_cmd *
-find(const struct smtpsrv_cmd *t, size_t n, enum smtpcmd_verb verb)
+find(const struct smtpsrv_cmd *t, enum smtpcmd_verb verb)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (t[i].verb == verb)
-			return &t[i];
+	for (; t->act != NULL; t++)
+		if (t->verb == verb)
+			return t;
 	return NULL;
 }
 
@@ -443,10 +442,9 @@ smtpsrv_command(struct smtpsrv *s, struct span line)
 		smtpsrv_error(s);
 		return;
 	}
-	r = find(s->d->cmds, s->d->ncmds, c.verb);
+	r = find(s->d->ops->cmds, c.verb);
 	if (r == NULL)
-		r = find(shared_cmds, sizeof(shared_cmds) /
-		    sizeof(shared_cmds[0]), c.verb);
+		r = find(shared_cmds, c.verb);
 	if (r == NULL) {
 		smtpsrv_reply(s, 500, "5.5.2", "Error: command not recognized");
 		smtpsrv_error(s);
