@@ -1,5 +1,7 @@
 /*
- * lmtpd_deliver.c - the end of the data: the message goes into each
+ * lmtpd_deliver.c - the end of the data (the session core read it through
+ * lib/mail/smtpdata with lmtpd's limits): a refused message gets its
+ * refusal once per recipient (RFC 2033 4.2); otherwise it goes into each
  * recipient's store on the worker pool (one job a recipient, so different
  * users' writes and fsyncs overlap), and each recipient gets its reply in
  * RCPT order (RFC 2033 4.2) as soon as it and those before it are done.
@@ -170,7 +172,7 @@ log_result(const struct lmtpd_sess *s, const struct result *r,
     const char *addr)
 {
 	log_info("%s: to=<%s>, mailbox=%s, uid=%u, size=%llu, status=%s%s%s%s",
-	    s->id, addr, r->mailbox, (unsigned)r->uid,
+	    s->srv.id, addr, r->mailbox, (unsigned)r->uid,
 	    (unsigned long long)r->size, r->status, r->reason[0] != '\0' ?
 	    " (" : "", r->reason, r->reason[0] != '\0' ? ")" : "");
 }
@@ -199,17 +201,17 @@ deliver_done(void *arg)
 		struct result *n = &d->res[d->next_reply++];
 
 		log_result(s, n, d->rcpt[n->i].addr);
-		if (!s->ended)
-			lmtpd_reply(s, n->code, n->enh, "%s", n->text);
+		if (!s->srv.ended)
+			smtpsrv_reply(&s->srv, n->code, n->enh, "%s", n->text);
 	}
 	if (d->pending > 0)
 		return;
 	delivery_free(d);
-	lmtpd_resume(s);
+	smtpsrv_resume(&s->srv);
 }
 
-void
-lmtpd_deliver(struct lmtpd_sess *s)
+static void
+deliver(struct lmtpd_sess *s)
 {
 	struct delivery *d = xcalloc(1, sizeof(*d));
 	size_t i;
@@ -218,13 +220,15 @@ lmtpd_deliver(struct lmtpd_sess *s)
 	d->stores = s->ld->stores;
 	d->loop_limit = s->ld->p->lmtpd_delivered_to_limit;
 	d->quota_tempfail = s->ld->p->lmtpd_quota_full_tempfail;
-	d->sender = xstrdup(s->tx.sender);
-	d->text = s->tx.text;
-	buf_init(&s->tx.text, d->text.max);
-	d->rcpt = lmtpd_tx_take_rcpts(s, &d->nrcpt);
+	d->sender = xstrdup(s->srv.sender);
+	smtpsrv_take_text(&s->srv, &d->text);
+	d->rcpt = s->rcpt;
+	d->nrcpt = s->nrcpt;
+	s->rcpt = NULL;
+	s->nrcpt = 0;
 	d->res = xcalloc(d->nrcpt, sizeof(*d->res));
-	lmtpd_tx_reset(s);
-	lmtpd_suspend(s);
+	smtpsrv_tx_reset(&s->srv);
+	smtpsrv_suspend(&s->srv);
 	/* One more than the jobs: d lives on while jobs refused as busy
 	 * finish inline in this loop. */
 	d->pending = d->nrcpt + 1;
@@ -244,24 +248,34 @@ lmtpd_deliver(struct lmtpd_sess *s)
 	d->pending--;
 	if (d->pending == 0) {
 		delivery_free(d);
-		lmtpd_resume(s);
+		smtpsrv_resume(&s->srv);
 	}
 }
 
-void
-lmtpd_refuse_all(struct lmtpd_sess *s, int code, const char *enh,
+/* A refused message: the same refusal for every recipient (RFC 2033
+ * 4.2). */
+static void
+refuse_all(struct lmtpd_sess *s, int code, const char *enh,
     const char *text)
 {
-	struct delivery d = { .sess = s, .rcpt = s->tx.rcpt,
-		.nrcpt = s->tx.nrcpt };
+	struct delivery d = { .sess = s, .rcpt = s->rcpt, .nrcpt = s->nrcpt };
 	struct result r = { .d = &d };
 
 	snprintf(r.mailbox, sizeof(r.mailbox), "INBOX");
-	r.size = s->tx.text.len;
+	r.size = s->srv.text.len;
 	for (r.i = 0; r.i < d.nrcpt; r.i++) {
 		outcome(&r, code, enh, text, text);
 		log_result(s, &r, d.rcpt[r.i].addr);
-		lmtpd_reply(s, code, enh, "%s", r.text);
+		smtpsrv_reply(&s->srv, code, enh, "%s", r.text);
 	}
-	lmtpd_tx_reset(s);
+	smtpsrv_tx_reset(&s->srv);
+}
+
+void
+lmtpd_message(struct smtpsrv *c, int code, const char *enh, const char *text)
+{
+	if (code != 0)
+		refuse_all(lmtpd_sess_of(c), code, enh, text);
+	else
+		deliver(lmtpd_sess_of(c));
 }

@@ -40,7 +40,8 @@ init(struct service *svc)
 		log_error("lmtpd_client_networks: %s", why.msg);
 		return -1;
 	}
-	if (lmtpd_tls_init(&ld) == -1)
+	if (smtpsrv_tls_init(ld.p, ld.p->lmtpd_tls_security_level, false,
+		&ld.srv.tls_ctx) == -1)
 		return -1;
 	if (ld.p->lmtpd_sasl_auth_enable && authsasl_init(&why) == -1) {
 		log_error("SASL: %s", why.msg);
@@ -68,6 +69,7 @@ ready(struct service *svc)
 		log_panic("authd socket path too long");
 	ld.stores = lmtpd_stores_new(&ld.store, LMTPD_IDLE_STORES);
 	ld.pool = worker_pool_new(svc->base, LMTPD_THREADS, LMTPD_MAX_JOBS);
+	lmtpd_session_init(&ld);
 	log_info("ready: %zu listeners, store %s", svc->nlisten,
 	    ld.p->store_directory);
 }
@@ -86,10 +88,10 @@ fini(struct service *svc)
 	(void)svc;
 	/* Deliveries in flight finish (and are durable) before the end. */
 	worker_pool_free(&ld.pool);
-	lmtpd_session_free_all(&ld);
+	smtpsrv_free_all(&ld.srv);
 	lmtpd_stores_free(&ld.stores);
 	netmatch_free(&ld.clients);
-	tls_ctx_free(&ld.tls_ctx);
+	tls_ctx_free(&ld.srv.tls_ctx);
 	if (ld.p->lmtpd_sasl_auth_enable)
 		authsasl_done();
 }

@@ -123,30 +123,31 @@ rcpt_done(void *arg)
 {
 	struct rcpt_job *j = arg;
 	struct lmtpd_sess *s = j->sess;
-	struct lmtpd_tx *tx = &s->tx;
 
-	if (!s->ended) {
-		lmtpd_reply(s, j->code, j->enh, "%s", j->text);
-		if (j->code == 250) {
-			tx->rcpt = xreallocarray(tx->rcpt, tx->nrcpt + 1,
-			    sizeof(*tx->rcpt));
-			tx->rcpt[tx->nrcpt++] = j->rcpt;
-			memset(&j->rcpt, 0, sizeof(j->rcpt));
-			s->state = LMTPD_S_RCPT;
-		}
+	if (smtpsrv_rcpt_done(&s->srv, j->code, j->enh, j->text)) {
+		s->rcpt = xreallocarray(s->rcpt, s->nrcpt + 1,
+		    sizeof(*s->rcpt));
+		s->rcpt[s->nrcpt++] = j->rcpt;
+		memset(&j->rcpt, 0, sizeof(j->rcpt));
 	}
 	lmtpd_rcpt_fini(&j->rcpt);
 	free(j);
-	lmtpd_resume(s);
+	smtpsrv_resume(&s->srv);
 }
 
 void
-lmtpd_rcpt(struct lmtpd_sess *s, const struct smtpcmd *c)
+lmtpd_rcpt(struct smtpsrv *core, const struct smtpcmd *c)
 {
+	struct lmtpd_sess *s = lmtpd_sess_of(core);
 	const struct params *p = s->ld->p;
-	struct rcpt_job *j = xcalloc(1, sizeof(*j));
+	struct rcpt_job *j;
 	struct buf addr;
 
+	if (s->nrcpt >= p->lmtpd_recipient_limit) {
+		smtpsrv_reply(core, 452, "4.5.3", "Error: too many recipients");
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
 	buf_init(&addr, 1024);
 	smtpaddr_format(&c->path, &addr);
 	/* RFC 5321 4.1.1.3: a bare <Postmaster> is ours. */
@@ -159,7 +160,7 @@ lmtpd_rcpt(struct lmtpd_sess *s, const struct smtpcmd *c)
 	j->delimiters = p->recipient_delimiter;
 	j->folders = p->lmtpd_subaddress_folders;
 	j->rcpt.addr = buf_steal(&addr);
-	lmtpd_suspend(s);
+	smtpsrv_suspend(core);
 	if (worker_submit(s->ld->pool, rcpt_work, rcpt_done, j) == -1) {
 		set(j, 451, "4.3.0", "Server busy, try again later");
 		rcpt_done(j);

@@ -1,9 +1,9 @@
 /*
- * smtpd_data.c - DATA: read the message text through the DATA decoder
- * (lib/mail/smtpdata: dot-unstuffing, the smuggling defence, limits), then
- * write the queue file on a worker thread and answer 250 only once it and
- * its directory are on disk (postern-queue(5)).  Nothing that is not on
- * disk is ever acknowledged.
+ * smtpd_data.c - the end of DATA or BDAT (the session core read the text
+ * through lib/mail/smtpdata: dot-unstuffing, the smuggling defence,
+ * limits): the hop count, then the queue file, written on a worker thread;
+ * 250 is answered only once it and its directory are on disk
+ * (postern-queue(5)).  Nothing that is not on disk is ever acknowledged.
  * Linked into: smtpd.  Trust: the text is hostile; it is bounded by
  * message_size_limit and only ever copied into the queue file.
  */
@@ -48,15 +48,6 @@ struct commit_job {
 	struct why why;
 	bool ok;
 };
-
-static void
-append_out(void *arg, struct span body)
-{
-	struct smtpd_sess *s = arg;
-
-	/* Cannot fail: text's max is above message_size_limit. */
-	buf_addspan(&s->tx.text, body);
-}
 
 /* Count Received: headers (RFC 5321 6.3: loop detection). */
 static unsigned int
@@ -238,37 +229,37 @@ commit_done(void *arg)
 	if (j->ok && j->verdict == SMTPD_DISCARD) {
 		s->nmessages++;
 		log_info("%s: discard: from=<%s>, nrcpt=%zu, client=%s[%s]: %s",
-		    s->id, j->sender, j->nrcpt, j->client_name,
+		    s->srv.id, j->sender, j->nrcpt, j->client_name,
 		    j->client_addr, j->verdict_reason);
-		if (!s->ended)
-			smtpd_reply(s, 250, "2.0.0", "Ok");
+		if (!s->srv.ended)
+			smtpsrv_reply(&s->srv, 250, "2.0.0", "Ok");
 	} else if (j->ok) {
 		s->nmessages++;
 		if (j->verdict == SMTPD_HOLD)
-			log_info("%s: %s: hold: %s", s->id, j->qid,
+			log_info("%s: %s: hold: %s", s->srv.id, j->qid,
 			    j->verdict_reason);
 		log_info("%s: %s: from=<%s>, size=%zu, nrcpt=%zu, "
-			 "client=%s[%s]", s->id, j->qid, j->sender,
+			 "client=%s[%s]", s->srv.id, j->qid, j->sender,
 		    j->text.len, j->nrcpt, j->client_name, j->client_addr);
-		if (!s->ended)
-			smtpd_reply(s, 250, "2.0.0", "Ok: queued as %s",
-			    j->qid);
+		if (!s->srv.ended)
+			smtpsrv_reply(&s->srv, 250, "2.0.0",
+			    "Ok: queued as %s", j->qid);
 	} else {
-		log_error("%s: queue file: %s", s->id, j->why.msg);
-		if (!s->ended && j->disk_full)
-			smtpd_reply(s, 452, "4.3.1", "Insufficient system "
-						     "storage");
-		else if (!s->ended)
-			smtpd_reply(s, 451, "4.3.0", "Error: queue file "
-						     "write error");
+		log_error("%s: queue file: %s", s->srv.id, j->why.msg);
+		if (!s->srv.ended && j->disk_full)
+			smtpsrv_reply(&s->srv, 452, "4.3.1",
+			    "Insufficient system storage");
+		else if (!s->srv.ended)
+			smtpsrv_reply(&s->srv, 451, "4.3.0",
+			    "Error: queue file write error");
 	}
 	job_free(j);
-	smtpd_resume(s);
+	smtpsrv_resume(&s->srv);
 }
 
 /* RFC 3848: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA; or local. */
 static uint8_t
-session_proto(const struct smtpd_sess *s)
+session_proto(const struct smtpsrv *s)
 {
 	if (s->local)
 		return QFILE_PROTO_LOCAL;
@@ -287,6 +278,7 @@ make_job(struct smtpd_sess *s)
 {
 	struct commit_job *j = xcalloc(1, sizeof(*j));
 	struct smtpd_tx *tx = &s->tx;
+	const struct smtpsrv *c = &s->srv;
 	struct timeval tv;
 	size_t i;
 
@@ -296,13 +288,12 @@ make_job(struct smtpd_sess *s)
 	j->qmgr_path = s->sd->qmgr_path;
 	j->verdict = tx->verdict;
 	j->verdict_reason = xstrdup(tx->verdict_reason);
-	j->sender = xstrdup(tx->sender);
-	j->helo = clean_helo(s->helo);
-	j->client_addr = xstrdup(s->client_addr);
+	j->sender = xstrdup(c->sender);
+	j->helo = clean_helo(c->helo);
+	j->client_addr = xstrdup(c->client_addr);
 	j->client_name = xstrdup(s->client_name);
 	j->envid = tx->envid != NULL ? xstrdup(tx->envid) : NULL;
-	j->text = tx->text;
-	buf_init(&tx->text, j->text.max);
+	smtpsrv_take_text(&s->srv, &j->text);
 	j->own = tx->rcpt;
 	j->nrcpt = tx->nrcpt;
 	tx->rcpt = NULL;
@@ -324,207 +315,51 @@ make_job(struct smtpd_sess *s)
 	j->env.client_addr = span_str(j->client_addr);
 	if (strcmp(j->client_name, "unknown") != 0)
 		j->env.client_name = span_str(j->client_name);
-	j->env.client_port = s->client_port;
-	j->env.helo = span_str(s->helo);
-	j->env.proto = session_proto(s);
-	j->env.local_uid = s->local ? s->local_uid : QFILE_NO_UID;
-	if (s->tls) {
-		j->tls_proto = xstrdup(s->tls_proto);
-		j->tls_cipher = xstrdup(s->tls_cipher);
-		j->tls_bits = s->tls_bits;
+	j->env.client_port = c->client_port;
+	j->env.helo = span_str(c->helo);
+	j->env.proto = session_proto(c);
+	j->env.local_uid = c->local ? c->local_uid : QFILE_NO_UID;
+	if (c->tls) {
+		j->tls_proto = xstrdup(c->tls_proto);
+		j->tls_cipher = xstrdup(c->tls_cipher);
+		j->tls_bits = c->tls_bits;
 		j->env.tls_proto = span_str(j->tls_proto);
 		j->env.tls_cipher = span_str(j->tls_cipher);
 	}
-	if (s->auth_user != NULL) {
-		j->auth_user = xstrdup(s->auth_user);
+	if (c->auth_user != NULL) {
+		j->auth_user = xstrdup(c->auth_user);
 		j->env.auth_user = span_str(j->auth_user);
 	}
 	j->env.ret = (uint8_t)tx->ret;
 	j->env.envid = span_str(j->envid != NULL ? j->envid : "");
 	j->env.size = tx->declared_size;
 	j->env.body = (uint8_t)tx->body;
-	j->env.smtputf8 = tx->smtputf8;
+	j->env.smtputf8 = c->smtputf8;
 	return j;
 }
 
-/* Message text is over: commands again, with the command timeout. */
-static void
-end_data(struct smtpd_sess *s)
+/* The end of the text (ops->message): refuse it, or queue it. */
+void
+smtpd_message(struct smtpsrv *c, int code, const char *enh, const char *text)
 {
-	s->in_data = false;
-	lineio_set_idle(s->io, s->sd->p->smtpd_timeout * 1000);
-}
+	struct smtpd_sess *s = smtpd_sess_of(c);
+	struct commit_job *j;
 
-/* The end of the text: refuse it, or queue it. */
-static void
-finish(struct smtpd_sess *s, enum smtpdata_status st)
-{
-	const char *enh;
-	const char *text;
-	int code = smtpdata_refusal(st, &enh, &text);
-
-	end_data(s);
 	if (code != 0) {
-		smtpd_reply(s, code, enh, "%s", text);
-		smtpd_tx_reset(s);
+		smtpsrv_reply(c, code, enh, "%s", text);
+		smtpsrv_tx_reset(c);
 		return;
 	}
-	if (hop_count(buf_span(&s->tx.text)) >= s->sd->p->hopcount_limit) {
-		smtpd_reply(s, 554, "5.4.6", "Too many hops (mail loop)");
-		smtpd_tx_reset(s);
+	if (hop_count(buf_span(&c->text)) >= s->sd->p->hopcount_limit) {
+		smtpsrv_reply(c, 554, "5.4.6", "Too many hops (mail loop)");
+		smtpsrv_tx_reset(c);
 		return;
 	}
-	{
-		struct commit_job *j = make_job(s);
-
-		smtpd_tx_reset(s);
-		smtpd_suspend(s);
-		if (worker_submit(s->sd->pool, commit_work, commit_done, j) ==
-		    -1) {
-			snprintf(j->why.msg, sizeof(j->why.msg), "busy");
-			commit_done(j);
-		}
+	j = make_job(s);
+	smtpsrv_tx_reset(c);
+	smtpsrv_suspend(c);
+	if (worker_submit(s->sd->pool, commit_work, commit_done, j) == -1) {
+		snprintf(j->why.msg, sizeof(j->why.msg), "busy");
+		commit_done(j);
 	}
-}
-
-static size_t
-on_data(void *arg, struct span data)
-{
-	struct smtpd_sess *s = arg;
-	size_t took = smtpdata_feed(&s->tx.data, data, append_out, s);
-	enum smtpdata_status st = smtpdata_status(&s->tx.data);
-
-	if (st != SMTPDATA_MORE) {
-		lineio_raw(s->io, NULL);
-		finish(s, st);
-	}
-	return took;
-}
-
-static void
-limits(const struct smtpd_sess *s, struct smtpdata_limits *lim,
-    unsigned *flags)
-{
-	const struct params *p = s->sd->p;
-
-	lim->max_size = p->message_size_limit;
-	lim->max_line_length = p->smtpd_data_line_limit;
-	lim->max_header_size = p->header_size_limit;
-	*flags = s->bare_newline_ok ? SMTPDATA_RELAXED : 0;
-}
-
-/* Read message text, raw, with the data timeout. */
-static void
-read_raw(struct smtpd_sess *s, lineio_raw_fn *fn)
-{
-	s->in_data = true;
-	lineio_set_idle(s->io, s->sd->p->smtpd_data_timeout * 1000);
-	lineio_raw(s->io, fn);
-}
-
-void
-smtpd_data(struct smtpd_sess *s)
-{
-	struct smtpdata_limits lim;
-	unsigned flags;
-
-	if (s->tx.bdat) {
-		smtpd_reply(s, 503, "5.5.1", "Error: DATA after BDAT");
-		smtpd_error(s);
-		return;
-	}
-	limits(s, &lim, &flags);
-	smtpdata_init(&s->tx.data, &lim, flags);
-	buf_reset(&s->tx.text);
-	smtpd_reply(s, 354, NULL, "End data with <CR><LF>.<CR><LF>");
-	read_raw(s, on_data);
-}
-
-/* A chunk is complete: refuse the message, queue it, or wait for more. */
-static void
-chunk_done(struct smtpd_sess *s, uint64_t size, bool last)
-{
-	struct smtpdata *d = &s->tx.data;
-
-	if (smtpdata_failed(d) || last) {
-		finish(s, smtpdata_failed(d) ? d->err : smtpdata_status(d));
-		return;
-	}
-	end_data(s);
-	smtpd_reply(s, 250, "2.0.0", "Ok: %llu octets received",
-	    (unsigned long long)size);
-}
-
-static size_t
-on_bdat(void *arg, struct span data)
-{
-	struct smtpd_sess *s = arg;
-	struct smtpdata *d = &s->tx.data;
-	size_t took = smtpdata_bdat_feed(d, data, append_out, s);
-
-	if (!smtpdata_bdat_in_chunk(d)) {
-		lineio_raw(s->io, NULL);
-		chunk_done(s, s->tx.chunk_size, d->chunk_last);
-	}
-	return took;
-}
-
-/* A refused BDAT: skip its octets, then give the reply. */
-static size_t
-on_discard(void *arg, struct span data)
-{
-	struct smtpd_sess *s = arg;
-	size_t took = data.len < s->discard_left ? data.len :
-						  (size_t)s->discard_left;
-
-	s->discard_left -= took;
-	if (s->discard_left == 0) {
-		lineio_raw(s->io, NULL);
-		end_data(s);
-		smtpd_reply(s, s->discard_code, NULL, "%s", s->discard_text);
-	}
-	return took;
-}
-
-static void
-discard(struct smtpd_sess *s, uint64_t size, int code, const char *text)
-{
-	s->discard_code = code;
-	snprintf(s->discard_text, sizeof(s->discard_text), "%s", text);
-	s->discard_left = size;
-	if (size == 0)
-		smtpd_reply(s, code, NULL, "%s", text);
-	else
-		read_raw(s, on_discard);
-}
-
-void
-smtpd_bdat(struct smtpd_sess *s, const struct smtpcmd *c)
-{
-	struct smtpd_tx *tx = &s->tx;
-	struct smtpdata_limits lim;
-	unsigned flags;
-
-	/* The octets follow the command whatever we answer (RFC 3030). */
-	if (!(s->state & SMTPD_S_RCPT)) {
-		discard(s, c->bdat_size, 503, s->state & SMTPD_S_MAIL ?
-		    "5.5.1 Error: need RCPT command" :
-		    "5.5.1 Error: need MAIL command");
-		smtpd_error(s);
-		return;
-	}
-	if (!tx->bdat) {
-		limits(s, &lim, &flags);
-		smtpdata_bdat_init(&tx->data, &lim, flags);
-		buf_reset(&tx->text);
-		tx->bdat = true;
-	}
-	smtpdata_bdat_chunk(&tx->data, c->bdat_size, c->bdat_last);
-	tx->chunk_size = c->bdat_size;
-	if (c->bdat_size == 0) {
-		smtpdata_bdat_feed(&tx->data, span_make("", 0), append_out, s);
-		chunk_done(s, 0, c->bdat_last);
-		return;
-	}
-	read_raw(s, on_bdat);
 }

@@ -11,6 +11,7 @@
 #include "auth/sasl.h"
 #include "base/log.h"
 #include "smtpd.h"
+#include "tls/tls.h"
 
 static struct smtpd sd;
 
@@ -58,7 +59,8 @@ init(struct service *svc)
 		log_error("mynetworks: %s", why.msg);
 		return -1;
 	}
-	if (smtpd_tls_init(&sd) == -1)
+	if (smtpsrv_tls_init(sd.p, sd.p->smtpd_tls_security_level,
+		sd.p->smtpd_tls_wrappermode, &sd.srv.tls_ctx) == -1)
 		return -1;
 	/* SASL loads its plugins from the system: before the chroot. */
 	if (sd.p->smtpd_sasl_auth_enable && authsasl_init(&why) == -1) {
@@ -101,6 +103,7 @@ ready(struct service *svc)
 		log_panic("queue paths too long");
 	smtpd_rcpt_init(&sd);
 	sd.pool = worker_pool_new(svc->base, 4, 10000);
+	smtpd_session_init(&sd);
 	log_info("ready: %zu listeners, queue %s", svc->nlisten, sd.queue_dir);
 }
 
@@ -117,12 +120,12 @@ fini(struct service *svc)
 {
 	(void)svc;
 	worker_pool_free(&sd.pool);
-	smtpd_session_free_all(&sd);
+	smtpsrv_free_all(&sd.srv);
 	dns_free(&sd.dns);
 	netmatch_free(&sd.mynetworks);
 	netmatch_free(&sd.bare_newline_ok);
 	smtpd_limit_free(&sd.limit);
-	smtpd_tls_fini(&sd);
+	tls_ctx_free(&sd.srv.tls_ctx);
 	if (sd.p->smtpd_sasl_auth_enable)
 		authsasl_done();
 }

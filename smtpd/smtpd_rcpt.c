@@ -46,8 +46,9 @@ struct rcpt_job {
 static const char *authd_path;
 static uint64_t authd_timeout_ms;
 
-struct authclient *
-smtpd_authclient(void)
+/* This thread's authd client (made on first use; worker threads). */
+static struct authclient *
+authclient(void)
 {
 	return authclient_thread(authd_path, authd_timeout_ms);
 }
@@ -66,7 +67,7 @@ ask(const char *word, const char *arg, struct authproto_msg *ans,
 {
 	struct span f = span_str(arg);
 
-	return authclient_call(smtpd_authclient(), word, &f, 1, ans, why);
+	return authclient_call(authclient(), word, &f, 1, ans, why);
 }
 
 /* Postfix's words for who was refused, which admins grep for. */
@@ -106,7 +107,7 @@ check_access(struct rcpt_job *j, struct authproto_msg *ans)
 	enum authclient_res r;
 	char text[256];
 
-	r = authclient_call(smtpd_authclient(), "ACCESS", f, 5, ans, &why);
+	r = authclient_call(authclient(), "ACCESS", f, 5, ans, &why);
 	if (r == AUTHC_NOTFOUND)
 		return false;
 	if (r != AUTHC_OK || ans->nfield != 7) {
@@ -186,27 +187,22 @@ rcpt_done(void *arg)
 {
 	struct rcpt_job *j = arg;
 	struct smtpd_sess *s = j->sess;
+	struct smtpd_tx *tx = &s->tx;
 
-	if (!s->ended) {
-		smtpd_reply(s, j->code, j->enh, "%s", j->text);
-		if (j->code == 250) {
-			struct smtpd_tx *tx = &s->tx;
-
-			tx->rcpt = xreallocarray(tx->rcpt, tx->nrcpt + 1,
-			    sizeof(*tx->rcpt));
-			tx->rcpt[tx->nrcpt++] = j->rcpt;
-			if (j->verdict > tx->verdict) {
-				tx->verdict = j->verdict;
-				memcpy(tx->verdict_reason, j->verdict_reason,
-				    sizeof(tx->verdict_reason));
-			}
-			j->rcpt.addr = NULL;
-			j->rcpt.orcpt = NULL;
-			j->rcpt.orcpt_type = NULL;
-			s->state = SMTPD_S_RCPT;
-		} else if (j->code >= 500) {
-			smtpd_error(s);
+	if (smtpsrv_rcpt_done(&s->srv, j->code, j->enh, j->text)) {
+		tx->rcpt = xreallocarray(tx->rcpt, tx->nrcpt + 1,
+		    sizeof(*tx->rcpt));
+		tx->rcpt[tx->nrcpt++] = j->rcpt;
+		if (j->verdict > tx->verdict) {
+			tx->verdict = j->verdict;
+			memcpy(tx->verdict_reason, j->verdict_reason,
+			    sizeof(tx->verdict_reason));
 		}
+		j->rcpt.addr = NULL;
+		j->rcpt.orcpt = NULL;
+		j->rcpt.orcpt_type = NULL;
+	} else if (j->code >= 500 && !s->srv.ended) {
+		smtpsrv_error(&s->srv);
 	}
 	free(j->rcpt.addr);
 	free(j->rcpt.orcpt);
@@ -218,7 +214,7 @@ rcpt_done(void *arg)
 	free(j->helo);
 	free(j->sender);
 	free(j);
-	smtpd_resume(s);
+	smtpsrv_resume(&s->srv);
 }
 
 static char *
@@ -242,11 +238,17 @@ smtpd_rcpt_init(const struct smtpd *sd)
 }
 
 void
-smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
+smtpd_rcpt(struct smtpsrv *core, const struct smtpcmd *c)
 {
-	struct rcpt_job *j = xcalloc(1, sizeof(*j));
+	struct smtpd_sess *s = smtpd_sess_of(core);
+	struct rcpt_job *j;
 	struct buf addr;
 
+	if (s->tx.nrcpt >= s->sd->p->smtpd_recipient_limit) {
+		smtpsrv_reply(core, 452, "4.5.3", "Error: too many recipients");
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
 	buf_init(&addr, 1024);
 	smtpaddr_format(&c->path, &addr);
 	/* RFC 5321 4.1.1.3: a bare <Postmaster> is ours. */
@@ -256,14 +258,14 @@ smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
 	j->addr = buf_steal(&addr);
 	j->domain = xstrdup(strrchr(j->addr, '@') + 1);
 	j->access = s->sd->access;
-	j->client_addr = xstrdup(s->local ? "" : s->client_addr);
+	j->client_addr = xstrdup(core->local ? "" : core->client_addr);
 	/* Empty, not "unknown", so that no table key ever matches it. */
 	j->client_name = xstrdup(strcmp(s->client_name, "unknown") != 0 ?
 	    s->client_name : "");
-	j->helo = xstrdup(s->helo);
-	j->sender = xstrdup(s->tx.sender[0] != '\0' ? s->tx.sender : "<>");
+	j->helo = xstrdup(core->helo);
+	j->sender = xstrdup(core->sender[0] != '\0' ? core->sender : "<>");
 	/* mynetworks, local and authenticated clients may relay. */
-	j->trusted = s->trusted || s->auth_user != NULL;
+	j->trusted = s->trusted || core->auth_user != NULL;
 	j->rcpt.addr = xstrdup(j->addr);
 	j->rcpt.notify = ((c->notify & SMTPCMD_NOTIFY_SUCCESS) ?
 	    QFILE_NOTIFY_SUCCESS : 0) |
@@ -275,7 +277,7 @@ smtpd_rcpt(struct smtpd_sess *s, const struct smtpcmd *c)
 		j->rcpt.orcpt_type = span_dup(c->orcpt_type);
 		j->rcpt.orcpt = xtext(c->orcpt);
 	}
-	smtpd_suspend(s);
+	smtpsrv_suspend(core);
 	if (worker_submit(s->sd->pool, rcpt_work, rcpt_done, j) == -1) {
 		set(j, 451, "4.3.0", "Server busy, try again later");
 		rcpt_done(j);
