@@ -13,17 +13,6 @@
 #include "base/xmem.h"
 #include "delivery.h"
 
-static bool
-has_8bit(struct span s)
-{
-	size_t i;
-
-	for (i = 0; i < s.len; i++)
-		if (s.p[i] >= 0x80)
-			return true;
-	return false;
-}
-
 /* The header: up to the first empty line (all of it when none). */
 static struct span
 header_of(struct span content)
@@ -50,10 +39,11 @@ needs_smtputf8(const struct delivery_req *r)
 
 	if (!q->env.smtputf8)
 		return false;
-	if (has_8bit(q->env.sender) || has_8bit(header_of(r->msg.content)))
+	if (span_has_8bit(q->env.sender) ||
+	    span_has_8bit(header_of(r->msg.content)))
 		return true;
 	for (i = 0; i < r->req.nrcpt; i++)
-		if (has_8bit(q->rcpt[r->rcpt[i].index].addr))
+		if (span_has_8bit(q->rcpt[r->rcpt[i].index].addr))
 			return true;
 	return false;
 }
@@ -89,7 +79,7 @@ delivery_msg_build(struct delivery_req *r)
 	 * it (smtp(8) says why).
 	 */
 	r->msg.eightbit = q->env.body != QFILE_BODY_7BIT ||
-	    has_8bit(r->msg.content);
+	    span_has_8bit(r->msg.content);
 	r->msg.smtputf8 = needs_smtputf8(r);
 	r->msg.ret = q->env.ret;
 	r->msg.envid = q->env.envid;

@@ -358,3 +358,15 @@ span_utf8_ok(struct span s)
 	}
 	return true;
 }
+
+bool
+span_has_8bit(struct span s)
+{
+	unsigned char acc = 0;
+	size_t i;
+
+	/* One pass without a branch a byte: message bodies are long. */
+	for (i = 0; i < s.len; i++)
+		acc |= s.p[i];
+	return (acc & 0x80) != 0;
+}

@@ -79,6 +79,8 @@ struct span span_trim(struct span s);
 size_t	span_utf8_len(struct span s);
 /* s is all valid UTF-8 (ASCII included). */
 bool	span_utf8_ok(struct span s);
+/* s holds a byte >= 0x80 (it is not 7-bit). */
+bool	span_has_8bit(struct span s);
 /* Index of the first c, or -1. */
 long	span_chr(struct span s, int c);
 /* Bytes [off, off+n) clamped to s. */

@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "mail/access.h"
+#include "mail/smtpreply.h"
 
 struct access {
 	struct dict **tables;	/* owned, in the order given */
@@ -251,27 +252,14 @@ is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-/* 1 to 3 digits at *i; advances *i. */
-static bool
-digits3(struct span s, size_t *i)
-{
-	size_t start = *i;
-
-	while (*i < s.len && is_digit(s.p[*i]) && *i - start < 3)
-		(*i)++;
-	return *i > start;
-}
-
 /* RFC 3463 "class.subject.detail" with the given class digit. */
 static int
 parse_enh(struct span w, int klass, char *out, size_t size, struct why *why)
 {
-	size_t i = 2;
 	char shown[32];
 
-	if (w.len >= 2 && w.p[0] == '0' + klass && w.p[1] == '.' &&
-	    digits3(w, &i) && i < w.len && w.p[i++] == '.' &&
-	    digits3(w, &i) && i == w.len && w.len < size) {
+	if (w.len > 0 && w.len < size &&
+	    smtpreply_enh_len(w, (char)('0' + klass)) == w.len) {
 		memcpy(out, w.p, w.len);
 		out[w.len] = '\0';
 		return 0;

@@ -9,6 +9,7 @@
 
 #include "base/parse.h"
 #include "mail/deliverreq.h"
+#include "mail/smtpreply.h"
 
 enum { SEEN_QID = 1, SEEN_NEXTHOP = 2, SEEN_END = 4 };
 
@@ -124,21 +125,9 @@ deliverreq_dsn_ok(const char *dsn, char state)
 	char want = state == DELIVERREQ_SENT ? '2' :
 	    state == DELIVERREQ_DEFERRED ? '4' :
 	    state == DELIVERREQ_BOUNCED ? '5' : 0;
-	const char *p = dsn;
-	int part, digits;
+	struct span s = span_str(dsn);
 
-	if (want == 0 || p[0] != want || p[1] != '.')
-		return false;
-	p += 2;
-	for (part = 0; part < 2; part++) {
-		for (digits = 0; *p >= '0' && *p <= '9'; p++)
-			digits++;
-		if (digits < 1 || digits > 3)
-			return false;
-		if (part == 0 && *p++ != '.')
-			return false;
-	}
-	return *p == '\0';
+	return want != 0 && s.len > 0 && smtpreply_enh_len(s, want) == s.len;
 }
 
 /* Append s with control characters and TAB written as spaces. */

@@ -16,6 +16,7 @@
 #include "mail/dsn_impl.h"
 #include "mail/hdr.h"
 #include "mail/smtpcmd.h"
+#include "mail/smtpreply.h"
 
 /* Longest host name, ids and From address the caller may give. */
 #define NAME_MAX_LEN 255
@@ -70,17 +71,6 @@ action_name(enum dsn_action a)
 	return "failed";
 }
 
-/* 1 to 3 digits at s[*i], then *i is past them. */
-static bool
-digits(struct span s, size_t *i)
-{
-	size_t start = *i;
-
-	while (*i < s.len && *i - start < 4 && s.p[*i] >= '0' && s.p[*i] <= '9')
-		(*i)++;
-	return *i > start && *i - start <= 3;
-}
-
 /* The Status of r: its own when it is "c.s.d" (RFC 3463 section 2) of
  * the action's class, else the class's "c.0.0". */
 static void
@@ -88,11 +78,8 @@ status_of(const struct dsn_rcpt *r, char out[16])
 {
 	struct span s = r->status;
 	char cls = action_class(r->action);
-	size_t i = 2;
 
-	if (s.len >= 5 && s.len < 16 && s.p[0] == (unsigned char)cls &&
-	    s.p[1] == '.' && digits(s, &i) && i < s.len && s.p[i++] == '.' &&
-	    digits(s, &i) && i == s.len) {
+	if (s.len > 0 && s.len < 16 && smtpreply_enh_len(s, cls) == s.len) {
 		memcpy(out, s.p, s.len);
 		out[s.len] = '\0';
 	} else {
@@ -587,17 +574,6 @@ notice_header(struct buf *b, const struct ctx *c, const char *boundary)
 	return e;
 }
 
-static bool
-has_8bit(struct span s)
-{
-	size_t i;
-
-	for (i = 0; i < s.len; i++)
-		if (s.p[i] >= 0x80)
-			return true;
-	return false;
-}
-
 /* Header, preamble, the three parts between boundaries, the end. */
 static int
 assemble(struct buf *out, const struct buf *hb, const struct buf parts[3],
@@ -649,9 +625,9 @@ dsn_make(const struct dsn_notice *n, struct buf *out, struct dsn_info *info_out,
 	}
 	if (e == 0)
 		e = notice_header(&hb, &c, boundary);
-	eight_bit = has_8bit(buf_span(&hb));
+	eight_bit = span_has_8bit(buf_span(&hb));
 	for (i = 0; i < 3; i++)
-		eight_bit |= has_8bit(buf_span(&parts[i]));
+		eight_bit |= span_has_8bit(buf_span(&parts[i]));
 	if (e == 0)
 		e = assemble(out, &hb, parts, boundary, eight_bit);
 	if (e == -1)

@@ -53,17 +53,6 @@ utf8_xtext_encode(struct span in, struct buf *out)
 	return r;
 }
 
-static bool
-is_ascii(struct span s)
-{
-	size_t i;
-
-	for (i = 0; i < s.len; i++)
-		if (s.p[i] >= 0x80)
-			return false;
-	return true;
-}
-
 /* No byte of an address may end or bend a command line. */
 static bool
 addr_ok(struct span a)
@@ -167,7 +156,7 @@ orcpt_param(struct smtpclient *c, const struct smtpclient_rcpt *r)
 	    (c->ext & SMTPREPLY_EXT_SMTPUTF8)) {
 		buf_adds(b, " ORCPT=utf-8;");
 		utf8_xtext_encode(r->orcpt, b);
-	} else if (is_ascii(r->orcpt)) {
+	} else if (!span_has_8bit(r->orcpt)) {
 		/* RFC 6533 3: an ASCII address goes as rfc822 anyway. */
 		buf_adds(b, " ORCPT=rfc822;");
 		smtpcmd_xtext_encode(r->orcpt, b);

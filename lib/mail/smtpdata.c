@@ -85,17 +85,6 @@ room(uint64_t max, uint64_t used)
 	return max == 0 ? UINT64_MAX : max - used;
 }
 
-static bool
-any_8bit(const unsigned char *p, size_t n)
-{
-	unsigned char acc = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		acc |= p[i];
-	return (acc & 0x80) != 0;
-}
-
 /*
  * Count n content bytes (no line end) at p.  Returns how many fit under
  * the limits: n, or the position of the byte that trips the first limit
@@ -128,7 +117,7 @@ account(struct smtpdata *d, const unsigned char *p, size_t n)
 	if (d->in_header)
 		d->header_size += k;
 	if (!d->has_8bit)
-		d->has_8bit = any_8bit(p, (size_t)k);
+		d->has_8bit = span_has_8bit(span_make(p, (size_t)k));
 	set_err(d, e);
 	return (size_t)k;
 }

@@ -27,7 +27,7 @@ is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Digits at s[*i], 1 to 3 of them; advances *i.  False if none or more. */
+/* 1 to 3 digits at s[*i]; *i is then past them.  False if none or more. */
 static bool
 digits3(struct span s, size_t *i)
 {
@@ -38,25 +38,33 @@ digits3(struct span s, size_t *i)
 	return *i > start && *i - start <= 3;
 }
 
-/*
- * RFC 3463 status-code at the start of s: class "." subject "." detail,
- * the class being want (the reply code's first digit), ended by a space
- * or the end of s.  Copies it into out; false when s has none.
- */
-static bool
-enhanced_code(struct span s, char want, char out[SMTPREPLY_ENH_SIZE])
+size_t
+smtpreply_enh_len(struct span s, char klass)
 {
 	size_t i = 2;
 
-	if (s.len < 5 || s.p[0] != want || s.p[1] != '.')
-		return false;
+	if (s.len < 5 || s.p[1] != '.' ||
+	    (klass != 0 ? s.p[0] != (unsigned char)klass :
+			  s.p[0] != '2' && s.p[0] != '4' && s.p[0] != '5'))
+		return 0;
 	if (!digits3(s, &i) || i >= s.len || s.p[i] != '.')
-		return false;
+		return 0;
 	i++;
 	if (!digits3(s, &i) || (i < s.len && s.p[i] != ' '))
+		return 0;
+	return i;
+}
+
+/* The status code at the start of s into out; false when s has none. */
+static bool
+enhanced_code(struct span s, char want, char out[SMTPREPLY_ENH_SIZE])
+{
+	size_t n = smtpreply_enh_len(s, want);
+
+	if (n == 0 || n >= SMTPREPLY_ENH_SIZE)
 		return false;
-	memcpy(out, s.p, i);
-	out[i] = '\0';
+	memcpy(out, s.p, n);
+	out[n] = '\0';
 	return true;
 }
 

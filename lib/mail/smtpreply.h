@@ -54,6 +54,12 @@ struct smtpreply {
 };
 
 /* Empty r before its first line. */
+/*
+ * The length of an RFC 3463 status code "C.S.D" at the start of s (S and
+ * D 1 to 3 digits each), C being klass ('2', '4' or '5'; 0: any of the
+ * three), followed by a space or the end of s; 0 when s has none.  Pure.
+ */
+size_t	smtpreply_enh_len(struct span s, char klass);
 void	smtpreply_init(struct smtpreply *r);
 
 /*

@@ -111,6 +111,16 @@ test_spans(void)
 	ok(span_make(NULL, 0).p != NULL, "span of NULL points somewhere");
 }
 
+static void
+test_has_8bit(void)
+{
+	ok(!span_has_8bit(span_make("", 0)), "empty: 7-bit");
+	ok(!span_has_8bit(span_str("plain \x7f text\r\n")), "7-bit text");
+	ok(span_has_8bit(span_str("caf\xc3\xa9")), "UTF-8 is 8-bit");
+	ok(span_has_8bit(span_make("\x80", 1)), "0x80 alone");
+	ok(span_has_8bit(span_make("abc\xff", 4)), "0xff at the end");
+}
+
 int
 main(void)
 {
@@ -118,5 +128,6 @@ main(void)
 	test_max_edges();
 	test_binary();
 	test_spans();
+	test_has_8bit();
 	return done_testing();
 }

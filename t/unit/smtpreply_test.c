@@ -178,6 +178,35 @@ test_text(void)
 	    "many lines: capped too");
 }
 
+static void
+test_enh_len(void)
+{
+	static const struct {
+		const char *in;
+		char klass;
+		size_t want;
+	} cases[] = {
+		{ "5.1.1", '5', 5 },
+		{ "5.1.1 user unknown", '5', 5 },
+		{ "4.123.456", 0, 9 },
+		{ "2.0.0", 0, 5 },
+		{ "3.0.0", 0, 0 },
+		{ "4.1.1", '5', 0 },
+		{ "5.1234.1", '5', 0 },
+		{ "5.1.1234", '5', 0 },
+		{ "5.1.", '5', 0 },
+		{ "5..1", '5', 0 },
+		{ "5.1.1x", '5', 0 },
+		{ "5,1.1", '5', 0 },
+		{ "", 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		is_int(smtpreply_enh_len(span_str(cases[i].in), cases[i].klass),
+		    cases[i].want, "status code length of \"%s\"", cases[i].in);
+}
+
 int
 main(void)
 {
@@ -185,5 +214,6 @@ main(void)
 	test_bad();
 	test_ehlo();
 	test_text();
+	test_enh_len();
 	return done_testing();
 }
