@@ -131,6 +131,10 @@ void	delivery_req_finish(struct delivery_req *r);
  * and finish.  As delivery_req_finish, the caller returns at once. */
 void	delivery_req_fail_all(struct delivery_req *r,
 	    const struct smtpclient_reply *e, bool dest);
+/* The look-up of r's next hop failed (a is not DNS_OK): every pending
+ * recipient is deferred (DNS_TEMP) or bounced; as delivery_req_finish. */
+void	delivery_req_dns_failed(struct delivery_req *r,
+	    const struct dns_mx_answer *a);
 /* An outcome of ours (kind LOCAL) for results without a session. */
 void	delivery_local(struct smtpclient_reply *e, int code, const char *enh,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -179,17 +179,11 @@ on_host(const struct dns_mx_answer *a, void *arg)
 {
 	struct delivery_req *r = arg;
 	struct delivery_target *t;
-	struct smtpclient_reply e;
 	size_t h, i, nt = 0;
 
 	r->dq = NULL;
 	if (a->res != DNS_OK) {
-		bool temp = a->res == DNS_TEMP;
-
-		delivery_local(&e, temp ? 451 : 550, temp ? "4.4.3" : "5.4.4",
-		    "Host or domain name not found. Name service error for "
-		    "%s: %s", r->req.nexthop, a->reason);
-		delivery_req_fail_all(r, &e, true);
+		delivery_req_dns_failed(r, a);
 		return;
 	}
 	t = xcalloc(DELIVERY_MAX_TARGETS, sizeof(*t));

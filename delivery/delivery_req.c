@@ -148,6 +148,18 @@ delivery_req_fail_all(struct delivery_req *r, const struct smtpclient_reply *e,
 	delivery_req_finish(r);
 }
 
+void
+delivery_req_dns_failed(struct delivery_req *r, const struct dns_mx_answer *a)
+{
+	struct smtpclient_reply e;
+	bool temp = a->res == DNS_TEMP;
+
+	delivery_local(&e, temp ? 451 : 550, temp ? "4.4.3" : "5.4.4",
+	    "Host or domain name not found. Name service error for name=%s: "
+	    "%s", r->req.nexthop, a->reason);
+	delivery_req_fail_all(r, &e, true);
+}
+
 /* On a worker: open the queue file; look up the TLS policy. */
 static void
 open_work(void *arg)

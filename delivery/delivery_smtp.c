@@ -74,12 +74,7 @@ on_hosts(const struct dns_mx_answer *a, void *arg)
 
 	r->dq = NULL;
 	if (a->res != DNS_OK) {
-		bool temp = a->res == DNS_TEMP;
-
-		delivery_local(&e, temp ? 451 : 550, temp ? "4.4.3" : "5.4.4",
-		    "Host or domain name not found. Name service error for "
-		    "name=%s: %s", r->req.nexthop, a->reason);
-		delivery_req_fail_all(r, &e, true);
+		delivery_req_dns_failed(r, a);
 		return;
 	}
 	/* As Postfix: MX hosts as good as or worse than our own are
