@@ -174,6 +174,10 @@ start_entry(struct parser *ps, size_t line, struct span t)
 	e->active = true;
 	e->line = line;
 	e->key = span_make(t.p, i);
+	/* aliases(5) writes "name: value": such a key loses its colon. */
+	if (e->key.len > 1 && e->key.p[e->key.len - 1] == ':' &&
+	    span_chr(span_make(e->key.p, e->key.len - 1), ':') < 0)
+		e->key.len--;
 	while (i < t.len && is_blank(t.p[i]))
 		i++;
 	e->value = span_make(t.p + i, t.len - i);

@@ -13,7 +13,8 @@
  *   - a line that starts with a blank continues the current entry: its
  *     text is appended to the value, joined with one space;
  *   - the key is the first line's text up to its first blank (at most
- *     MAPTEXT_MAX_KEY bytes); the joined value must be non-empty and at
+ *     MAPTEXT_MAX_KEY bytes), less a final ':' when it holds no other
+ *     (the "name: value" lines of aliases(5); IPv6 keys keep theirs); the joined value must be non-empty and at
  *     most MAPTEXT_MAX_VALUE bytes; a NUL byte anywhere in a line is an
  *     error;
  *   - a key seen before (compared ignoring ASCII case, as tables fold

@@ -19,14 +19,15 @@ USERS = [("alice@example.org", "pw"), ("bob@example.org", "pw"),
 
 
 class MailFlow(pt.InstanceTest):
-    def make(self, virtual="", params=None):
-        self.sink = SmtpSink(rcpt_replies={"nobody@remote.test": "550 5.1.1 no such user"})
+    def make(self, virtual="", params=None, aliases="", **sink):
+        self.sink = SmtpSink(rcpt_replies={"nobody@remote.test": "550 5.1.1 no such user"},
+                             **sink)
         self.sink.start()
         self.addCleanup(self.sink.stop)
         p = {"transport_maps": "inline:{remote.test=smtp:[127.0.0.1]:%d}" % self.sink.port,
              "lmtpd_subaddress_folders": "yes"}
         p.update(params or {})
-        inst = pt.MailInstance(params=p, users=USERS, virtual=virtual)
+        inst = pt.MailInstance(params=p, users=USERS, virtual=virtual, aliases=aliases)
         self.instances.append(inst)
         inst.start()
         pt.wait_for(lambda: os.path.exists(inst.path("queue/private/lmtp")), what="lmtpd")
@@ -58,6 +59,42 @@ class MailFlow(pt.InstanceTest):
         self.assertEqual([a for a, _p in self.sink.messages[0].rcpts], ["far@remote.test"])
         pt.wait_for(inst.queue_empty, what="the queue to empty")
         self.assertIn("orig_to=<team@example.org>", inst.logtext())
+
+    def test_local_aliases(self):
+        # /etc/aliases style, for the domains of mydestination.
+        inst = self.make(aliases="staff: alice@example.org, bob@example.org, far@remote.test\n")
+        inst.send("sender@remote.test", ["staff@localhost"])
+        inst.wait_mailbox("alice@example.org", 1)
+        inst.wait_mailbox("bob@example.org", 1)
+        pt.wait_for(lambda: len(self.sink.messages) == 1, what="the remote copy")
+        pt.wait_for(inst.queue_empty, what="the queue to empty")
+
+    def test_remote_retry_after_450(self):
+        inst = self.make()
+        self.sink.rcpt_replies["later@remote.test"] = "450 4.2.1 try again later"
+        inst.send("sender@remote.test", ["later@remote.test", "now@remote.test"])
+        pt.wait_for(lambda: len(self.sink.messages) == 1, what="the first attempt")
+        self.assertEqual([a for a, _p in self.sink.messages[0].rcpts], ["now@remote.test"])
+        pt.wait_for(lambda: len(inst.queue_ids("deferred")) == 1, what="a deferred message")
+        self.assertIn("450 4.2.1 try again later", pt.postern_cmd(
+            "-c", inst.dir, "queue", "list").stdout)
+        # The server turns good: the next attempt after the back-off works.
+        del self.sink.rcpt_replies["later@remote.test"]
+        pt.wait_for(lambda: len(self.sink.messages) == 2, timeout=30, what="the retry")
+        self.assertEqual([a for a, _p in self.sink.messages[1].rcpts], ["later@remote.test"])
+        pt.wait_for(inst.queue_empty, what="the queue to empty")
+        log = inst.logtext()
+        self.assertRegex(log, r"to=<later@remote.test>, .*status=deferred")
+        self.assertRegex(log, r"to=<later@remote.test>, .*status=sent")
+
+    def test_concurrency_limit_to_a_slow_server(self):
+        inst = self.make(params={"default_destination_concurrency_limit": "3"},
+                         delays={"dot": 0.3})
+        for i in range(12):
+            inst.send("sender@remote.test", ["u%d@remote.test" % i])
+        pt.wait_for(lambda: len(self.sink.messages) == 12, timeout=60, what="12 messages")
+        self.assertEqual(self.sink.max_active, 3)
+        pt.wait_for(inst.queue_empty, what="the queue to empty")
 
     def test_subaddress_and_catch_all(self):
         inst = self.make(virtual="@example.net carol@example.net\n")

@@ -86,6 +86,8 @@ class SmtpSink:
         self.sessions = []
         self.messages = []
         self.connections = 0
+        self.active = 0             # sessions open now, and the most at once
+        self.max_active = 0
         self.lock = threading.Lock()
         self.loop = None
         self.server = None
@@ -168,6 +170,8 @@ class SmtpSink:
         sess = Session()
         with self.lock:
             self.connections += 1
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
             self.sessions.append(sess)
         conn = _Conn(self, sess, reader, writer)
         try:
@@ -176,6 +180,8 @@ class SmtpSink:
                 asyncio.CancelledError):
             pass
         finally:
+            with self.lock:
+                self.active -= 1
             try:
                 writer.close()
             except Exception:
