@@ -68,6 +68,8 @@ class Recovery(pt.InstanceTest):
         pt.wait_for(inst.queue_empty, timeout=30, what="the queue to empty")
         # Each message at least once; a repeat is allowed after a crash.
         self.assertGreaterEqual(len(sink.delivered()), n)
+        r = pt.postern_cmd("-c", inst.dir, "queue", "list")
+        self.assertEqual((r.returncode, r.stdout), (0, "Mail queue is empty\n"), r.stderr)
 
 
 if __name__ == "__main__":
