@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "base/event.h"
+#include "base/hmap.h"
 #include "base/lineio.h"
 #include "base/worker.h"
 #include "mail/deliverreq.h"
@@ -76,6 +77,7 @@ struct qmgr_dest {
 	char dead_reason[256];		/* why it is suspended */
 	char dead_dsn[QFILE_DSN_SIZE];
 	struct qmgr_dest *next;		/* in qmgr->dests */
+	struct qmgr_dest **prevp;
 	struct qmgr_dest *ring_next;	/* in the ring of busy dests, or NULL */
 	bool in_ring;
 };
@@ -120,9 +122,11 @@ struct qmgr {
 	struct qmgr_msg *by_qid[QMGR_QID_BUCKETS]; /* the same, by id */
 	size_t nmsgs;
 	size_t nloading;		/* files being moved in */
-	struct qmgr_dest *dests;
-	size_t ndests;
+	struct qmgr_dest *dests;	/* every destination in use */
+	struct hmap *dest_map;		/* "transport:nexthop" -> dest */
 	struct qmgr_dest *ring;		/* dests with waiting entries */
+	struct qmgr_dest *ring_tail;
+	size_t nring;
 	size_t ndeliveries;		/* in flight */
 	bool backlog;			/* incoming/ has more than fits */
 	bool scanning;			/* a scan job runs */
@@ -185,6 +189,11 @@ void	qmgr_kick(struct qmgr *qm);
 void	qmgr_dest_dead(struct qmgr *qm, struct qmgr_dest *d, const char *dsn,
 	    const char *text);
 void	qmgr_dests_free(struct qmgr *qm);
+/* Free d when nothing waits for it, none is in flight and it is not
+ * suspended (destinations come and go with the mail). */
+void	qmgr_dest_release(struct qmgr *qm, struct qmgr_dest *d);
+/* Release every destination whose suspension has ended (the scan). */
+void	qmgr_dests_expire(struct qmgr *qm);
 /* An entry is done with (results recorded): free it. */
 void	qmgr_entry_done(struct qmgr *qm, struct qmgr_entry *e);
 

@@ -129,6 +129,7 @@ end_delivery(struct qmgr_delivery *dl)
 	if (dl->dest_failed)
 		qmgr_dest_dead(qm, d, dl->dest_dsn, dl->dest_text);
 	qmgr_record(qm, e, dl->conn_ms, dl->xmit_ms);
+	qmgr_dest_release(qm, d);
 	free(dl);
 	qmgr_kick(qm);
 }

@@ -286,7 +286,9 @@ qmgr_finish(struct qmgr *qm, struct qmgr_msg *m)
 {
 	struct finish_job *j;
 
-	if (m->finishing)
+	/* Stopping: the file stays in active/ for the next start; fini
+	 * frees what is in memory. */
+	if (m->finishing || qm->svc->stopping)
 		return;
 	m->finishing = true;
 	j = xcalloc(1, sizeof(*j));

@@ -36,6 +36,7 @@ qmgr_now_ms(void)
 static void
 on_scan_timer(void *arg)
 {
+	qmgr_dests_expire(arg);
 	qmgr_scan(arg, true);
 }
 
@@ -78,6 +79,7 @@ ready(struct service *svc)
 	if (len > 0 && qm.queue_dir[len - 1] == '/')
 		qm.queue_dir[len - 1] = '\0';
 	qm.pool = worker_pool_new(svc->base, QMGR_THREADS, QMGR_MAX_JOBS);
+	qm.dest_map = hmap_new();
 	qm.scan_timer = event_timer_new(svc->base, on_scan_timer, &qm);
 	qm.kick_timer = event_timer_new(svc->base, on_kick_timer, &qm);
 	/* Messages a crash left in active/ are delivered again. */

@@ -87,16 +87,22 @@ expand_one(const struct qmgr *qm, struct span addr, struct expansion *e,
 	return 0;
 }
 
-/* True when addr is among the first n recipients being written. */
+/* True when addr (any case) was written already; remembers it. */
 static bool
-seen(const struct span *written, size_t n, struct span addr)
+seen(struct hmap *written, struct span addr)
 {
+	static int mark;
+	struct buf key;
 	size_t i;
+	bool old;
 
-	for (i = 0; i < n; i++)
-		if (span_eq_span_nocase(written[i], addr))
-			return true;
-	return false;
+	buf_init(&key, addr.len + 1);
+	for (i = 0; i < addr.len; i++)
+		buf_addc(&key, addr.p[i] >= 'A' && addr.p[i] <= 'Z' ?
+		    addr.p[i] + 'a' - 'A' : addr.p[i]);
+	old = hmap_put(written, buf_span(&key), &mark) != NULL;
+	buf_fini(&key);
+	return old;
 }
 
 /* Write the message anew with every recipient's expansion. */
@@ -105,7 +111,7 @@ rewrite(const struct qmgr *qm, const struct qfile *q,
     const struct expansion *e, char newqid[QID_SIZE], struct why *why)
 {
 	struct qfile_writer *w;
-	struct span *written = xcalloc(QFILE_MAX_RCPT, sizeof(*written));
+	struct hmap *written = hmap_new();
 	size_t n = 0, i, k;
 	int r = 0;
 
@@ -116,8 +122,8 @@ rewrite(const struct qmgr *qm, const struct qfile *q,
 		struct qfile_rcpt nr = q->rcpt[i];
 
 		if (!e[i].changed) {
-			if (!seen(written, n, nr.addr)) {
-				written[n++] = nr.addr;
+			if (!seen(written, nr.addr)) {
+				n++;
 				r = qfile_add_rcpt(w, &nr, why);
 			}
 			continue;
@@ -130,7 +136,7 @@ rewrite(const struct qmgr *qm, const struct qfile *q,
 			if (f.len < 2 || (f.p[0] != '+' && f.p[0] != '-'))
 				continue;
 			nr.addr = span_make(f.p + 1, f.len - 1);
-			if (seen(written, n, nr.addr))
+			if (seen(written, nr.addr))
 				continue;
 			if (n == QFILE_MAX_RCPT) {
 				r = why_set(why, "more than %d recipients "
@@ -138,7 +144,7 @@ rewrite(const struct qmgr *qm, const struct qfile *q,
 				    QFILE_MAX_RCPT);
 				break;
 			}
-			written[n++] = nr.addr;
+			n++;
 			r = qfile_add_rcpt(w, &nr, why);
 		}
 	}
@@ -150,7 +156,7 @@ rewrite(const struct qmgr *qm, const struct qfile *q,
 	if (r == -1)
 		qfile_abort(&w);
 	qfile_writer_free(&w);
-	free(written);
+	hmap_free(&written);
 	return r;
 }
 

@@ -17,52 +17,106 @@
 #include "base/xmem.h"
 #include "qmgr.h"
 
+/* The key of a destination: "transport:nexthop". */
+static void
+dest_key(struct buf *b, const char *transport, const char *nexthop)
+{
+	buf_reset(b);
+	buf_addf(b, "%s:%s", transport, nexthop);
+}
+
 static struct qmgr_dest *
 dest_get(struct qmgr *qm, const char *transport, const char *nexthop)
 {
 	struct qmgr_dest *d;
+	struct buf key;
 
-	for (d = qm->dests; d != NULL; d = d->next)
-		if (strcmp(d->transport, transport) == 0 &&
-		    strcmp(d->nexthop, nexthop) == 0)
-			return d;
-	d = xcalloc(1, sizeof(*d));
-	snprintf(d->transport, sizeof(d->transport), "%s", transport);
-	snprintf(d->nexthop, sizeof(d->nexthop), "%s", nexthop);
-	d->tailp = &d->head;
-	d->next = qm->dests;
-	qm->dests = d;
-	qm->ndests++;
+	buf_init(&key, 2 * DELIVERREQ_NEXTHOP_SIZE);
+	dest_key(&key, transport, nexthop);
+	d = hmap_get(qm->dest_map, buf_span(&key));
+	if (d == NULL) {
+		d = xcalloc(1, sizeof(*d));
+		snprintf(d->transport, sizeof(d->transport), "%s", transport);
+		snprintf(d->nexthop, sizeof(d->nexthop), "%s", nexthop);
+		d->tailp = &d->head;
+		d->next = qm->dests;
+		if (d->next != NULL)
+			d->next->prevp = &d->next;
+		d->prevp = &qm->dests;
+		qm->dests = d;
+		hmap_put(qm->dest_map, buf_span(&key), d);
+	}
+	buf_fini(&key);
 	return d;
+}
+
+static void
+dest_free(struct qmgr *qm, struct qmgr_dest *d)
+{
+	struct buf key;
+
+	buf_init(&key, 2 * DELIVERREQ_NEXTHOP_SIZE);
+	dest_key(&key, d->transport, d->nexthop);
+	hmap_del(qm->dest_map, buf_span(&key));
+	buf_fini(&key);
+	*d->prevp = d->next;
+	if (d->next != NULL)
+		d->next->prevp = d->prevp;
+	free(d);
+}
+
+void
+qmgr_dest_release(struct qmgr *qm, struct qmgr_dest *d)
+{
+	if (d->active == 0 && d->head == NULL && !d->in_ring &&
+	    (d->dead_until == 0 || d->dead_until <= qmgr_now()))
+		dest_free(qm, d);
+}
+
+void
+qmgr_dests_expire(struct qmgr *qm)
+{
+	struct qmgr_dest *d = qm->dests, *next;
+
+	for (; d != NULL; d = next) {
+		next = d->next;
+		qmgr_dest_release(qm, d);
+	}
 }
 
 /* Put d at the end of the ring of destinations with waiting entries. */
 static void
 ring_add(struct qmgr *qm, struct qmgr_dest *d)
 {
-	struct qmgr_dest **pp;
-
 	if (d->in_ring)
 		return;
-	for (pp = &qm->ring; *pp != NULL; pp = &(*pp)->ring_next)
-		;
-	*pp = d;
 	d->ring_next = NULL;
+	if (qm->ring_tail != NULL)
+		qm->ring_tail->ring_next = d;
+	else
+		qm->ring = d;
+	qm->ring_tail = d;
 	d->in_ring = true;
+	qm->nring++;
 }
 
 static void
 ring_remove(struct qmgr *qm, struct qmgr_dest *d)
 {
-	struct qmgr_dest **pp;
+	struct qmgr_dest **pp, *prev = NULL;
 
-	for (pp = &qm->ring; *pp != NULL; pp = &(*pp)->ring_next)
+	if (!d->in_ring)
+		return;
+	for (pp = &qm->ring; *pp != NULL; prev = *pp, pp = &(*pp)->ring_next)
 		if (*pp == d) {
 			*pp = d->ring_next;
+			if (qm->ring_tail == d)
+				qm->ring_tail = prev;
 			break;
 		}
 	d->ring_next = NULL;
 	d->in_ring = false;
+	qm->nring--;
 }
 
 static void
@@ -116,52 +170,64 @@ qmgr_enqueue(struct qmgr *qm, struct qmgr_msg *m)
 {
 	size_t limit = (size_t)qm->p->default_destination_recipient_limit;
 	struct qmgr_entry *decided = NULL;
-	size_t i, j;
-	bool *queued = xcalloc(m->q->nrcpt, sizeof(*queued));
+	struct qmgr_entry **open = NULL;	/* one open entry a dest */
+	struct qmgr_dest **dests = NULL;
+	struct hmap *slot = hmap_new();		/* dest -> index in open */
+	size_t nopen = 0, i;
 
 	if (limit > DELIVERREQ_MAX_RCPT)
 		limit = DELIVERREQ_MAX_RCPT;
 	for (i = 0; i < m->q->nrcpt; i++) {
 		const struct qmgr_route *r = &m->route[i];
 		char s = (char)m->q->rcpt[i].status.state;
-		struct qmgr_entry *e = NULL;
+		struct qmgr_entry **ep;
 		struct qmgr_dest *d;
+		size_t *k;
 
-		if (queued[i] || s == QFILE_SENT || s == QFILE_BOUNCED)
+		if (s == QFILE_SENT || s == QFILE_BOUNCED)
 			continue;
 		if (r->state != 0) {
 			/* Decided without a delivery. */
-			if (decided == NULL || decided->nrcpt == limit) {
-				if (decided != NULL)
-					qmgr_entry_fail(qm, decided, 0, NULL,
-					    NULL, NULL);
-				decided = entry_new(m);
+			if (decided != NULL && decided->nrcpt == limit) {
+				qmgr_entry_fail(qm, decided, 0, NULL, NULL,
+				    NULL);
+				decided = NULL;
 			}
+			if (decided == NULL)
+				decided = entry_new(m);
 			decided->rcpt[decided->nrcpt++] = (uint32_t)i;
 			continue;
 		}
-		/* This recipient and the later ones for the same place. */
 		d = dest_get(qm, r->transport, r->nexthop);
-		for (j = i; j < m->q->nrcpt; j++) {
-			const struct qmgr_route *o = &m->route[j];
-			char sj = (char)m->q->rcpt[j].status.state;
-
-			if (queued[j] || sj == QFILE_SENT ||
-			    sj == QFILE_BOUNCED || o->state != 0 ||
-			    strcmp(o->transport, r->transport) != 0 ||
-			    strcmp(o->nexthop, r->nexthop) != 0)
-				continue;
-			if (e == NULL || e->nrcpt == limit) {
-				if (e != NULL)
-					dest_push(qm, d, e);
-				e = entry_new(m);
-			}
-			e->rcpt[e->nrcpt++] = (uint32_t)j;
-			queued[j] = true;
+		k = hmap_get(slot, span_make(&d, sizeof(d)));
+		if (k == NULL) {
+			open = xreallocarray(open, nopen + 1, sizeof(*open));
+			dests = xreallocarray(dests, nopen + 1,
+			    sizeof(*dests));
+			open[nopen] = NULL;
+			dests[nopen] = d;
+			k = xmalloc(sizeof(*k));
+			*k = nopen++;
+			hmap_put(slot, span_make(&d, sizeof(d)), k);
 		}
-		dest_push(qm, d, e);
+		/* Recipients of one destination go in groups of limit. */
+		ep = &open[*k];
+		if (*ep != NULL && (*ep)->nrcpt == limit) {
+			dest_push(qm, d, *ep);
+			*ep = NULL;
+		}
+		if (*ep == NULL)
+			*ep = entry_new(m);
+		(*ep)->rcpt[(*ep)->nrcpt++] = (uint32_t)i;
 	}
-	free(queued);
+	for (i = 0; i < nopen; i++) {
+		if (open[i] != NULL)
+			dest_push(qm, dests[i], open[i]);
+		free(hmap_del(slot, span_make(&dests[i], sizeof(dests[i]))));
+	}
+	hmap_free(&slot);
+	free(open);
+	free(dests);
 	if (decided != NULL)
 		qmgr_entry_fail(qm, decided, 0, NULL, NULL, NULL);
 	if (m->nentries == 0)
@@ -198,12 +264,8 @@ qmgr_schedule(struct qmgr *qm)
 	while (qm->ring != NULL && qm->ndeliveries < limit) {
 		struct qmgr_dest *d = qm->ring;
 		struct qmgr_entry *e;
-		size_t ringlen = 0;
-		struct qmgr_dest *x;
 
-		for (x = qm->ring; x != NULL; x = x->ring_next)
-			ringlen++;
-		if (idle >= ringlen)
+		if (idle >= qm->nring)
 			break;
 		if (d->dead_until != 0 && d->dead_until <= now)
 			d->dead_until = 0;
@@ -213,9 +275,12 @@ qmgr_schedule(struct qmgr *qm)
 			continue;
 		}
 		ring_remove(qm, d);
-		if (d->active >= per_dest || d->head == NULL) {
-			if (d->head != NULL)
-				ring_add(qm, d);
+		if (d->head == NULL) {
+			qmgr_dest_release(qm, d);
+			continue;
+		}
+		if (d->active >= per_dest) {
+			ring_add(qm, d);
 			idle++;
 			continue;
 		}
@@ -261,11 +326,11 @@ qmgr_dests_free(struct qmgr *qm)
 	struct qmgr_entry *e;
 
 	while ((d = qm->dests) != NULL) {
-		qm->dests = d->next;
 		while ((e = dest_pop(d)) != NULL)
 			free(e);
-		free(d);
+		dest_free(qm, d);
 	}
-	qm->ring = NULL;
-	qm->ndests = 0;
+	qm->ring = qm->ring_tail = NULL;
+	qm->nring = 0;
+	hmap_free(&qm->dest_map);
 }
