@@ -1,11 +1,13 @@
 /*
- * file.c - read a whole file; replace a file atomically and durably.
+ * file.c - read a whole file; replace a file atomically and durably;
+ * check that only root can change a file.
  * Linked into: every program.  Trust: paths come from configuration.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/file.h"
@@ -104,4 +106,43 @@ file_write_atomic(const char *path, struct span data, mode_t mode,
 		return -1;
 	}
 	return file_sync_dir(path, why);
+}
+
+/* Owned by root, writable by no one else; what names st in why. */
+static int
+root_only(const struct stat *st, const char *what, const char *path,
+    struct why *why)
+{
+	if (st->st_uid != 0)
+		return why_set(why, "%s %s is not owned by root", what, path);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return why_set(why, "%s %s is writable by group or others",
+		    what, path);
+	return 0;
+}
+
+int
+file_root_only(const char *path, int fd, struct why *why)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (slash == NULL)
+		return why_set(why, "%s: not an absolute path", path);
+	if (fd >= 0 ? fstat(fd, &st) == -1 : lstat(path, &st) == -1)
+		return why_syserr(why, "%s", path);
+	if (!S_ISREG(st.st_mode))
+		return why_set(why, "%s is not a regular file", path);
+	if (root_only(&st, "file", path, why) == -1)
+		return -1;
+	if (snprintf(dir, sizeof(dir), "%.*s",
+		slash == path ? 1 : (int)(slash - path), path) >=
+	    (int)sizeof(dir))
+		return why_set(why, "%s: path too long", path);
+	if (lstat(dir, &st) == -1)
+		return why_syserr(why, "%s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return why_set(why, "%s is not a directory", dir);
+	return root_only(&st, "directory", dir, why);
 }

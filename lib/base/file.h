@@ -1,5 +1,6 @@
 /*
- * file.h - small file helpers: read a whole file, write one atomically.
+ * file.h - small file helpers: read a whole file, write one atomically,
+ * check that only root can change one.
  * Linked into: every program.  Trust: paths come from configuration, never
  * from peers.
  */
@@ -24,5 +25,15 @@ int	file_write_atomic(const char *path, struct span data, mode_t mode,
 	    struct why *why);
 /* fsync the directory that holds path.  0 or -1 with why. */
 int	file_sync_dir(const char *path, struct why *why);
+
+/*
+ * Whether only root can change path: it is a regular file (not a
+ * symbolic link) and it and the directory that holds it are owned by
+ * uid 0 and have no group or other write permission.  With fd >= 0 the
+ * file checked is the one open on fd (fstat), else path (lstat).  0, or
+ * -1 with why naming the first that fails ("directory /x is not owned by
+ * root").  Parent directories further up are not checked.
+ */
+int	file_root_only(const char *path, int fd, struct why *why);
 
 #endif

@@ -16,22 +16,26 @@
 #include "mail/dict.h"
 #include "mail/dict_impl.h"
 
+struct dict_type;
+
 struct dict {
 	char *name;			/* owned: the spec */
 	const struct dict_ops *ops;	/* borrowed: static table */
 	void *impl;			/* owned: freed by ops->close */
+	const struct dict_type *type;	/* borrowed: static table */
 };
 
 /* Every table type; a new type is one more row. */
 static const struct dict_type {
 	const char *name;
 	dict_open_fn *open;
+	const char *suffix;	/* of the file it reads, or NULL for none */
 } dict_types[] = {
-	{ "hash", dict_hash_open },
-	{ "lmdb", dict_lmdb_open },
-	{ "inline", dict_inline_open },
-	{ "static", dict_static_open },
-	{ "ldap", dict_ldap_open },
+	{ "hash", dict_hash_open, ".db" },
+	{ "lmdb", dict_lmdb_open, ".lmdb" },
+	{ "inline", dict_inline_open, NULL },
+	{ "static", dict_static_open, NULL },
+	{ "ldap", dict_ldap_open, NULL },
 };
 
 static const struct dict_type *
@@ -69,6 +73,7 @@ dict_open(const char *spec, struct why *why)
 		return NULL;
 	}
 	d->name = xstrdup(spec);
+	d->type = t;
 	return d;
 }
 
@@ -109,6 +114,15 @@ const char *
 dict_name(const struct dict *d)
 {
 	return d->name;
+}
+
+char *
+dict_file(const struct dict *d)
+{
+	if (d->type->suffix == NULL)
+		return NULL;
+	return dict_path(d->name + strlen(d->type->name) + 1,
+	    d->type->suffix);
 }
 
 void

@@ -76,5 +76,11 @@ void	dict_close(struct dict **d);
 
 /* The spec the table was opened with; borrowed, valid while d lives. */
 const char *dict_name(const struct dict *d);
+/*
+ * The compiled file a hash: or lmdb: table reads ("/x.db", "/x.lmdb"):
+ * caller frees.  NULL for the types that read no file of their own
+ * (inline:, static:, ldap:).
+ */
+char	*dict_file(const struct dict *d);
 
 #endif

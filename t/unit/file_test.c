@@ -1,7 +1,8 @@
 /*
  * file_test.c - unit tests for lib/base/file: reading whole files within
  * a buffer's maximum, atomic replacement (contents, mode, no temporary
- * left behind, stale temporaries, failures) and directory sync.
+ * left behind, stale temporaries, failures), directory sync, and the
+ * root-only check (owner and write bits of a file and its directory).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -230,6 +231,73 @@ test_sync_dir(void)
 	    "over-long directory refused");
 }
 
+static void
+test_root_only(void)
+{
+	char sub[256];
+	char path[300];
+	char link[300];
+	struct why why = { "" };
+	int fd;
+
+	path_in(sub, sizeof(sub), "ro");
+	snprintf(path, sizeof(path), "%s/table.db", sub);
+	snprintf(link, sizeof(link), "%s/link.db", sub);
+	if (mkdir(sub, 0755) == -1) {
+		printf("Bail out! mkdir %s\n", sub);
+		exit(1);
+	}
+	write_raw(path, "x", 1);
+	chmod(path, 0644);
+	ok(file_root_only("relative.db", -1, &why) == -1 &&
+		strstr(why.msg, "absolute") != NULL,
+	    "a relative path is refused");
+	if (geteuid() == 0) {
+		is_int(file_root_only(path, -1, &why), 0,
+		    "root's file in root's directory");
+		fd = open(path, O_RDONLY);
+		is_int(file_root_only(path, fd, &why), 0, "the same by fd");
+		close(fd);
+		chmod(path, 0664);
+		ok(file_root_only(path, -1, &why) == -1 &&
+			strstr(why.msg, "writable by group") != NULL &&
+			strstr(why.msg, path) != NULL,
+		    "a group-writable file is refused");
+		chmod(path, 0644);
+		chmod(sub, 0757);
+		ok(file_root_only(path, -1, &why) == -1 &&
+			strstr(why.msg, "directory") != NULL,
+		    "a directory writable by others is refused");
+		chmod(sub, 0755);
+		ok(chown(path, 65534, 65534) == 0 &&
+			file_root_only(path, -1, &why) == -1 &&
+			strstr(why.msg, "not owned by root") != NULL,
+		    "a file of another user is refused");
+		ok(chown(path, 0, 0) == 0 && chown(sub, 65534, 65534) == 0 &&
+			file_root_only(path, -1, &why) == -1 &&
+			strstr(why.msg, "directory") != NULL,
+		    "a directory of another user is refused");
+		chown(sub, 0, 0);
+	} else {
+		ok(file_root_only(path, -1, &why) == -1 &&
+			strstr(why.msg, "not owned by root") != NULL,
+		    "not root: our own file is not root's");
+	}
+	ok(symlink(path, link) == 0 && file_root_only(link, -1, &why) == -1 &&
+		strstr(why.msg, "not a regular file") != NULL,
+	    "a symbolic link is refused");
+	ok(file_root_only(sub, -1, &why) == -1, "a directory is refused");
+	why.msg[0] = '\0';
+	snprintf(path, sizeof(path), "%s/missing", sub);
+	ok(file_root_only(path, -1, &why) == -1 &&
+		strstr(why.msg, strerror(ENOENT)) != NULL,
+	    "a missing file is refused");
+	unlink(link);
+	snprintf(path, sizeof(path), "%s/table.db", sub);
+	unlink(path);
+	rmdir(sub);
+}
+
 int
 main(void)
 {
@@ -240,6 +308,7 @@ main(void)
 	test_read();
 	test_write();
 	test_sync_dir();
+	test_root_only();
 	if (rmdir(dir) == -1)
 		diag("rmdir %s: %s", dir, strerror(errno));
 	return done_testing();
