@@ -66,6 +66,7 @@ $(eval $(call program,libexec/smtpd,$(wildcard smtpd/*.c)))
 $(eval $(call program,libexec/lmtpd,$(wildcard lmtpd/*.c)))
 $(eval $(call program,libexec/qmgr,$(wildcard qmgr/*.c)))
 $(eval $(call program,libexec/delivery,$(wildcard delivery/*.c)))
+$(eval $(call program,libexec/local,$(wildcard local/*.c)))
 
 # Test-only programs (t/bin/NAME.c) and unit tests (t/unit/NAME_test.c).
 TBIN_SRC  := $(wildcard t/bin/*.c)

@@ -54,6 +54,8 @@ init(struct service *svc)
 		.recipient_delimiter = p->recipient_delimiter,
 		.recursion_limit = p->virtual_alias_recursion_limit,
 		.expansion_limit = p->virtual_alias_expansion_limit,
+		.allow_commands = p->allow_mail_to_commands,
+		.allow_files = p->allow_mail_to_files,
 	};
 	/* Open every table once now, so a bad name stops start-up. */
 	if ((dir = directory_new(&ad.dconf, &why)) == NULL) {

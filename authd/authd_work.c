@@ -237,13 +237,16 @@ work_expand(struct authd_job *job)
 		dir_rcpts_fini(&rc);
 		return;
 	}
-	/* Each recipient as "+addr" (deliverable) or "-addr" (unknown);
-	 * ends[i] is where field i ends in all. */
+	/* Each recipient as "+addr" (deliverable) or "-addr" (unknown); a
+	 * command of a local alias as "|text" (its addr), a file as
+	 * "/path".  ends[i] is where field i ends in all. */
 	buf_init(&all, AUTHD_MAX_ANSWER);
 	ends = xcalloc(rc.n + 1, sizeof(*ends));
 	f = xcalloc(rc.n + 1, sizeof(*f));
 	for (i = 0; i < rc.n; i++) {
-		if (buf_addc(&all, rc.v[i].res == DIR_OK ? '+' : '-') == -1 ||
+		if ((rc.v[i].kind == DIR_ADDRESS &&
+			buf_addc(&all, rc.v[i].res == DIR_OK ? '+' : '-') ==
+			    -1) ||
 		    buf_adds(&all, rc.v[i].addr) == -1)
 			break;
 		ends[i] = all.len;

@@ -4,7 +4,10 @@
  * its final recipients), then the transport and next hop from
  * transport_maps, or from the class of the domain (authd's DOMAIN:
  * local, virtual, relay, remote) and the *_transport parameters and
- * relayhost (postern-transport(5)).
+ * relayhost (postern-transport(5)).  A command ("|text") or file
+ * ("/path") of a local alias becomes a recipient of its own whose
+ * original recipient is the alias; it goes to transport "local" with
+ * the alias as next hop, never through transport_maps.
  * Runs on worker threads (authd and table look-ups block); touches
  * nothing of the loop's.  Linked into: qmgr.  Trust: addresses come from
  * queue files smtpd wrote; answers from authd and tables are parsed
@@ -43,6 +46,13 @@ route_set(struct qmgr_route *r, char state, const char *dsn,
 
 /* ---- alias expansion ---- */
 
+/* A command or file target that an expansion wrote (qmgr(8)). */
+static bool
+is_local_target(struct span addr)
+{
+	return addr.len > 0 && (addr.p[0] == '|' || addr.p[0] == '/');
+}
+
 struct expansion {
 	struct authproto_msg ans;	/* OK: the final recipients */
 	bool changed;
@@ -57,6 +67,9 @@ expand_one(const struct qmgr *qm, struct span addr, struct expansion *e,
 	struct span f;
 
 	authproto_init(&e->ans, 2 * 1024 * 1024);
+	/* Already final: written by an earlier expansion of this message. */
+	if (is_local_target(addr))
+		return 0;
 	r = authclient_call(authd(qm), "EXPAND", &addr, 1, &e->ans, why);
 	if (r == AUTHC_NOTFOUND)
 		return 0;	/* the store's LMTP server says 5.1.1 */
@@ -87,18 +100,20 @@ expand_one(const struct qmgr *qm, struct span addr, struct expansion *e,
 	return 0;
 }
 
-/* True when addr (any case) was written already; remembers it. */
+/* True when addr was written already (an address in any case, a
+ * command or path exactly); remembers it. */
 static bool
 seen(struct hmap *written, struct span addr)
 {
 	static int mark;
+	bool local = is_local_target(addr);
 	struct buf key;
 	size_t i;
 	bool old;
 
 	buf_init(&key, addr.len + 1);
 	for (i = 0; i < addr.len; i++)
-		buf_addc(&key, addr.p[i] >= 'A' && addr.p[i] <= 'Z' ?
+		buf_addc(&key, !local && addr.p[i] >= 'A' && addr.p[i] <= 'Z' ?
 		    addr.p[i] + 'a' - 'A' : addr.p[i]);
 	old = hmap_put(written, buf_span(&key), &mark) != NULL;
 	buf_fini(&key);
@@ -129,13 +144,24 @@ rewrite(const struct qmgr *qm, const struct qfile *q,
 			continue;
 		}
 		/* Final recipients keep the original recipient (ORCPT) and
-		 * NOTIFY of the address they came from; duplicates go. */
+		 * NOTIFY of the address they came from; duplicates go.  A
+		 * command or file keeps the alias as its original recipient
+		 * instead: local(8) asks authd about that alias again. */
 		for (k = 0; r == 0 && k < e[i].ans.nfield; k++) {
 			struct span f = e[i].ans.field[k];
 
-			if (f.len < 2 || (f.p[0] != '+' && f.p[0] != '-'))
+			if (f.len < 2)
 				continue;
-			nr.addr = span_make(f.p + 1, f.len - 1);
+			nr = q->rcpt[i];
+			if (is_local_target(f)) {
+				nr.addr = f;
+				nr.orig = q->rcpt[i].addr;
+				nr.orcpt_type = span_make("", 0);
+			} else if (f.p[0] == '+' || f.p[0] == '-') {
+				nr.addr = span_make(f.p + 1, f.len - 1);
+			} else {
+				continue;
+			}
 			if (seen(written, nr.addr))
 				continue;
 			if (n == QFILE_MAX_RCPT) {
@@ -283,6 +309,30 @@ class_transport(struct qmgr *qm, struct span domain, bool *remote,
 	return v;
 }
 
+/* A command or file: transport local, next hop the alias (the
+ * original recipient), which must be a plain address. */
+static void
+resolve_local(struct span orig, struct qmgr_route *r)
+{
+	size_t i;
+
+	if (orig.len == 0 || orig.len >= sizeof(r->nexthop) ||
+	    span_chr(orig, '@') < 0) {
+		route_set(r, DELIVERREQ_BOUNCED, "5.3.0", "%s",
+		    "a command or file recipient without its alias");
+		return;
+	}
+	for (i = 0; i < orig.len; i++)
+		if (orig.p[i] <= ' ' || orig.p[i] >= 0x7f) {
+			route_set(r, DELIVERREQ_BOUNCED, "5.3.0", "%s",
+			    "a command or file recipient with a bad alias");
+			return;
+		}
+	snprintf(r->transport, sizeof(r->transport), "local");
+	memcpy(r->nexthop, orig.p, orig.len);
+	r->nexthop[orig.len] = '\0';
+}
+
 static void
 resolve_one(struct qmgr *qm, struct span addr, struct qmgr_route *r)
 {
@@ -375,6 +425,9 @@ qmgr_resolve(struct qmgr *qm, const struct qfile *q, struct qmgr_route *routes)
 		if (s == QFILE_SENT || s == QFILE_BOUNCED ||
 		    routes[i].state != 0)
 			continue;
-		resolve_one(qm, q->rcpt[i].addr, &routes[i]);
+		if (is_local_target(q->rcpt[i].addr))
+			resolve_local(q->rcpt[i].orig, &routes[i]);
+		else
+			resolve_one(qm, q->rcpt[i].addr, &routes[i]);
 	}
 }

@@ -13,29 +13,39 @@
 #include "base/file.h"
 
 int
-file_read(const char *path, struct buf *out, struct why *why)
+file_read_fd(int fd, struct buf *out, struct why *why)
 {
 	char chunk[8192];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd == -1)
-		return errno == ENOENT ? 1 : why_syserr(why, "%s", path);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			break;
+			return why_syserr(why, "read");
 		if (buf_add(out, chunk, (size_t)n) == -1) {
-			close(fd);
-			return why_set(why, "%s: larger than %zu bytes", path,
-			    out->max);
+			why_set(why, "larger than %zu bytes", out->max);
+			errno = EFBIG;
+			return -1;
 		}
 	}
-	if (n == -1)
-		why_syserr(why, "%s", path);
+	return 0;
+}
+
+int
+file_read(const char *path, struct buf *out, struct why *why)
+{
+	struct why inner;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd == -1)
+		return errno == ENOENT ? 1 : why_syserr(why, "%s", path);
+	r = file_read_fd(fd, out, &inner);
+	if (r == -1)
+		why_set(why, "%s: %s", path, inner.msg);
 	close(fd);
-	return n == -1 ? -1 : 0;
+	return r;
 }
 
 int

@@ -18,6 +18,12 @@
  */
 int	file_read(const char *path, struct buf *out, struct why *why);
 /*
+ * Append what is left to read on fd to out.  0, or -1 with why (the
+ * read error; or "larger than MAX bytes" with errno EFBIG when out's max
+ * would be passed: out then holds what fit).
+ */
+int	file_read_fd(int fd, struct buf *out, struct why *why);
+/*
  * Replace path with data atomically: a temporary file in the same
  * directory, fsync, rename, fsync of the directory.  0 or -1 with why.
  */

@@ -4,11 +4,16 @@
  * Linked into: authd.  Runs as postern-auth.  Trust: addresses come from
  * peers and are only used as table keys, bounded in length.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/cfg.h"
+#include "base/file.h"
 #include "base/xmem.h"
+#include "mail/aliastarget.h"
 #include "mail/dict.h"
 #include "mail/directory.h"
 #include "mail/domlist.h"
@@ -16,6 +21,8 @@
 /* Longest address (RFC 5321 path limit) and table value accepted. */
 #define DIR_MAX_ADDR 256
 #define DIR_MAX_VALUE 65536
+/* Largest :include: file read. */
+#define DIR_MAX_INCLUDE (1024 * 1024)
 
 struct tables {
 	struct dict **v;
@@ -168,18 +175,22 @@ fold(struct span in, struct buf *out)
 	return 0;
 }
 
-/* Look key up in each table in turn; the first answer wins. */
+/* Look key up in each table in turn; the first answer wins (and is
+ * named in *from_out when from_out is not NULL). */
 static enum dict_res
 tables_get(struct tables *t, struct span key, struct buf *value,
-    struct why *why)
+    const struct dict **from_out, struct why *why)
 {
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
 		enum dict_res r = dict_get(t->v[i], key, value, why);
 
-		if (r != DICT_NOTFOUND)
+		if (r != DICT_NOTFOUND) {
+			if (from_out != NULL)
+				*from_out = t->v[i];
 			return r;
+		}
 	}
 	return DICT_NOTFOUND;
 }
@@ -188,7 +199,7 @@ tables_get(struct tables *t, struct span key, struct buf *value,
 static enum dict_res
 get_with_ext(struct dict *one, struct tables *many, struct span user,
     struct span ext, struct span domain, struct buf *key, struct buf *value,
-    struct why *why)
+    const struct dict **from_out, struct why *why)
 {
 	enum dict_res r = DICT_NOTFOUND;
 	int pass;
@@ -204,7 +215,8 @@ get_with_ext(struct dict *one, struct tables *many, struct span user,
 			buf_addspan(key, domain);
 		}
 		r = one != NULL ? dict_get(one, buf_span(key), value, why) :
-				  tables_get(many, buf_span(key), value, why);
+				  tables_get(many, buf_span(key), value,
+				      from_out, why);
 	}
 	return r;
 }
@@ -231,7 +243,7 @@ directory_user(struct directory *dir, struct span address,
 		why_set(why, "malformed address");
 	else
 		res = dict_to_dir(get_with_ext(dir->users, NULL, user, ext,
-		    domain, key_out, record_out, why));
+		    domain, key_out, record_out, NULL, why));
 	buf_fini(&addr);
 	return res;
 }
@@ -257,15 +269,27 @@ struct expand {
 	struct why *why;
 };
 
+/*
+ * Where an alias value came from: a virtual_alias_maps table (table
+ * NULL, include false), an alias_maps table (table), or an :include:
+ * file that passed its checks (include true).
+ */
+struct source {
+	const struct dict *table;
+	bool include;
+};
+
 static enum dir_res expand_addr(struct expand *x, struct span addr);
 
 static enum dir_res
-add_final(struct expand *x, struct span addr, enum dir_res res)
+add_final(struct expand *x, struct span addr, enum dir_kind kind,
+    enum dir_res res)
 {
 	size_t i;
 
 	for (i = 0; i < x->out->n; i++)
-		if (span_eq(addr, x->out->v[i].addr))
+		if (x->out->v[i].kind == kind &&
+		    span_eq(addr, x->out->v[i].addr))
 			return DIR_OK;
 	if (x->out->n >= x->dir->conf.expansion_limit) {
 		why_set(x->why, "more than %llu recipients after alias "
@@ -276,23 +300,93 @@ add_final(struct expand *x, struct span addr, enum dir_res res)
 	x->out->v = xreallocarray(x->out->v, x->out->n + 1,
 	    sizeof(*x->out->v));
 	x->out->v[x->out->n].addr = span_dup(addr);
+	x->out->v[x->out->n].kind = kind;
 	x->out->v[x->out->n++].res = res;
 	return DIR_OK;
 }
 
-/* Expand one alias target (qualified and folded first). */
 static enum dir_res
-expand_target(struct expand *x, struct span self, struct span target)
+refuse(struct expand *x, struct span target, const char *reason)
 {
-	struct buf addr;
+	why_set(x->why, "alias target \"%.*s\" is not allowed: %s",
+	    (int)(target.len > 64 ? 64 : target.len), (const char *)target.p,
+	    reason);
+	return DIR_PERM;
+}
+
+/*
+ * May src name a command, a file or an include?  Only an alias_maps
+ * table whose file only root can change, or an include file (checked
+ * when it was read), and only with the parameter for the kind on.
+ */
+static enum dir_res
+special_allowed(struct expand *x, const struct source *src,
+    struct span target, enum aliastarget_kind kind)
+{
+	const struct directory_conf *c = &x->dir->conf;
+	struct why inner;
+	char *file;
+	int r;
+
+	if (kind == ALIASTARGET_COMMAND && !c->allow_commands)
+		return refuse(x, target, "allow_mail_to_commands is off");
+	if (kind == ALIASTARGET_FILE && !c->allow_files)
+		return refuse(x, target, "allow_mail_to_files is off");
+	if (kind == ALIASTARGET_INCLUDE && !c->allow_commands &&
+	    !c->allow_files)
+		return refuse(x, target, "allow_mail_to_commands and "
+					 "allow_mail_to_files are off");
+	if (src->include)
+		return DIR_OK;
+	if (src->table == NULL)
+		return refuse(x, target, "only alias_maps may name commands, "
+					 "files and includes");
+	if ((file = dict_file(src->table)) == NULL)
+		return refuse(x, target, "only hash: and lmdb: tables may "
+					 "name commands, files and includes");
+	r = file_root_only(file, -1, &inner);
+	free(file);
+	return r == 0 ? DIR_OK : refuse(x, target, inner.msg);
+}
+
+static enum dir_res expand_include(struct expand *x, struct span self,
+    struct span path);
+
+/* A command ("|text") or file target: final as it is. */
+static enum dir_res
+add_special(struct expand *x, enum aliastarget_kind kind, struct span arg)
+{
+	struct buf t;
 	enum dir_res r;
 
-	if (target.p[0] == '|' || target.p[0] == '/' ||
-	    span_startswith_nocase(target, ":include:")) {
-		why_set(x->why, "alias target \"%.*s\" is not allowed",
-		    (int)(target.len > 64 ? 64 : target.len),
-		    (const char *)target.p);
-		return DIR_PERM;
+	buf_init(&t, ALIASTARGET_MAX + 1);
+	if (kind == ALIASTARGET_COMMAND)
+		buf_addc(&t, '|');
+	buf_addspan(&t, arg);
+	r = add_final(x, buf_span(&t), kind == ALIASTARGET_COMMAND ?
+	    DIR_COMMAND : DIR_FILE, DIR_OK);
+	buf_fini(&t);
+	return r;
+}
+
+/* Expand one alias target (an address is qualified and folded first). */
+static enum dir_res
+expand_target(struct expand *x, const struct source *src, struct span self,
+    struct span target)
+{
+	enum aliastarget_kind kind;
+	struct span arg;
+	struct buf addr;
+	struct why inner;
+	enum dir_res r;
+
+	if (aliastarget_parse(target, &kind, &arg, &inner) == -1)
+		return refuse(x, target, inner.msg);
+	if (kind != ALIASTARGET_ADDRESS) {
+		if ((r = special_allowed(x, src, target, kind)) != DIR_OK)
+			return r;
+		return kind == ALIASTARGET_INCLUDE ?
+		    expand_include(x, self, arg) : add_special(x, kind, arg);
 	}
 	buf_init(&addr, DIR_MAX_ADDR * 2);
 	if (fold(target, &addr) == -1 ||
@@ -304,7 +398,7 @@ expand_target(struct expand *x, struct span self, struct span target)
 		return DIR_PERM;
 	}
 	if (span_eq_span(buf_span(&addr), self))
-		r = add_final(x, self, DIR_OK);
+		r = add_final(x, self, DIR_ADDRESS, DIR_OK);
 	else
 		r = expand_addr(x, buf_span(&addr));
 	buf_fini(&addr);
@@ -312,69 +406,22 @@ expand_target(struct expand *x, struct span self, struct span target)
 }
 
 static enum dir_res
-expand_targets(struct expand *x, struct span self, struct span value)
+expand_targets(struct expand *x, const struct source *src, struct span self,
+    struct span value)
 {
 	struct span item;
+	struct why inner;
 	enum dir_res r = DIR_OK;
+	int n;
 
-	while (r == DIR_OK && cfg_list_next(&value, &item))
-		r = expand_target(x, self, item);
-	return r;
-}
-
-/* The alias value for addr, if any: virtual, then local aliases. */
-static enum dict_res
-find_alias(struct expand *x, struct span user, struct span ext,
-    struct span domain, struct buf *value)
-{
-	struct directory *dir = x->dir;
-	struct buf key;
-	enum dict_res r;
-	enum dir_class cls;
-
-	buf_init(&key, DIR_MAX_ADDR * 2);
-	r = get_with_ext(NULL, &dir->virtual_alias, user, ext, domain, &key,
-	    value, x->why);
-	if (r == DICT_NOTFOUND) {
-		buf_reset(&key);
-		buf_addc(&key, '@');
-		buf_addspan(&key, domain);
-		r = tables_get(&dir->virtual_alias, buf_span(&key), value,
-		    x->why);
+	while (r == DIR_OK && (n = aliastarget_next(&value, &item, &inner)) !=
+	    0) {
+		if (n == -1) {
+			why_set(x->why, "%s", inner.msg);
+			return DIR_PERM;
+		}
+		r = expand_target(x, src, self, item);
 	}
-	if (r == DICT_NOTFOUND) {
-		if (directory_class(dir, domain, &cls, x->why) == DIR_TEMP)
-			r = DICT_TEMPFAIL;
-		else if (cls == DIR_CLASS_LOCAL)
-			r = get_with_ext(NULL, &dir->aliases, user, ext,
-			    span_make(NULL, 0), &key, value, x->why);
-	}
-	buf_fini(&key);
-	return r;
-}
-
-/* No alias: a hosted domain's user must exist; others are final. */
-static enum dir_res
-expand_leaf(struct expand *x, struct span addr, struct span domain)
-{
-	struct buf record;
-	struct buf key;
-	enum dir_class cls;
-	enum dir_res r;
-
-	if (directory_class(x->dir, domain, &cls, x->why) == DIR_TEMP)
-		return DIR_TEMP;
-	if (cls == DIR_CLASS_RELAY || cls == DIR_CLASS_REMOTE)
-		return add_final(x, addr, DIR_OK);
-	buf_init(&record, DIR_MAX_VALUE);
-	buf_init(&key, DIR_MAX_ADDR * 2);
-	r = directory_user(x->dir, addr, &record, &key, x->why);
-	buf_fini(&record);
-	buf_fini(&key);
-	if (r == DIR_NOTFOUND && x->depth == 1)
-		return DIR_NOTFOUND;
-	if (r == DIR_NOTFOUND || r == DIR_OK)
-		return add_final(x, addr, r);
 	return r;
 }
 
@@ -397,10 +444,155 @@ check_path(struct expand *x, struct span addr)
 	return DIR_OK;
 }
 
+/* Enter addr (an address, or ":include:PATH") on the expansion path. */
+static enum dir_res
+push_path(struct expand *x, struct span addr)
+{
+	enum dir_res r = check_path(x, addr);
+
+	if (r != DIR_OK)
+		return r;
+	x->path = xreallocarray(x->path, x->depth + 1, sizeof(*x->path));
+	x->path[x->depth++] = span_dup(addr);
+	return DIR_OK;
+}
+
+static void
+pop_path(struct expand *x)
+{
+	free(x->path[--x->depth]);
+}
+
+/*
+ * Read an include file into text: not a symbolic link, a regular file
+ * only root can change (in a directory only root can change), at most
+ * DIR_MAX_INCLUDE bytes.  A file that cannot be read is a temporary
+ * failure (the admin may fix it); one that fails the checks is refused.
+ */
+static enum dir_res
+read_include(struct expand *x, const char *path, struct buf *text)
+{
+	struct why inner;
+	int fd;
+	int r;
+
+	/* O_NONBLOCK: a FIFO put there must not hang the thread; it is
+	 * refused as not a regular file. */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		why_syserr(x->why, ":include:%s", path);
+		return errno == ELOOP ? DIR_PERM : DIR_TEMP;
+	}
+	if (file_root_only(path, fd, &inner) == -1) {
+		close(fd);
+		return refuse(x, span_str(path), inner.msg);
+	}
+	r = file_read_fd(fd, text, &inner);
+	close(fd);
+	if (r == -1) {
+		r = errno == EFBIG ? DIR_PERM : DIR_TEMP;
+		why_set(x->why, ":include:%s: %s", path, inner.msg);
+		return r;
+	}
+	return DIR_OK;
+}
+
+/* The targets of an include file, a line at a time ('#' comments). */
+static enum dir_res
+expand_include(struct expand *x, struct span self, struct span path)
+{
+	static const struct source src = { NULL, true };
+	struct buf key;
+	struct buf text;
+	struct span rest;
+	struct span line;
+	enum dir_res r;
+
+	buf_init(&key, ALIASTARGET_MAX + 16);
+	buf_adds(&key, ":include:");
+	buf_addspan(&key, path);
+	if ((r = push_path(x, buf_span(&key))) != DIR_OK) {
+		buf_fini(&key);
+		return r;
+	}
+	buf_init(&text, DIR_MAX_INCLUDE);
+	r = read_include(x, buf_str(&key) + 9, &text);
+	rest = buf_span(&text);
+	while (r == DIR_OK && span_token(&rest, "\n", &line)) {
+		struct span t = span_trim(line);
+
+		if (t.len > 0 && t.p[0] != '#')
+			r = expand_targets(x, &src, self, t);
+	}
+	buf_fini(&text);
+	buf_fini(&key);
+	pop_path(x);
+	return r;
+}
+
+/* The alias value for addr, if any: virtual, then local aliases; the
+ * table a local alias came from goes to src. */
+static enum dict_res
+find_alias(struct expand *x, struct span user, struct span ext,
+    struct span domain, struct buf *value, struct source *src)
+{
+	struct directory *dir = x->dir;
+	struct buf key;
+	enum dict_res r;
+	enum dir_class cls;
+
+	buf_init(&key, DIR_MAX_ADDR * 2);
+	r = get_with_ext(NULL, &dir->virtual_alias, user, ext, domain, &key,
+	    value, NULL, x->why);
+	if (r == DICT_NOTFOUND) {
+		buf_reset(&key);
+		buf_addc(&key, '@');
+		buf_addspan(&key, domain);
+		r = tables_get(&dir->virtual_alias, buf_span(&key), value,
+		    NULL, x->why);
+	}
+	if (r == DICT_NOTFOUND) {
+		if (directory_class(dir, domain, &cls, x->why) == DIR_TEMP)
+			r = DICT_TEMPFAIL;
+		else if (cls == DIR_CLASS_LOCAL)
+			r = get_with_ext(NULL, &dir->aliases, user, ext,
+			    span_make(NULL, 0), &key, value, &src->table,
+			    x->why);
+	}
+	buf_fini(&key);
+	return r;
+}
+
+/* No alias: a hosted domain's user must exist; others are final. */
+static enum dir_res
+expand_leaf(struct expand *x, struct span addr, struct span domain)
+{
+	struct buf record;
+	struct buf key;
+	enum dir_class cls;
+	enum dir_res r;
+
+	if (directory_class(x->dir, domain, &cls, x->why) == DIR_TEMP)
+		return DIR_TEMP;
+	if (cls == DIR_CLASS_RELAY || cls == DIR_CLASS_REMOTE)
+		return add_final(x, addr, DIR_ADDRESS, DIR_OK);
+	buf_init(&record, DIR_MAX_VALUE);
+	buf_init(&key, DIR_MAX_ADDR * 2);
+	r = directory_user(x->dir, addr, &record, &key, x->why);
+	buf_fini(&record);
+	buf_fini(&key);
+	if (r == DIR_NOTFOUND && x->depth == 1)
+		return DIR_NOTFOUND;
+	if (r == DIR_NOTFOUND || r == DIR_OK)
+		return add_final(x, addr, DIR_ADDRESS, r);
+	return r;
+}
+
 static enum dir_res
 expand_addr(struct expand *x, struct span addr)
 {
 	struct span user, ext, domain;
+	struct source src = { NULL, false };
 	struct buf value;
 	enum dict_res found;
 	enum dir_res r;
@@ -410,20 +602,18 @@ expand_addr(struct expand *x, struct span addr)
 		why_set(x->why, "malformed address");
 		return DIR_PERM;
 	}
-	if ((r = check_path(x, addr)) != DIR_OK)
+	if ((r = push_path(x, addr)) != DIR_OK)
 		return r;
-	x->path = xreallocarray(x->path, x->depth + 1, sizeof(*x->path));
-	x->path[x->depth++] = span_dup(addr);
 	buf_init(&value, DIR_MAX_VALUE);
-	found = find_alias(x, user, ext, domain, &value);
+	found = find_alias(x, user, ext, domain, &value, &src);
 	if (found == DICT_TEMPFAIL)
 		r = DIR_TEMP;
 	else if (found == DICT_FOUND)
-		r = expand_targets(x, addr, buf_span(&value));
+		r = expand_targets(x, &src, addr, buf_span(&value));
 	else
 		r = expand_leaf(x, addr, domain);
 	buf_fini(&value);
-	free(x->path[--x->depth]);
+	pop_path(x);
 	return r;
 }
 

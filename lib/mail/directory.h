@@ -10,8 +10,17 @@
  *      "@domain" (catch-all); each target is expanded again, except a
  *      target equal to the address itself, which is kept as final;
  *   2. for a domain of mydestination: alias_maps, keys "user+ext", "user";
- *      targets starting with '|' or '/' or ":include:" are refused (in
- *      every table); a target without '@' gets "@myorigin";
+ *      a target without '@' gets "@myorigin"; targets are split and
+ *      classified by aliastarget.h.  A command ("|text"), a file
+ *      ("/path") or an include (":include:/path", a file of more
+ *      targets, one or more a line, '#' comments) is allowed only in an
+ *      alias_maps table of type hash: or lmdb: whose file and directory
+ *      only root can change (file_root_only), or in such an include
+ *      file, and only with allow_commands (commands), allow_files
+ *      (files) or either of them (includes); otherwise it is refused
+ *      (DIR_PERM, the reason in why).  Commands and files are final
+ *      recipients: "|" + the command text, or the path; an include
+ *      counts as one level of nesting;
  *   3. for a hosted domain (mydestination or virtual_mailbox_domains): the
  *      user must exist in the users table (key "user+ext@domain", then
  *      "user@domain"); the final recipient keeps its extension;
@@ -21,11 +30,14 @@
  * than the expansion limit.  Addresses are folded to lower case.
  *
  * Linked into: authd.  Runs as postern-auth.  Trust: addresses come from
- * peers (through smtpd/qmgr); they are only used as table keys.
+ * peers (through smtpd/qmgr); they are only used as table keys.  Only
+ * root's tables and include files may name commands and files, because
+ * local(8) runs and writes what they name.
  */
 #ifndef POSTERN_DIRECTORY_H
 #define POSTERN_DIRECTORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/buf.h"
@@ -43,6 +55,8 @@ struct directory_conf {
 	const char *recipient_delimiter;
 	uint64_t recursion_limit;
 	uint64_t expansion_limit;
+	bool allow_commands;		/* allow_mail_to_commands */
+	bool allow_files;		/* allow_mail_to_files */
 };
 
 enum dir_class {
@@ -59,9 +73,16 @@ enum dir_res {
 	DIR_PERM,	/* loop, limit, malformed address, refused target */
 };
 
+enum dir_kind {
+	DIR_ADDRESS,
+	DIR_COMMAND,		/* addr is "|" and the command text */
+	DIR_FILE,		/* addr is the absolute path */
+};
+
 /* One final recipient of an expansion. */
 struct dir_rcpt {
 	char *addr;
+	enum dir_kind kind;
 	enum dir_res res;	/* DIR_OK, or DIR_NOTFOUND for an unknown user */
 };
 

@@ -34,6 +34,8 @@ struct params {
 	const char *recipient_delimiter;
 	uint64_t virtual_alias_recursion_limit;
 	uint64_t virtual_alias_expansion_limit;
+	bool allow_mail_to_commands;
+	bool allow_mail_to_files;
 	const char *authd_socket;
 	const char *sendmail_socket;
 	uint64_t authd_timeout;
@@ -129,6 +131,9 @@ struct params {
 	uint64_t smtp_max_hosts;
 	const char *lmtp_tls_security_level;
 	uint64_t lmtp_connection_cache_time;
+	const char *default_privs;
+	uint64_t local_command_timeout;
+	uint64_t local_delivery_limit;
 	const char *syslog_name;
 	const char *syslog_facility;
 	const char *log_level;

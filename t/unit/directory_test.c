@@ -1,9 +1,13 @@
 /*
  * directory_test.c - unit tests for lib/mail/directory and domlist: domain
  * classes, user look-ups with sub-addressing, and alias expansion with
- * catch-alls, loops, limits, refused targets and unavailable tables.
+ * catch-alls, loops, limits, refused targets and unavailable tables;
+ * command, file and include targets (allowed only by the parameters, in
+ * root's hash: tables and include files).
  */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "mail/dict_build.h"
 #include "mail/directory.h"
@@ -228,6 +232,148 @@ test_tempfail(void)
 	ok(directory_new(&c, &why) == NULL, "a bad table spec is refused");
 }
 
+static char tdir[] = "/tmp/directory-local-XXXXXX";
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd == -1 || write(fd, text, strlen(text)) !=
+	    (ssize_t)strlen(text)) {
+		printf("Bail out! cannot write %s\n", path);
+		exit(1);
+	}
+	close(fd);
+}
+
+/* The directory over a hash: alias table in tdir, with the switches. */
+static void
+local_dir(bool commands, bool files)
+{
+	static char spec[128];
+	struct why why;
+
+	snprintf(spec, sizeof(spec), "hash:%s/aliases", tdir);
+	conf.alias_maps = spec;
+	conf.allow_commands = commands;
+	conf.allow_files = files;
+	directory_free(&dir);
+	dir = directory_new(&conf, &why);
+	if (dir == NULL)
+		diag("%s", why.msg);
+}
+
+static void
+test_local_targets(void)
+{
+	static const char *const leftovers[] = { "aliases.db", "list",
+		"list2", "loop", "fifo", "big" };
+	const char *saved = conf.alias_maps;
+	struct dict_build_report rep = { 0 };
+	char path[256];
+	char text[1024];
+	struct why why;
+	bool root = geteuid() == 0;
+	size_t i;
+
+	if (mkdtemp(tdir) == NULL)
+		return;
+	snprintf(text, sizeof(text),
+	    "cmd: \"|/bin/cat >/dev/null\", admin\n"
+	    "file: /var/mail/archive\n"
+	    "inc: :include:%s/list\n"
+	    "loopy: :include:%s/loop\n"
+	    "fifo: :include:%s/fifo\n"
+	    "big: :include:%s/big\n"
+	    "missing: :include:%s/nonexistent\n"
+	    "quote: \"|/bin/true\n"
+	    "dir: /var/mail/\n",
+	    tdir, tdir, tdir, tdir, tdir);
+	snprintf(path, sizeof(path), "%s/aliases", tdir);
+	ok(dict_build_text("hash", path, span_str(text), &rep, &why) == 0,
+	    "alias table built");
+	snprintf(text, sizeof(text), "# members\n  admin, \"|/bin/true x\"\n"
+	    "\n/tmp/f\n:include:%s/list2\n", tdir);
+	write_file("list", text);
+	write_file("list2", "admin\n");
+	snprintf(text, sizeof(text), ":include:%s/loop\n", tdir);
+	write_file("loop", text);
+	snprintf(path, sizeof(path), "%s/fifo", tdir);
+	mkfifo(path, 0644);
+	{
+		char big[1024 * 1024 + 10];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		write_file("big", big);
+	}
+
+	local_dir(false, false);
+	expect("cmd@host.example", DIR_PERM, NULL,
+	    "allow_mail_to_commands is off");
+	expect("file@host.example", DIR_PERM, NULL, "allow_mail_to_files");
+	expect("inc@host.example", DIR_PERM, NULL, "are off");
+	expect("quote@host.example", DIR_PERM, NULL, "closing quote");
+	local_dir(true, false);
+	if (root) {
+		expect("cmd@host.example", DIR_OK,
+		    "|/bin/cat >/dev/null admin@host.example", NULL);
+		expect("file@host.example", DIR_PERM, NULL,
+		    "allow_mail_to_files is off");
+		expect("inc@host.example", DIR_PERM, NULL,
+		    "allow_mail_to_files is off");
+	} else {
+		expect("cmd@host.example", DIR_PERM, NULL,
+		    "not owned by root");
+	}
+	expect("pipe@example.org", DIR_PERM, NULL, "only alias_maps");
+	local_dir(true, true);
+	if (root) {
+		expect("file@host.example", DIR_OK, "/var/mail/archive", NULL);
+		expect("inc@host.example", DIR_OK,
+		    "admin@host.example |/bin/true x /tmp/f", NULL);
+		expect("loopy@host.example", DIR_PERM, NULL, "alias loop");
+		expect("fifo@host.example", DIR_PERM, NULL,
+		    "not a regular file");
+		expect("big@host.example", DIR_PERM, NULL, "larger than");
+		expect("missing@host.example", DIR_TEMP, NULL, "nonexistent");
+		expect("dir@host.example", DIR_PERM, NULL, "maildir");
+		limits(2, 1000);
+		expect("inc@host.example", DIR_PERM, NULL, "nested deeper");
+		limits(1000, 1000);
+		snprintf(path, sizeof(path), "%s/list2", tdir);
+		chown(path, 65534, 65534);
+		expect("inc@host.example", DIR_PERM, NULL,
+		    "not owned by root");
+		chown(path, 0, 0);
+		snprintf(path, sizeof(path), "%s/aliases.db", tdir);
+		chmod(path, 0664);
+		expect("cmd@host.example", DIR_PERM, NULL,
+		    "writable by group or others");
+		chmod(path, 0644);
+		chmod(tdir, 0777);
+		expect("cmd@host.example", DIR_PERM, NULL,
+		    "writable by group or others");
+		chmod(tdir, 0700);
+	}
+	conf.alias_maps = "inline:{file=/tmp/x}";
+	directory_free(&dir);
+	dir = directory_new(&conf, &why);
+	expect("file@host.example", DIR_PERM, NULL, "only hash: and lmdb:");
+	for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tdir, leftovers[i]);
+		unlink(path);
+	}
+	rmdir(tdir);
+	conf.alias_maps = saved;
+	conf.allow_commands = conf.allow_files = false;
+	directory_free(&dir);
+}
+
 int
 main(void)
 {
@@ -242,7 +388,7 @@ main(void)
 	test_class();
 	test_user();
 	test_expand();
-	directory_free(&dir);
+	test_local_targets();
 	test_tempfail();
 	return done_testing();
 }
