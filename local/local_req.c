@@ -137,9 +137,12 @@ read_request(struct req *r)
 			buf_add(&in, chunk, (size_t)n);	/* room: see max */
 		}
 	}
-	buf_fini(&in);
-	if (done == -1)
+	/* A connection that never said a word is only a probe. */
+	if (done == -1 && (in.len > 0 || r->dr.seen != 0 || r->dr.nrcpt > 0))
 		log_warn("bad request from qmgr: %s", why.msg);
+	else if (done == -1)
+		_exit(0);
+	buf_fini(&in);
 	return done == 1 ? 0 : -1;
 }
 

@@ -55,10 +55,18 @@ master_service_owner(const struct master *m,
 {
 	const char *user = conf->user != NULL ? conf->user :
 						m->inst.params.mail_owner;
+	uid_t mail_uid;
 
 	if (!m->is_root)
 		return 0;
-	return privdrop_lookup(user, &out->uid, &out->gid, why);
+	if (privdrop_lookup(user, &out->uid, &out->gid, why) == -1)
+		return -1;
+	/* A root service (local(8)) serves the mail system only: its
+	 * sockets get mail_owner's group, so that qmgr may connect. */
+	if (out->uid == 0)
+		return privdrop_lookup(m->inst.params.mail_owner, &mail_uid,
+		    &out->gid, why);
+	return 0;
 }
 
 void

@@ -768,3 +768,56 @@ class MailInstance(SmtpdInstance):
         wait_for(lambda: len(self.mailbox(user) or []) >= n, timeout=timeout,
                  what="%d messages for %s" % (n, user))
         return self.mailbox(user)
+
+
+# The local delivery agent, as conf/master.conf has it.
+LOCAL_MASTER = ("delivery-local unix $queue_directory/private/deliver-local "
+                "n - root local\n")
+
+
+def default_privs_uid():
+    """The uid alias commands run as: nobody as root, else ourselves
+    (development mode)."""
+    return 65534 if os.geteuid() == 0 else os.getuid()
+
+
+class LocalInstance(MailInstance):
+    """MailInstance and the local delivery agent (local(8)), with
+    self.out, a directory that default_privs may write (mode 1777) for
+    what alias commands and files leave behind."""
+
+    def __init__(self, params=None, **kw):
+        super().__init__(params=params, **kw)
+        with open(self.path("master.conf")) as f:
+            text = f.read()
+        self.write_master(text + LOCAL_MASTER)
+        self.out = self.path("out")
+        os.mkdir(self.out)
+        os.chmod(self.out, 0o1777)
+
+    def start(self, *args, wait=(), env=None):
+        proc = super().start(*args, wait=wait, env=env)
+        wait_for(lambda: os.path.exists(self.path("queue/private/lmtp")), what="lmtpd")
+        wait_for(lambda: DeliveryInstance.try_socket(self.path("queue/private/deliver-local")),
+                 what="the local delivery agent")
+        return proc
+
+    def read_out(self, name, timeout=30):
+        """The contents of out/NAME once it exists and is not empty."""
+        path = os.path.join(self.out, name)
+        wait_for(lambda: os.path.exists(path) and os.path.getsize(path) > 0,
+                 timeout=timeout, what=path)
+        with open(path, "rb") as f:
+            return f.read()
+
+    def dsn_fields(self, user, n=1):
+        """The per-recipient fields of the delivery status notice that is
+        message n of user's INBOX, and its human-readable text."""
+        import email
+        import email.policy
+        box = self.wait_mailbox(user, n)
+        raw = self.message(user, box[n - 1][0])
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        parts = list(m.iter_parts())
+        fields = dict(list(parts[1].get_payload())[1].items())
+        return fields, parts[0].get_content()
