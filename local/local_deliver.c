@@ -360,6 +360,13 @@ open_target(const char *path, struct local_outcome *o)
 		fd = open(path, flags | O_CREAT | O_EXCL, 0600);
 	if (fd == -1 && errno == EEXIST)	/* made meanwhile */
 		fd = open(path, flags);
+	if (fd == -1 && (errno == ELOOP || errno == ENXIO)) {
+		/* ENXIO: a FIFO nobody reads (O_NONBLOCK), or a device. */
+		local_outcome_set(o, DELIVERREQ_BOUNCED, "5.2.0", "%s %s", path,
+		    errno == ELOOP ? "is a symbolic link" :
+				     "is not a regular file");
+		return -1;
+	}
 	if (fd == -1) {
 		file_failed(o, "open", path, errno);
 		return -1;

@@ -791,6 +791,7 @@ class LocalInstance(MailInstance):
         with open(self.path("master.conf")) as f:
             text = f.read()
         self.write_master(text + LOCAL_MASTER)
+        self.queue = self.path("queue")
         self.out = self.path("out")
         os.mkdir(self.out)
         os.chmod(self.out, 0o1777)
@@ -809,6 +810,12 @@ class LocalInstance(MailInstance):
                  timeout=timeout, what=path)
         with open(path, "rb") as f:
             return f.read()
+
+    def queue_incoming(self, sender, rcpts, content=b"Subject: queued\r\n\r\nhello\r\n"):
+        """A queue file written straight into incoming/ (as if smtpd had
+        accepted it earlier), for qmgr's next scan; its id."""
+        return DeliveryInstance.queue_file(self, content, rcpts, sender=sender,
+                                           options=("-s", "incoming"))
 
     def dsn_fields(self, user, n=1):
         """The per-recipient fields of the delivery status notice that is
