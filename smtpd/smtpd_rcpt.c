@@ -7,7 +7,9 @@
  *     must expand (aliases) or be a user: else 550 5.1.1;
  *   relay_domains: accepted;
  *   any other domain: only for mynetworks clients, else 554 5.7.1;
- *   the directory unavailable: 451 4.3.0.
+ *   the directory unavailable: 451 4.3.0;
+ *   an address that starts with '|' or '/' (the form of an alias's
+ *   command or file in the queue): always 550 5.1.3.
  * '%', '!' and quoted local parts are never routing: the domain is the
  * one after the path's last '@' (smtpaddr.h).
  *
@@ -278,6 +280,13 @@ smtpd_rcpt(struct smtpsrv *core, const struct smtpcmd *c)
 		j->rcpt.orcpt = xtext(c->orcpt);
 	}
 	smtpsrv_suspend(core);
+	/* A queue recipient that starts with '|' or '/' is a local alias's
+	 * command or file (qmgr(8)); no client may name one. */
+	if (j->addr[0] == '|' || j->addr[0] == '/') {
+		set(j, 550, "5.1.3", "Bad recipient address syntax");
+		rcpt_done(j);
+		return;
+	}
 	if (worker_submit(s->sd->pool, rcpt_work, rcpt_done, j) == -1) {
 		set(j, 451, "4.3.0", "Server busy, try again later");
 		rcpt_done(j);
