@@ -220,6 +220,7 @@ static bool
 authd_agrees(struct req *r, struct span addr, struct span orig,
     struct local_outcome *o)
 {
+	char esc[LOG_ESC_SIZE];
 	size_t i;
 
 	if (orig.len == 0) {
@@ -235,7 +236,7 @@ authd_agrees(struct req *r, struct span addr, struct span orig,
 				return true;
 		log_warn("%s: alias <%s> does not name this command or file "
 			 "(now): not delivered",
-		    r->dr.qid, r->expanded);
+		    r->dr.qid, log_esc(orig, esc));
 		local_outcome_set(o, DELIVERREQ_BOUNCED, "5.3.0",
 		    "alias <%s> does not name this command or file",
 		    r->expanded);

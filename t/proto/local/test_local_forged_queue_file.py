@@ -63,6 +63,24 @@ class ForgedQueueFile(pt.InstanceTest):
         self.assertIn("does not name this command or file (now): not delivered",
                       inst.logtext())
 
+    def test_forged_file_through_qmgr(self):
+        # The same forgery dropped into incoming/: qmgr routes it to the
+        # local agent (it is never expanded), which returns it.
+        inst = pt.LocalInstance(users=[("alice@example.org", "pw")],
+                                params={"allow_mail_to_commands": "yes"})
+        self.instances.append(inst)
+        inst.write_table("aliases", 'run: "|touch %s/legit"\n' % inst.out)
+        inst.start()
+        forged = os.path.join(inst.out, "forged")
+        inst.queue_incoming("alice@example.org",
+                            [("|touch " + forged, ["-O", "rfc822;run@localhost"])])
+        fields, text = inst.dsn_fields("alice@example.org")
+        self.assertEqual(fields["Status"], "5.3.0")
+        self.assertIn("alias <run@localhost> does not name this command or file",
+                      " ".join(text.split()))
+        pt.wait_for(inst.queue_empty, what="the queue to empty")
+        self.assertEqual(os.listdir(inst.out), [], "nothing ran")
+
 
 if __name__ == "__main__":
     pt.run()
