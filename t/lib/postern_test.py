@@ -775,6 +775,13 @@ LOCAL_MASTER = ("delivery-local unix $queue_directory/private/deliver-local "
                 "n - root local\n")
 
 
+def need_root(test):
+    """Skip test unless we are root: only root's alias tables may name
+    commands and files, and only root can make one."""
+    if os.geteuid() != 0:
+        test.skipTest("needs root (root-owned alias tables)")
+
+
 def default_privs_uid():
     """The uid alias commands run as: nobody as root, else ourselves
     (development mode)."""

@@ -14,6 +14,7 @@ USERS = [("alice@example.org", "pw")]
 
 class LocalCommand(pt.InstanceTest):
     def test_command_gets_message_and_environment(self):
+        pt.need_root(self)
         inst = pt.LocalInstance(users=USERS, params={"allow_mail_to_commands": "yes"})
         self.instances.append(inst)
         out = inst.out

@@ -19,6 +19,7 @@ FAIL = "echo 'no such list:' $RECIPIENT; echo 'line' $((1 + 1)); exit 1"
 
 class CommandStatus(pt.InstanceTest):
     def make(self):
+        pt.need_root(self)
         inst = pt.LocalInstance(users=USERS, params={"allow_mail_to_commands": "yes"})
         self.instances.append(inst)
         out = {"out": inst.out}

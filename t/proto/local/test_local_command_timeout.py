@@ -21,6 +21,7 @@ def alive(pid):
 
 class CommandTimeout(pt.InstanceTest):
     def test_timeout_defers(self):
+        pt.need_root(self)
         inst = pt.LocalInstance(users=USERS, params={"allow_mail_to_commands": "yes",
                                                      "local_command_timeout": "2s",
                                                      "minimal_backoff_time": "60s",

@@ -19,6 +19,7 @@ FROM_LINE = rb"From sender@remote\.test [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d \d\
 
 class LocalFile(pt.InstanceTest):
     def make(self, aliases):
+        pt.need_root(self)
         inst = pt.LocalInstance(users=USERS, params={"allow_mail_to_files": "yes"})
         self.instances.append(inst)
         inst.write_table("aliases", aliases % {"out": inst.out})

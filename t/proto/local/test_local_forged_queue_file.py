@@ -16,6 +16,7 @@ import postern_test as pt  # noqa: E402
 
 class ForgedQueueFile(pt.InstanceTest):
     def test_forged_recipients_not_run(self):
+        pt.need_root(self)
         inst = pt.AuthdInstance(params={"allow_mail_to_commands": "yes",
                                         "allow_mail_to_files": "yes"})
         self.instances.append(inst)
@@ -64,6 +65,7 @@ class ForgedQueueFile(pt.InstanceTest):
                       inst.logtext())
 
     def test_forged_file_through_qmgr(self):
+        pt.need_root(self)
         # The same forgery dropped into incoming/: qmgr routes it to the
         # local agent (it is never expanded), which returns it.
         inst = pt.LocalInstance(users=[("alice@example.org", "pw")],

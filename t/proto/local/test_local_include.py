@@ -14,6 +14,7 @@ USERS = [("alice@example.org", "pw"), ("bob@example.org", "pw")]
 
 class Include(pt.InstanceTest):
     def test_include(self):
+        pt.need_root(self)
         inst = pt.LocalInstance(users=USERS, params={"allow_mail_to_commands": "yes",
                                                      "allow_mail_to_files": "yes"})
         self.instances.append(inst)
