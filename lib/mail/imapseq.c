@@ -12,6 +12,7 @@ imapseq_init(struct imapseq *s, struct imapseq_range *r, size_t max)
 {
 	s->r = r;
 	s->n = 0;
+	s->sorted = 0;
 	s->max = max > IMAPSEQ_MAX_CEILING ? IMAPSEQ_MAX_CEILING : max;
 	s->star = false;
 	s->star_lo = UINT32_MAX;
@@ -29,51 +30,20 @@ imapseq_need(struct span in)
 	return n;
 }
 
-/* lo..hi (lo <= hi) joins the last range when it overlaps or touches it:
- * a long run of consecutive numbers costs one slot. */
 static bool
-merge_last(struct imapseq *s, uint32_t lo, uint32_t hi)
+touches(const struct imapseq_range *r, uint32_t lo, uint32_t hi)
 {
-	struct imapseq_range *last;
-
-	if (s->n == 0)
-		return false;
-	last = &s->r[s->n - 1];
-	if ((uint64_t)lo > (uint64_t)last->hi + 1 ||
-	    (uint64_t)hi + 1 < (uint64_t)last->lo)
-		return false;
-	if (lo < last->lo)
-		last->lo = lo;
-	if (hi > last->hi)
-		last->hi = hi;
-	return true;
+	return (uint64_t)lo <= (uint64_t)r->hi + 1 &&
+	       (uint64_t)hi + 1 >= (uint64_t)r->lo;
 }
 
-static int
-add(struct imapseq *s, uint32_t lo, uint32_t hi, size_t room)
+static void
+widen(struct imapseq_range *r, uint32_t lo, uint32_t hi)
 {
-	if (lo > hi) {
-		uint32_t t = lo;
-
-		lo = hi;
-		hi = t;
-	}
-	if (merge_last(s, lo, hi))
-		return 0;
-	if (s->n >= room)
-		return -1;
-	s->r[s->n].lo = lo;
-	s->r[s->n].hi = hi;
-	s->n++;
-	return 0;
-}
-
-int
-imapseq_add(struct imapseq *s, uint32_t lo, uint32_t hi)
-{
-	if (lo == 0 || hi == 0)
-		return -1;
-	return add(s, lo, hi, s->max);
+	if (lo < r->lo)
+		r->lo = lo;
+	if (hi > r->hi)
+		r->hi = hi;
 }
 
 static int
@@ -89,20 +59,90 @@ imapseq_finish(struct imapseq *s)
 {
 	size_t i, out = 0;
 
-	if (s->n < 2)
+	if (s->sorted == s->n)
 		return;
 	qsort(s->r, s->n, sizeof(s->r[0]), cmp_range);
 	for (i = 1; i < s->n; i++) {
-		struct imapseq_range *last = &s->r[out];
-
-		if ((uint64_t)s->r[i].lo <= (uint64_t)last->hi + 1) {
-			if (s->r[i].hi > last->hi)
-				last->hi = s->r[i].hi;
-		} else {
+		if (touches(&s->r[out], s->r[i].lo, s->r[i].hi))
+			widen(&s->r[out], s->r[i].lo, s->r[i].hi);
+		else
 			s->r[++out] = s->r[i];
-		}
 	}
-	s->n = out + 1;
+	s->n = s->n == 0 ? 0 : out + 1;
+	s->sorted = s->n;
+}
+
+/* The set is sorted and full: lo..hi must join a range it touches. */
+static int
+join_sorted(struct imapseq *s, uint32_t lo, uint32_t hi)
+{
+	size_t a = 0, b = s->n, i, j;
+
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if ((uint64_t)s->r[mid].hi + 1 < lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	if (a == s->n || !touches(&s->r[a], lo, hi))
+		return -1;
+	widen(&s->r[a], lo, hi);
+	/* It may now reach its right-hand neighbours. */
+	for (j = a + 1; j < s->n && touches(&s->r[a], s->r[j].lo, s->r[j].hi);
+	     j++)
+		widen(&s->r[a], s->r[j].lo, s->r[j].hi);
+	if (j > a + 1) {
+		for (i = a + 1; j < s->n; i++, j++)
+			s->r[i] = s->r[j];
+		s->n = i;
+		s->sorted = s->n;
+	}
+	return 0;
+}
+
+/*
+ * Add lo..hi within room slots.  A range that touches the last one joins
+ * it, so a long run of consecutive numbers costs one slot.  A full set is
+ * sorted and merged, and the appending goes on.  strict (peer text): once
+ * a merged set fills three quarters of its room it takes only ranges that
+ * join it, so that no input makes the set sort again and again.
+ */
+static int
+add(struct imapseq *s, uint32_t lo, uint32_t hi, size_t room, bool strict)
+{
+	if (lo > hi) {
+		uint32_t t = lo;
+
+		lo = hi;
+		hi = t;
+	}
+	if (s->n > 0 && touches(&s->r[s->n - 1], lo, hi)) {
+		widen(&s->r[s->n - 1], lo, hi);
+		if (s->sorted == s->n)
+			s->sorted = s->n - 1;
+		return 0;
+	}
+	if (s->n >= room)
+		imapseq_finish(s);
+	if (s->n >= room ||
+	    (strict && s->sorted == s->n && s->n >= room - room / 4))
+		return s->n > 0 ? join_sorted(s, lo, hi) : -1;
+	if (s->sorted == s->n && (s->n == 0 || lo > s->r[s->n - 1].hi))
+		s->sorted++;
+	s->r[s->n].lo = lo;
+	s->r[s->n].hi = hi;
+	s->n++;
+	return 0;
+}
+
+int
+imapseq_add(struct imapseq *s, uint32_t lo, uint32_t hi)
+{
+	if (lo == 0 || hi == 0)
+		return -1;
+	return add(s, lo, hi, s->max, false);
 }
 
 /* nz-number (RFC 3501: digit-nz *DIGIT, 32 bits) or "*" (0). */
@@ -164,7 +204,7 @@ imapseq_parse(struct span in, struct imapseq *s, struct why *why)
 		}
 		if (a == 0 || b == 0)
 			add_star(s, a == 0 ? b : a);
-		else if (s->max < 1 || add(s, a, b, s->max - 1) == -1)
+		else if (s->max < 1 || add(s, a, b, s->max - 1, true) == -1)
 			return why_set(why, "sequence set has too many ranges");
 		if (i == in.len)
 			break;

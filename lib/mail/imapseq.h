@@ -39,6 +39,7 @@ struct imapseq {
 	struct imapseq_range *r; /* borrowed: the caller's array of max */
 	size_t n;
 	size_t max;
+	size_t sorted;          /* r[0..sorted) is sorted and merged */
 	bool star;
 	uint32_t star_lo;
 	uint32_t star_hi;
@@ -56,10 +57,12 @@ void	imapseq_init(struct imapseq *s, struct imapseq_range *r, size_t max);
 /*
  * Parse a sequence-set (nz-number or "*", "a:b" in either order, joined by
  * commas) into s, which must have been initialised; its old contents are
- * dropped.  Numbers are 1 to 4294967295 without leading zeros.  At most
- * max - 1 ranges are kept (one slot stays free for imapseq_resolve);
- * consecutive or overlapping elements merge as they are read.  Pure: no
- * allocation.  Returns 0, or -1 with a reason in why (s then holds an
+ * dropped.  Numbers are 1 to 4294967295 without leading zeros.  Elements
+ * that touch or overlap merge as they are read, so a run of consecutive
+ * numbers costs one range.  At most max - 1 ranges are kept (one slot
+ * stays free for imapseq_resolve), and once the merged ranges fill three
+ * quarters of that, only elements that join one are taken: the cost stays
+ * O(n log n) for any text.  Pure: no allocation.  Returns 0, or -1 with a reason in why (s then holds an
  * unspecified part of the set).
  */
 int	imapseq_parse(struct span in, struct imapseq *s, struct why *why);
