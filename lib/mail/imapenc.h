@@ -103,19 +103,24 @@ int imapenc_date_time(struct buf *out, int64_t t, int zone_min);
  * ENVELOPE (RFC 3501 section 7.4.2) of message part i of an opened
  * cache (part 0, or the child of a message/rfc822 part): date, subject,
  * from, sender, reply-to, to, cc, bcc, in-reply-to, message-id.  Sender
- * and Reply-To fall back to From (msgcache_envelope).  A part that is no
- * message gives the all-NIL envelope.
+ * and Reply-To fall back to From (msgcache_envelope); a mailbox goes
+ * without its RFC 5322 quoting (RFC 3501: "local-part after removing
+ * [RFC-2822] quoting").  A part that is no message gives the all-NIL
+ * envelope.
  */
 int imapenc_envelope(struct buf *out, const struct msgcache *mc, uint32_t i);
 
 /*
  * BODYSTRUCTURE (ext: with extension data) or BODY (without) of part i
- * (part 0 for the FETCH items), per RFC 3501 section 7.4.2, with the
- * choices msgcache.h describes: a multipart without children holds one
- * empty text/plain part; a message/rfc822 part without its embedded
- * message is a basic part; body lines are given for text/ and embedded
- * message parts.  Strings are written as the message had them (case
- * kept, never decoded).
+ * (part 0 for the FETCH items), per RFC 3501 section 7.4.2.  Strings are
+ * written as the message had them (case kept, never decoded), except
+ * that text parts without a charset get ("charset" "us-ascii").  Body
+ * lines are given for text/ and message/rfc822 parts.  RFC 3501 cannot
+ * express some parts; as Dovecot does, a multipart without children
+ * holds one empty text/plain part, a message/rfc822 part without an
+ * embedded message in the cache has an all-NIL envelope and that empty
+ * part as its body, and message/global is a basic part (imapenc_struct.c
+ * has the details).
  */
 int imapenc_bodystructure(struct buf *out, const struct msgcache *mc,
                           uint32_t i, bool ext);

@@ -7,13 +7,27 @@
  * remote sender's and go through imapenc_string.  A string shared by
  * many records can make the output far larger than the blob: out's max
  * bounds it, and the walk stops at the first append that fails.
+ *
+ * Where the cache leaves a choice, the output is Dovecot 2.3's (checked
+ * against it, message by message): a text part without a charset
+ * parameter gets ("charset" "us-ascii"), RFC 2046's default, after its
+ * other parameters; a message/rfc822 part is always written with an
+ * envelope, a body and lines, all empty (NIL envelope, one empty
+ * text/plain part) when the cache holds no embedded message (an encoded
+ * one, a header without a body, a limit), since clients parse those
+ * three fields by type; message/global is a basic part, as RFC 3501's
+ * grammar (IMAP4rev1) has it; and a mailbox of an address is sent
+ * without its RFC 5322 quoting (RFC 3501: "local-part after removing
+ * [RFC-2822] quoting").
  */
 #include "mail/imapenc.h"
 
-/* The one empty part written for a multipart without children, with and
- * without extension data (msgcache.h; Dovecot writes the same). */
+/* The empty part written for a multipart without children and as the
+ * body of an empty message/rfc822 (before its extension data and ')'),
+ * and the envelope of the latter: what Dovecot writes. */
 #define EMPTY_PART                                                             \
 	"(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0"
+#define NIL_ENVELOPE "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)"
 
 struct writer {
 	struct buf *out;
@@ -50,6 +64,33 @@ put_nstring(struct writer *w, struct msgcache_str s)
 		w->full = true;
 }
 
+/*
+ * An address's mailbox: the cache keeps a local part that is no dot-atom
+ * quoted ("a b"), with '\\' before '"' and '\\' (mail/hdraddr.h); IMAP
+ * wants it unquoted.  A dot-atom never starts with '"'.
+ */
+static void
+put_mailbox(struct writer *w, struct msgcache_str s)
+{
+	struct buf plain;
+	size_t i;
+
+	if (s.nil || s.s.len < 2 || s.s.p[0] != '"' ||
+	    s.s.p[s.s.len - 1] != '"') {
+		put_nstring(w, s);
+		return;
+	}
+	buf_init(&plain, s.s.len);
+	for (i = 1; i + 1 < s.s.len; i++) {
+		if (s.s.p[i] == '\\' && i + 2 < s.s.len)
+			i++;
+		buf_addc(&plain, s.s.p[i]);
+	}
+	if (!w->full && imapenc_string(w->out, buf_span(&plain)) == -1)
+		w->full = true;
+	buf_fini(&plain);
+}
+
 /* An address list: NIL when empty, else "(" 1*address ")". */
 static void
 put_addrs(struct writer *w, const struct msgcache_env *e, enum msgcache_list k)
@@ -69,7 +110,10 @@ put_addrs(struct writer *w, const struct msgcache_env *e, enum msgcache_list k)
 		put(w, " ");
 		put_nstring(w, a.route);
 		put(w, " ");
-		put_nstring(w, a.mailbox);
+		if (a.host.nil)
+			put_nstring(w, a.mailbox); /* a group's name */
+		else
+			put_mailbox(w, a.mailbox);
 		put(w, " ");
 		put_nstring(w, a.host);
 		put(w, ")");
@@ -84,7 +128,7 @@ envelope(struct writer *w, uint32_t i)
 	enum msgcache_list k;
 
 	if (msgcache_envelope(w->mc, i, &e) == -1) {
-		put(w, "(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)");
+		put(w, NIL_ENVELOPE);
 		return;
 	}
 	put(w, "(");
@@ -103,15 +147,20 @@ envelope(struct writer *w, uint32_t i)
 }
 
 /* body-fld-param: NIL, or "(" attribute SP value ... ")" for the n
- * parameters from first. */
+ * parameters from first; with charset, a charset parameter is added
+ * when there is none. */
 static void
-put_params(struct writer *w, uint32_t first, uint32_t n)
+put_params(struct writer *w, uint32_t first, uint32_t n, bool charset)
 {
 	struct msgcache_str attr;
 	struct msgcache_str value;
 	uint32_t k;
 
-	if (n == 0) {
+	for (k = 0; k < n && charset; k++) {
+		msgcache_param(w->mc, first + k, &attr, &value);
+		charset = !span_eq_nocase(attr.s, "charset");
+	}
+	if (n == 0 && !charset) {
 		put(w, "NIL");
 		return;
 	}
@@ -124,6 +173,9 @@ put_params(struct writer *w, uint32_t first, uint32_t n)
 		put(w, " ");
 		put_string(w, value);
 	}
+	if (charset)
+		put(w, n > 0 ? " \"charset\" \"us-ascii\""
+		             : "\"charset\" \"us-ascii\"");
 	put(w, ")");
 }
 
@@ -143,7 +195,8 @@ put_ext_tail(struct writer *w, const struct msgcache_part *p)
 		put(w, "(");
 		put_string(w, p->disposition);
 		put(w, " ");
-		put_params(w, p->params + p->n_type_params, p->n_disp_params);
+		put_params(w, p->params + p->n_type_params, p->n_disp_params,
+		           false);
 		put(w, ")");
 	}
 	put(w, " ");
@@ -181,7 +234,7 @@ multipart(struct writer *w, uint32_t i, const struct msgcache_part *p, bool ext)
 	if (!ext)
 		return;
 	put(w, " ");
-	put_params(w, p->params, p->n_type_params);
+	put_params(w, p->params, p->n_type_params, false);
 	put(w, " ");
 	put_ext_tail(w, p);
 }
@@ -192,6 +245,14 @@ is_text(const struct msgcache_part *p)
 	return span_eq_nocase(p->type.s, "text");
 }
 
+/* RFC 3501's media-message: the one type written as body-type-msg. */
+static bool
+is_rfc822(const struct msgcache_part *p)
+{
+	return span_eq_nocase(p->type.s, "message") &&
+	       span_eq_nocase(p->subtype.s, "rfc822");
+}
+
 /* body-type-basic, -msg or -text, then body-ext-1part. */
 static void
 single(struct writer *w, uint32_t i, const struct msgcache_part *p, bool ext)
@@ -200,7 +261,7 @@ single(struct writer *w, uint32_t i, const struct msgcache_part *p, bool ext)
 	put(w, " ");
 	put_string(w, p->subtype);
 	put(w, " ");
-	put_params(w, p->params, p->n_type_params);
+	put_params(w, p->params, p->n_type_params, is_text(p));
 	put(w, " ");
 	put_nstring(w, p->id);
 	put(w, " ");
@@ -209,14 +270,17 @@ single(struct writer *w, uint32_t i, const struct msgcache_part *p, bool ext)
 	put_string(w, p->encoding);
 	put(w, " ");
 	put_num(w, p->body_len);
-	if (p->flags & MIME_F_RFC822) {
+	if (is_rfc822(p) && (p->flags & MIME_F_RFC822)) {
 		/* The one child is the embedded message (msgcache_open). */
 		put(w, " ");
 		envelope(w, i + 1);
 		put(w, " ");
 		body(w, i + 1, ext);
+	} else if (is_rfc822(p)) {
+		put(w, " " NIL_ENVELOPE " ");
+		put(w, ext ? EMPTY_PART " NIL NIL NIL NIL)" : EMPTY_PART ")");
 	}
-	if ((p->flags & MIME_F_RFC822) || is_text(p)) {
+	if (is_rfc822(p) || is_text(p)) {
 		put(w, " ");
 		put_num(w, p->body_lines);
 	}

@@ -353,6 +353,18 @@ imapsect_get(struct imapsect *s, const struct msgcache *mc,
 	return 0;
 }
 
+void
+imapsect_fix_nul(unsigned char *p, size_t n)
+{
+	unsigned char *end;
+
+	if (n == 0)
+		return;
+	end = p + n;
+	while (p < end && (p = memchr(p, 0, (size_t)(end - p))) != NULL)
+		*p++ = 0x80;
+}
+
 int
 imapsect_label(struct buf *out, const struct imapsect_spec *spec)
 {

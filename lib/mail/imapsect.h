@@ -22,7 +22,8 @@
  *	imapsect_label(&line, &spec);		// BODY[1.TEXT]<0>
  *	imapenc_literal_head(&line, s.len);	// " {N}\r\n"
  *	for each piece: pread it from the file (or copy it from s.text)
- *	    when the connection's output drains;
+ *	    when the connection's output drains, imapsect_fix_nul() it,
+ *	    and send it;
  *	imapsect_fini(&s);
  *
  * The FETCH items that are sections under another name: RFC822 is
@@ -118,6 +119,13 @@ const struct imapsect_piece *imapsect_piece(const struct imapsect *s, size_t i);
 int imapsect_get(struct imapsect *s, const struct msgcache *mc,
                  const struct imapsect_spec *spec, struct span hdr,
                  struct why *why);
+
+/*
+ * Make n bytes of an answer fit to send in a literal: each NUL becomes
+ * 0x80 (RFC 3501's CHAR8 excludes NUL; Dovecot does the same).  The
+ * length stays the same, so the literal's length still holds.
+ */
+void imapsect_fix_nul(unsigned char *p, size_t n);
 
 /*
  * The item's name in the FETCH response: "BODY[" section "]", with
