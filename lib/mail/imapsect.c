@@ -223,14 +223,14 @@ fields(struct imapsect *s, const struct msgcache *mc, uint32_t i,
 	if (nm.n > 0)
 		memcpy(nm.v, spec->names, nm.n * sizeof(nm.v[0]));
 	qsort(nm.v, nm.n, sizeof(nm.v[0]), cmp_name);
+	s->need_off = p.off;
+	s->need_len = p.header_len;
 	if (cache_answers(mc, i, &nm)) {
 		r = buf_add(&s->text, "\r\n", 2) == -1 ||
 		            fields_cached(s, mc, &nm) == -1
 		        ? -1
 		        : 0;
 	} else if (hdr.len != p.header_len) {
-		s->need_off = p.off;
-		s->need_len = p.header_len;
 		if (hdr.len == 0)
 			return 1;
 		return why_set(why, "header bytes of the wrong length");

@@ -95,10 +95,12 @@ struct imapsect {
 	struct buf pieces; /* owned: struct imapsect_piece[npieces] */
 	struct buf text;   /* owned: built bytes the pieces refer to */
 	size_t npieces;
-	uint64_t len;      /* the literal's length: the pieces' sum */
-	bool missing;      /* no such section: the answer is empty */
-	uint64_t need_off; /* imapsect_get returned 1: the header bytes */
-	uint64_t need_len; /* to pass to the next call */
+	uint64_t len; /* the literal's length: the pieces' sum */
+	bool missing; /* no such section: the answer is empty */
+	/* HEADER.FIELDS (.NOT): where the header is in the message; when
+	 * imapsect_get returned 1, the bytes to pass to the next call. */
+	uint64_t need_off;
+	uint64_t need_len;
 };
 
 /* Start empty; pieces and text each hold at most max bytes. */
