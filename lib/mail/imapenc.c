@@ -364,13 +364,27 @@ fail:
 }
 
 int
-imapenc_mailbox(struct buf *out, struct span utf8)
+imapenc_mailbox(struct buf *out, struct span utf8, bool utf8_accept)
 {
 	struct buf enc;
 	int r;
 
 	if (span_eq_nocase(utf8, "INBOX"))
 		return buf_adds(out, "INBOX");
+	if (utf8_accept) {
+		if (!span_utf8_ok(utf8) ||
+		    (utf8.len > 0 && memchr(utf8.p, 0, utf8.len) != NULL))
+			return -1;
+		if (!span_has_8bit(utf8))
+			return imapenc_astring(out, utf8);
+		/* RFC 6855: quoted strings may hold UTF-8; CR and LF still
+		 * need a literal. */
+		if (utf8.len <= IMAPENC_QUOTED_MAX &&
+		    memchr(utf8.p, '\r', utf8.len) == NULL &&
+		    memchr(utf8.p, '\n', utf8.len) == NULL)
+			return add_quoted(out, utf8);
+		return add_literal(out, utf8);
+	}
 	/* Bounded by the input: at most 5 bytes ("&AAE-") a UTF-8 byte. */
 	buf_init(&enc, BUF_MAX_CEILING);
 	r = imapenc_mutf7_encode(&enc, utf8);

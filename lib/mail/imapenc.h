@@ -77,10 +77,15 @@ int imapenc_literal_head(struct buf *out, uint64_t len);
 int imapenc_mutf7_encode(struct buf *out, struct span utf8);
 int imapenc_mutf7_decode(struct buf *out, struct span mutf7, struct why *why);
 
-/* A mailbox name (UTF-8, as the store has it) as LIST, LSUB and STATUS
- * send it: INBOX in any case as INBOX, any other name in modified UTF-7
- * as an astring.  -1 when the name is not valid UTF-8. */
-int imapenc_mailbox(struct buf *out, struct span utf8);
+/*
+ * A mailbox name (UTF-8, as the store has it) as LIST, LSUB and STATUS
+ * send it: INBOX in any case as INBOX; any other name in modified UTF-7
+ * as an astring, or, after ENABLE UTF8=ACCEPT (utf8_accept: RFC 6855
+ * section 3 lets quoted strings hold UTF-8), as it is: an atom, or a
+ * quoted string (a literal with CR or LF, or when long).  -1 when the
+ * name is not valid UTF-8 or holds NUL.
+ */
+int imapenc_mailbox(struct buf *out, struct span utf8, bool utf8_accept);
 
 /*
  * A flag list: "(" the system flags in flags (IMAPENC_*), then keyword i

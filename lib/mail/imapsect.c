@@ -7,6 +7,7 @@
  * binary search, so a hostile header costs O(fields * log names)); the
  * cache passed msgcache_open, so every part lies inside the message.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,23 +68,29 @@ add_piece(struct imapsect *s, uint64_t off, uint64_t len, bool in_text)
 
 /* section-part = nz-number *("." nz-number) (RFC 3501 section 9). */
 static bool
-part_ok(struct span part)
+part_ok(const struct imapsect_spec *spec)
 {
-	size_t i;
-	bool start = true;
+	size_t k;
 
-	for (i = 0; i < part.len; i++) {
-		unsigned char c = part.p[i];
-
-		if (c == '.' && !start && i + 1 < part.len) {
-			start = true;
-		} else if (c >= '0' && c <= '9' && !(start && c == '0')) {
-			start = false;
-		} else {
+	if (spec->npart > IMAPSECT_MAX_PART)
+		return false;
+	for (k = 0; k < spec->npart; k++)
+		if (spec->part[k] == 0)
 			return false;
-		}
-	}
 	return true;
+}
+
+/* The part number as text ("1.2.3") into out; returns its length. */
+static size_t
+part_text(const struct imapsect_spec *spec, char out[IMAPSECT_MAX_PART * 11])
+{
+	size_t n = 0;
+	size_t k;
+
+	for (k = 0; k < spec->npart; k++)
+		n += (size_t)snprintf(out + n, IMAPSECT_MAX_PART * 11 - n,
+		                      k == 0 ? "%u" : ".%u", spec->part[k]);
+	return n;
 }
 
 static int
@@ -279,11 +286,12 @@ find_part(const struct msgcache *mc, const struct imapsect_spec *spec,
           uint32_t *i)
 {
 	struct msgcache_part p;
+	char text[IMAPSECT_MAX_PART * 11];
 
 	*i = 0;
-	if (spec->part.len == 0)
+	if (spec->npart == 0)
 		return true;
-	if (msgcache_find(mc, spec->part, i) == -1)
+	if (msgcache_find(mc, span_make(text, part_text(spec, text)), i) == -1)
 		return false;
 	if (spec->text == IMAPSECT_BODY || spec->text == IMAPSECT_MIME)
 		return true;
@@ -310,9 +318,9 @@ imapsect_get(struct imapsect *s, const struct msgcache *mc,
 	s->missing = false;
 	s->need_off = 0;
 	s->need_len = 0;
-	if (!part_ok(spec->part))
+	if (!part_ok(spec))
 		return why_set(why, "bad section part number");
-	if (spec->text == IMAPSECT_MIME && spec->part.len == 0)
+	if (spec->text == IMAPSECT_MIME && spec->npart == 0)
 		return why_set(why, "MIME needs a part number");
 	if (!find_part(mc, spec, &i)) {
 		s->missing = true;
@@ -321,7 +329,7 @@ imapsect_get(struct imapsect *s, const struct msgcache *mc,
 	msgcache_part(mc, i, &p);
 	switch (spec->text) {
 	case IMAPSECT_BODY:
-		if (spec->part.len == 0)
+		if (spec->npart == 0)
 			r = add_piece(s, 0, mc->msg_size, false);
 		else
 			r = add_piece(s, (uint64_t)p.off + p.header_len,
@@ -371,13 +379,14 @@ imapsect_label(struct buf *out, const struct imapsect_spec *spec)
 	static const char *const names[] = {
 	    "", "HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT", "MIME",
 	};
+	char text[IMAPSECT_MAX_PART * 11];
 	size_t old = out->len;
 	size_t k;
 
-	if (!part_ok(spec->part) || buf_adds(out, "BODY[") == -1)
+	if (!part_ok(spec) || buf_adds(out, "BODY[") == -1)
 		return -1;
-	if (buf_addspan(out, spec->part) == -1 ||
-	    (spec->part.len > 0 && spec->text != IMAPSECT_BODY &&
+	if (buf_add(out, text, part_text(spec, text)) == -1 ||
+	    (spec->npart > 0 && spec->text != IMAPSECT_BODY &&
 	     buf_addc(out, '.') == -1) ||
 	    buf_adds(out, names[spec->text]) == -1)
 		goto full;

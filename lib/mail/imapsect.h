@@ -71,9 +71,13 @@ enum imapsect_text {
 	IMAPSECT_MIME,       /* MIME */
 };
 
+/* Most levels of a part number (mail/imapcmd has the same). */
+#define IMAPSECT_MAX_PART 32
+
 /* A section as the client gave it; everything borrowed for the call. */
 struct imapsect_spec {
-	struct span part; /* "1.2.3", or empty for the whole message */
+	const uint32_t *part; /* 1.2.3 as {1, 2, 3}; none: the message */
+	size_t npart;
 	enum imapsect_text text;
 	const struct span *names; /* the field names of HEADER.FIELDS (.NOT) */
 	size_t nnames;
@@ -114,9 +118,9 @@ const struct imapsect_piece *imapsect_piece(const struct imapsect *s, size_t i);
  * message's bytes need_off .. need_off+need_len-1 when a first call
  * returned 1, else empty.  Returns 0 with the answer, 1 when the header
  * bytes at s->need_off are needed (call again with them), or -1 with the
- * reason in why: MIME without a part number, more than
- * IMAPSECT_MAX_NAMES names, hdr not of the length asked for, or s's
- * buffers full.
+ * reason in why: a part number of more than IMAPSECT_MAX_PART levels or
+ * with a 0, MIME without a part number, more than IMAPSECT_MAX_NAMES
+ * names, hdr not of the length asked for, or s's buffers full.
  */
 int imapsect_get(struct imapsect *s, const struct msgcache *mc,
                  const struct imapsect_spec *spec, struct span hdr,
@@ -132,7 +136,8 @@ void imapsect_fix_nul(unsigned char *p, size_t n);
 /*
  * The item's name in the FETCH response: "BODY[" section "]", with
  * "<start>" when partial.  Field names are written as astrings, in the
- * case the client used.  Returns 0, or -1 with out unchanged when full.
+ * case the client used.  Returns 0, or -1 with out unchanged when full
+ * or the part number is bad.
  */
 int imapsect_label(struct buf *out, const struct imapsect_spec *spec);
 

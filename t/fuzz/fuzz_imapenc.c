@@ -148,7 +148,7 @@ section(const struct msgcache *mc, struct span msg, struct span zeros,
 	spec->partial = false;
 	r = imapsect_get(s, mc, spec, hdr, &why);
 	if (r == -1) {
-		CHECK(spec->text == IMAPSECT_MIME && spec->part.len == 0);
+		CHECK(spec->text == IMAPSECT_MIME && spec->npart == 0);
 		return;
 	}
 	if (r == 1) {
@@ -212,10 +212,13 @@ static void
 sections(const struct msgcache *mc, struct span msg, struct span zeros,
          uint64_t seed)
 {
-	static const char *const numbers[] = {
-	    "",      "1",     "2",     "3",     "1.1",   "1.2",   "2.1",
-	    "2.2",   "3.1",   "1.1.1", "1.1.2", "1.2.1", "2.1.1", "2.1.2",
-	    "2.2.1", "2.2.2", "3.1.1", "1.3",   "2.3",   "3.2",
+	/* Part numbers: the count, then the levels. */
+	static const uint32_t numbers[][4] = {
+	    {0},          {1, 1},       {1, 2},       {1, 3},
+	    {2, 1, 1},    {2, 1, 2},    {2, 2, 1},    {2, 2, 2},
+	    {2, 3, 1},    {3, 1, 1, 1}, {3, 1, 1, 2}, {3, 1, 2, 1},
+	    {3, 2, 1, 1}, {3, 2, 1, 2}, {3, 2, 2, 1}, {3, 2, 2, 2},
+	    {3, 3, 1, 1}, {2, 1, 3},    {2, 2, 3},    {2, 3, 2},
 	};
 	static const struct span names[] = {
 	    {(const unsigned char *)"subject", 7},
@@ -236,7 +239,8 @@ sections(const struct msgcache *mc, struct span msg, struct span zeros,
 	for (n = 0; n < sizeof(numbers) / sizeof(numbers[0]); n++) {
 		for (k = IMAPSECT_BODY; k <= IMAPSECT_MIME; k++) {
 			memset(&spec, 0, sizeof(spec));
-			spec.part = span_str(numbers[n]);
+			spec.part = numbers[n] + 1;
+			spec.npart = numbers[n][0];
 			spec.text = (enum imapsect_text)k;
 			spec.names = names;
 			spec.nnames = 1 + (seed + n) % 4;
@@ -332,7 +336,14 @@ as_string(struct span in, uint64_t seed)
 	icheck_init(&c, buf_span(&b));
 	CHECK(icheck_astring(&c, &v) && icheck_at_end(&c));
 	CHECK(span_eq_span(buf_span(&v), buf_span(&back)));
-	if (!span_eq_nocase(in, "INBOX") && imapenc_mailbox(&b, in) == 0) {
+	buf_reset(&b);
+	if (imapenc_mailbox(&b, in, true) == 0) {
+		/* UTF8=ACCEPT: an atom, or the name quoted or as a literal. */
+		icheck_init(&c, buf_span(&b));
+		CHECK(b.p[0] == '"' || icheck_astring(&c, &v));
+	}
+	if (!span_eq_nocase(in, "INBOX") &&
+	    imapenc_mailbox(&b, in, false) == 0) {
 		/* A name is valid UTF-8; decode gives it back. */
 		buf_reset(&b);
 		CHECK(imapenc_mutf7_encode(&b, in) == 0);

@@ -126,6 +126,20 @@ test_string(void)
 	       memcmp(b.p, "{1025}\r\n", 8) == 0,
 	   "one more goes as a literal");
 
+	{
+		struct span none = {NULL, 0};
+		struct why why;
+
+		buf_reset(&b);
+		ok(imapenc_string(&b, none) == 0 &&
+		       imapenc_astring(&b, none) == 0 &&
+		       imapenc_mailbox(&b, none, true) == 0 &&
+		       imapenc_mailbox(&b, none, false) == 0 &&
+		       imapenc_mutf7_encode(&b, none) == 0 &&
+		       imapenc_mutf7_decode(&b, none, &why) == 0 &&
+		       same(&b, L("\"\"\"\"\"\"\"\"")),
+		   "empty spans without a pointer");
+	}
 	buf_reset(&b);
 	ok(imapenc_nstring(&b, NULL) == 0 && same(&b, L("NIL")),
 	   "nstring NULL: NIL");
@@ -424,20 +438,43 @@ test_mailbox(void)
 	    {"[Gmail]", "[Gmail]"},
 	    {"", "\"\""},
 	};
+	static const struct {
+		const char *in;
+		const char *want;
+	} utf8[] = {
+	    {"inbox", "INBOX"},
+	    {"Sent", "Sent"},
+	    {"Sent Items", "\"Sent Items\""},
+	    {"Entw\xc3\xbcrfe", "\"Entw\xc3\xbcrfe\""},
+	    {"\xe6\x97\xa5 \"q\"", "\"\xe6\x97\xa5 \\\"q\\\"\""},
+	    {"a&b", "a&b"},
+	    {"\xc3\xa9\r\n", "{4}\r\n\xc3\xa9\r\n"},
+	};
 	struct buf b;
 	size_t i;
 
 	buf_init(&b, 1 << 20);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		buf_reset(&b);
-		ok(imapenc_mailbox(&b, span_str(cases[i].in)) == 0 &&
+		ok(imapenc_mailbox(&b, span_str(cases[i].in), false) == 0 &&
 		       same(&b, cases[i].want, strlen(cases[i].want)),
 		   "mailbox -> %s", cases[i].want);
 	}
-	buf_set(&b, "keep", 4);
-	ok(imapenc_mailbox(&b, span_str("bad\xff")) == -1 &&
-	       same(&b, L("keep")),
-	   "mailbox: bad UTF-8 refused");
+	for (i = 0; i < sizeof(utf8) / sizeof(utf8[0]); i++) {
+		buf_reset(&b);
+		ok(imapenc_mailbox(&b, span_str(utf8[i].in), true) == 0 &&
+		       same(&b, utf8[i].want, strlen(utf8[i].want)),
+		   "UTF8=ACCEPT mailbox %zu", i);
+	}
+	for (i = 0; i < 2; i++) {
+		buf_set(&b, "keep", 4);
+		ok(imapenc_mailbox(&b, span_str("bad\xff"), i) == -1 &&
+		       same(&b, L("keep")),
+		   "mailbox: bad UTF-8 refused (UTF8=ACCEPT %zu)", i);
+		ok(imapenc_mailbox(&b, span_make("a\0b", 3), i) == -1 &&
+		       same(&b, L("keep")),
+		   "mailbox: NUL refused (UTF8=ACCEPT %zu)", i);
+	}
 	buf_fini(&b);
 }
 
@@ -537,7 +574,7 @@ test_date_time(void)
 		snprintf(want, sizeof(want),
 		         "\"%2d-%.3s-%04d %02d:%02d:%02d %c%02d%02d\"",
 		         tm.tm_mday,
-		         "JanFebMarAprMayJunJulAugSepOctNovDec" + 3 * tm.tm_mon,
+		         &"JanFebMarAprMayJunJulAugSepOctNovDec"[3 * tm.tm_mon],
 		         tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		         zone < 0 ? '-' : '+', az / 60, az % 60);
 		buf_reset(&b);
@@ -587,7 +624,8 @@ test_full(void)
 				r = imapenc_astring(&b, span_str("abc"));
 				break;
 			case 3:
-				r = imapenc_mailbox(&b, span_str("\xc3\xa9 x"));
+				r = imapenc_mailbox(&b, span_str("\xc3\xa9 x"),
+				                    false);
 				break;
 			case 4:
 				r = imapenc_flags(&b, 3, 1, names, 1);

@@ -85,7 +85,8 @@ answer(struct imapsect *s, const struct msgcache *mc, struct span msg,
 	return assemble(s, msg, out) ? 0 : why_set(why, "bad pieces");
 }
 
-/* Parse "1.2.HEADER.FIELDS (A B)" style text (no partial) into spec. */
+/* Parse "1.2.HEADER.FIELDS (A B)" style text (no partial) into spec;
+ * its numbers go to a static array. */
 static void
 make_spec(const char *text, struct imapsect_spec *spec, struct span *names,
           size_t max)
@@ -100,17 +101,22 @@ make_spec(const char *text, struct imapsect_spec *spec, struct span *names,
 	    {"TEXT", IMAPSECT_TEXT},
 	    {"MIME", IMAPSECT_MIME},
 	};
+	static uint32_t nums[IMAPSECT_MAX_PART];
 	size_t n = 0;
 	size_t k;
 	const char *p = text;
 
 	memset(spec, 0, sizeof(*spec));
-	while ((*p >= '0' && *p <= '9') ||
-	       (*p == '.' && p[1] >= '0' && p[1] <= '9'))
-		p++;
-	spec->part = span_make(text, (size_t)(p - text));
-	if (*p == '.')
-		p++;
+	while (*p >= '0' && *p <= '9' && spec->npart < IMAPSECT_MAX_PART) {
+		uint32_t v = 0;
+
+		while (*p >= '0' && *p <= '9')
+			v = v * 10 + (uint32_t)(*p++ - '0');
+		nums[spec->npart++] = v;
+		if (*p == '.')
+			p++;
+	}
+	spec->part = nums;
 	spec->text = IMAPSECT_BODY;
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		if (strncmp(p, kinds[k].name, strlen(kinds[k].name)) == 0) {
@@ -183,12 +189,12 @@ static const struct {
     {"1.HEADER.FIELDS (From)", -1, 0},
     {"2.1.HEADER", -1, 0},
     {"2.1.1", -1, 0},
-    {"4294967296", -1, 0},
-    {"99999999999999999999999", -1, 0},
+    {"4294967295", -1, 0},
+    {"2.4294967295", -1, 0},
     {"MIME", -2, 0},
     {"0", -2, 0},
-    {"01", -2, 0},
     {"1.0", -2, 0},
+    {"0.1.MIME", -2, 0},
 };
 
 static void
@@ -231,17 +237,22 @@ test_sections(void)
 			   sections[i].off, sections[i].len);
 		}
 	}
-	/* Syntax errors of the part number, whatever the cache holds. */
-	memset(&spec, 0, sizeof(spec));
-	for (i = 0; i < 6; i++) {
-		static const char *const bad[] = {"1.", ".1", "1..2",
-		                                  "a",  "1 ", "-1"};
+	/* Part numbers the grammar has no room for. */
+	{
+		uint32_t deep[IMAPSECT_MAX_PART + 1];
 
-		spec.part = span_str(bad[i]);
+		for (i = 0; i <= IMAPSECT_MAX_PART; i++)
+			deep[i] = 1;
+		memset(&spec, 0, sizeof(spec));
+		spec.part = deep;
+		spec.npart = IMAPSECT_MAX_PART;
+		ok(answer(&s, &mc, msg, &spec, &got, &why) == 0 && s.missing,
+		   "%d levels: missing", IMAPSECT_MAX_PART);
+		spec.npart = IMAPSECT_MAX_PART + 1;
 		ok(imapsect_get(&s, &mc, &spec, span_make(NULL, 0), &why) ==
 		           -1 &&
 		       strstr(why.msg, "part number") != NULL,
-		   "part '%s' refused", bad[i]);
+		   "%d levels refused", IMAPSECT_MAX_PART + 1);
 	}
 	/* A message that is not multipart: part 1 is its body. */
 	msg = span_str("Subject: x\r\n\r\nbody\r\n");
@@ -508,38 +519,45 @@ test_label(void)
 	    {(const unsigned char *)"NIL", 3},
 	    {(const unsigned char *)"X-]", 3},
 	};
+	static const uint32_t nums[] = {1, 2, 4294967295u, 0};
 	static const struct {
-		const char *part;
+		size_t first;
+		size_t npart;
 		enum imapsect_text text;
 		size_t nnames;
 		bool partial;
 		uint64_t start;
 		const char *want; /* NULL: refused */
 	} cases[] = {
-	    {"", IMAPSECT_BODY, 0, false, 0, "BODY[]"},
-	    {"", IMAPSECT_BODY, 0, true, 5, "BODY[]<5>"},
-	    {"", IMAPSECT_HEADER, 0, false, 0, "BODY[HEADER]"},
-	    {"", IMAPSECT_TEXT, 0, true, UINT64_MAX,
+	    {0, 0, IMAPSECT_BODY, 0, false, 0, "BODY[]"},
+	    {0, 0, IMAPSECT_BODY, 0, true, 5, "BODY[]<5>"},
+	    {0, 0, IMAPSECT_HEADER, 0, false, 0, "BODY[HEADER]"},
+	    {0, 0, IMAPSECT_TEXT, 0, true, UINT64_MAX,
 	     "BODY[TEXT]<18446744073709551615>"},
-	    {"1.2", IMAPSECT_BODY, 0, false, 0, "BODY[1.2]"},
-	    {"1.2", IMAPSECT_MIME, 0, false, 0, "BODY[1.2.MIME]"},
-	    {"3", IMAPSECT_HEADER, 0, true, 0, "BODY[3.HEADER]<0>"},
-	    {"", IMAPSECT_FIELDS, 1, false, 0, "BODY[HEADER.FIELDS (Subject)]"},
-	    {"2", IMAPSECT_FIELDS_NOT, 4, false, 0,
+	    {0, 2, IMAPSECT_BODY, 0, false, 0, "BODY[1.2]"},
+	    {0, 2, IMAPSECT_MIME, 0, false, 0, "BODY[1.2.MIME]"},
+	    {2, 1, IMAPSECT_HEADER, 0, true, 0, "BODY[4294967295.HEADER]<0>"},
+	    {0, 0, IMAPSECT_FIELDS, 1, false, 0,
+	     "BODY[HEADER.FIELDS (Subject)]"},
+	    {1, 1, IMAPSECT_FIELDS_NOT, 4, false, 0,
 	     "BODY[2.HEADER.FIELDS.NOT (Subject \"a b\" \"NIL\" X-])]"},
-	    {"1]", IMAPSECT_BODY, 0, false, 0, NULL},
-	    {"1\r\n", IMAPSECT_BODY, 0, false, 0, NULL},
+	    {2, 2, IMAPSECT_BODY, 0, false, 0, NULL},
+	    {0, IMAPSECT_MAX_PART + 1, IMAPSECT_BODY, 0, false, 0, NULL},
 	};
+	uint32_t many[IMAPSECT_MAX_PART + 1];
 	struct imapsect_spec spec;
 	struct buf b;
 	size_t need;
 	size_t bad = 0;
 	size_t i;
 
+	for (i = 0; i <= IMAPSECT_MAX_PART; i++)
+		many[i] = 4294967295u;
 	buf_init(&b, 1 << 20);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&spec, 0, sizeof(spec));
-		spec.part = span_str(cases[i].part);
+		spec.part = cases[i].npart > 4 ? many : nums + cases[i].first;
+		spec.npart = cases[i].npart;
 		spec.text = cases[i].text;
 		spec.names = names;
 		spec.nnames = cases[i].nnames;
@@ -548,15 +566,22 @@ test_label(void)
 		buf_set(&b, "x", 1);
 		if (cases[i].want == NULL)
 			ok(imapsect_label(&b, &spec) == -1 && b.len == 1,
-			   "label of part '%.1s...' refused", cases[i].part);
+			   "label of case %zu refused", i);
 		else
 			ok(imapsect_label(&b, &spec) == 0 &&
 			       strcmp(buf_str(&b) + 1, cases[i].want) == 0,
 			   "label %s", cases[i].want);
 	}
+	spec.part = many;
+	spec.npart = IMAPSECT_MAX_PART;
+	spec.text = IMAPSECT_MIME;
+	buf_reset(&b);
+	ok(imapsect_label(&b, &spec) == 0 && b.len == 5 + 10 * 32 + 31 + 5 + 1,
+	   "the longest part number fits");
 	buf_fini(&b);
 	/* A full buffer is left as it was. */
-	spec.part = span_str("2");
+	spec.part = nums + 1;
+	spec.npart = 1;
 	spec.text = IMAPSECT_FIELDS;
 	spec.nnames = 4;
 	buf_init(&b, 1 << 20);
