@@ -129,4 +129,11 @@ void	imapd_close(struct imapd_sess *s, bool expunge);
 void	imapd_updates(struct imapd_sess *s);
 void	imapd_view_free(struct imapd_view **vp);
 
+/* imapd_fetch.c */
+void	imapd_fetch(struct imapd_sess *s);
+/* The message numbers (ascending, caller frees) a set names: UIDs when
+ * uid, else message numbers (-1 when one is past the last). */
+int	imapd_set_msns(struct imapd_sess *s, struct imapseq *set, bool uid,
+	    uint32_t **out, size_t *n_out);
+
 #endif

@@ -287,6 +287,7 @@ static const struct rule {
 	{ IMAPCMD_EXAMINE, AU | SE, imapd_select },
 	{ IMAPCMD_CHECK, SE, cmd_noop },
 	{ IMAPCMD_CLOSE, SE, cmd_close },
+	{ IMAPCMD_FETCH, SE, imapd_fetch },
 	{ IMAPCMD_UNSELECT, SE, cmd_close },
 };
 
