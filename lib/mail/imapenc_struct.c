@@ -66,8 +66,9 @@ put_nstring(struct writer *w, struct msgcache_str s)
 
 /*
  * An address's mailbox: the cache keeps a local part that is no dot-atom
- * quoted ("a b"), with '\\' before '"' and '\\' (mail/hdraddr.h); IMAP
- * wants it unquoted.  A dot-atom never starts with '"'.
+ * quoted ("a b"), a backslash before each quote and backslash
+ * (mail/hdraddr.h); IMAP wants it unquoted.  A dot-atom never starts
+ * with a quote.
  */
 static void
 put_mailbox(struct writer *w, struct msgcache_str s)

@@ -66,13 +66,15 @@ add_piece(struct imapsect *s, uint64_t off, uint64_t len, bool in_text)
 	return 0;
 }
 
-/* section-part = nz-number *("." nz-number) (RFC 3501 section 9). */
+/* section-part = nz-number *("." nz-number) (RFC 3501 section 9), and
+ * a section text we know. */
 static bool
-part_ok(const struct imapsect_spec *spec)
+spec_ok(const struct imapsect_spec *spec)
 {
 	size_t k;
 
-	if (spec->npart > IMAPSECT_MAX_PART)
+	if (spec->npart > IMAPSECT_MAX_PART || spec->text < IMAPSECT_BODY ||
+	    spec->text > IMAPSECT_MIME)
 		return false;
 	for (k = 0; k < spec->npart; k++)
 		if (spec->part[k] == 0)
@@ -117,7 +119,7 @@ cmp_name(const void *a, const void *b)
 struct names {
 	struct span v[IMAPSECT_MAX_NAMES];
 	size_t n;
-	bool not ; /* HEADER.FIELDS.NOT: keep the fields not named */
+	bool exclude; /* HEADER.FIELDS.NOT: keep the fields not named */
 };
 
 static bool
@@ -126,7 +128,7 @@ keep(const struct names *nm, struct span name)
 	bool found = nm->n > 0 && bsearch(&name, nm->v, nm->n, sizeof(nm->v[0]),
 	                                  cmp_name) != NULL;
 
-	return found != nm->not ;
+	return found != nm->exclude;
 }
 
 /* A line end: at the end of the text when the answer ends there (one
@@ -204,7 +206,7 @@ cache_answers(const struct msgcache *mc, uint32_t i, const struct names *nm)
 {
 	size_t k;
 
-	if (i != 0 || nm->not )
+	if (i != 0 || nm->exclude)
 		return false;
 	for (k = 0; k < nm->n; k++)
 		if (!msgcache_field_cached(mc, nm->v[k]))
@@ -226,7 +228,7 @@ fields(struct imapsect *s, const struct msgcache *mc, uint32_t i,
 		return why_set(why, "too many header field names");
 	msgcache_part(mc, i, &p);
 	nm.n = spec->nnames;
-	nm.not = spec->text == IMAPSECT_FIELDS_NOT;
+	nm.exclude = spec->text == IMAPSECT_FIELDS_NOT;
 	if (nm.n > 0)
 		memcpy(nm.v, spec->names, nm.n * sizeof(nm.v[0]));
 	qsort(nm.v, nm.n, sizeof(nm.v[0]), cmp_name);
@@ -303,6 +305,18 @@ find_part(const struct msgcache *mc, const struct imapsect_spec *spec,
 	return true;
 }
 
+static void
+reset(struct imapsect *s)
+{
+	buf_reset(&s->pieces);
+	buf_reset(&s->text);
+	s->npieces = 0;
+	s->len = 0;
+	s->missing = false;
+	s->need_off = 0;
+	s->need_len = 0;
+}
+
 int
 imapsect_get(struct imapsect *s, const struct msgcache *mc,
              const struct imapsect_spec *spec, struct span hdr, struct why *why)
@@ -311,15 +325,9 @@ imapsect_get(struct imapsect *s, const struct msgcache *mc,
 	uint32_t i;
 	int r = 0;
 
-	buf_reset(&s->pieces);
-	buf_reset(&s->text);
-	s->npieces = 0;
-	s->len = 0;
-	s->missing = false;
-	s->need_off = 0;
-	s->need_len = 0;
-	if (!part_ok(spec))
-		return why_set(why, "bad section part number");
+	reset(s);
+	if (!spec_ok(spec))
+		return why_set(why, "bad section part number or text");
 	if (spec->text == IMAPSECT_MIME && spec->npart == 0)
 		return why_set(why, "MIME needs a part number");
 	if (!find_part(mc, spec, &i)) {
@@ -383,7 +391,7 @@ imapsect_label(struct buf *out, const struct imapsect_spec *spec)
 	size_t old = out->len;
 	size_t k;
 
-	if (!part_ok(spec) || buf_adds(out, "BODY[") == -1)
+	if (!spec_ok(spec) || buf_adds(out, "BODY[") == -1)
 		return -1;
 	if (buf_add(out, text, part_text(spec, text)) == -1 ||
 	    (spec->npart > 0 && spec->text != IMAPSECT_BODY &&

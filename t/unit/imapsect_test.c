@@ -253,6 +253,12 @@ test_sections(void)
 		           -1 &&
 		       strstr(why.msg, "part number") != NULL,
 		   "%d levels refused", IMAPSECT_MAX_PART + 1);
+		spec.npart = 0;
+		spec.text = (enum imapsect_text)(IMAPSECT_MIME + 1);
+		ok(imapsect_get(&s, &mc, &spec, span_make(NULL, 0), &why) ==
+		           -1 &&
+		       imapsect_label(&got, &spec) == -1,
+		   "an unknown section text refused");
 	}
 	/* A message that is not multipart: part 1 is its body. */
 	msg = span_str("Subject: x\r\n\r\nbody\r\n");
