@@ -129,6 +129,9 @@ void	imapd_close(struct imapd_sess *s, bool expunge);
 void	imapd_updates(struct imapd_sess *s);
 void	imapd_view_free(struct imapd_view **vp);
 
+/* imapd_change.c: STORE, EXPUNGE, UID EXPUNGE, COPY, MOVE. */
+void	imapd_change(struct imapd_sess *s);
+
 /* imapd_fetch.c */
 void	imapd_fetch(struct imapd_sess *s);
 /* The message numbers (ascending, caller frees) a set names: UIDs when

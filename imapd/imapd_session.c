@@ -288,6 +288,10 @@ static const struct rule {
 	{ IMAPCMD_CHECK, SE, cmd_noop },
 	{ IMAPCMD_CLOSE, SE, cmd_close },
 	{ IMAPCMD_FETCH, SE, imapd_fetch },
+	{ IMAPCMD_STORE, SE, imapd_change },
+	{ IMAPCMD_EXPUNGE, SE, imapd_change },
+	{ IMAPCMD_COPY, SE, imapd_change },
+	{ IMAPCMD_MOVE, SE, imapd_change },
 	{ IMAPCMD_UNSELECT, SE, cmd_close },
 };
 
