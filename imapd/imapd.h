@@ -22,6 +22,8 @@
 
 #include <openssl/ssl.h>
 
+struct event;
+
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/lineio.h"
@@ -80,6 +82,11 @@ struct imapd_sess {
 	struct store *store;		/* after login */
 	struct imapd_view *view;	/* SELECTED */
 	bool utf8_accept;		/* ENABLE UTF8=ACCEPT */
+	bool idling;			/* IDLE: waiting for DONE */
+	bool idle_pending;		/* a change came during an update */
+	int idle_fd;			/* the store's change notice, or -1 */
+	struct event *idle_ev;
+	char idle_tag[128];
 	unsigned errors;		/* BAD replies in a row */
 	unsigned auth_failures;
 	bool busy;			/* a job is in flight */
@@ -105,6 +112,8 @@ void	imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
 	    void *arg);
 /* The job's done callback ends with this (may free an ended session). */
 void	imapd_job_end(struct imapd_sess *s);
+/* The same without ending the command (IDLE goes on). */
+void	imapd_job_resume(struct imapd_sess *s);
 /* BYE and close. */
 void	imapd_bye(struct imapd_sess *s, const char *text);
 /* The CAPABILITY list for s's state (into out). */
@@ -125,12 +134,25 @@ int	imapd_name_in(const struct imapd_sess *s, const struct imapcmd_mbox *m,
 /* imapd_select.c: SELECT, EXAMINE, CLOSE, UNSELECT, and the updates. */
 void	imapd_select(struct imapd_sess *s);
 void	imapd_close(struct imapd_sess *s, bool expunge);
-/* Report changes to the selected mailbox (NOOP, CHECK, after commands). */
-void	imapd_updates(struct imapd_sess *s);
+/* Report changes to the selected mailbox: with the tagged OK of the
+ * command (NOOP, CHECK) when tagged, else alone (IDLE). */
+void	imapd_updates(struct imapd_sess *s, bool tagged);
 void	imapd_view_free(struct imapd_view **vp);
 
 /* imapd_change.c: STORE, EXPUNGE, UID EXPUNGE, COPY, MOVE. */
 void	imapd_change(struct imapd_sess *s);
+/* The parser's system flag bits (IMAPCMD_F_*) as the store's. */
+uint32_t imapd_store_flags(unsigned sys);
+
+/* imapd_idle.c */
+void	imapd_idle(struct imapd_sess *s);
+/* A line while idling (DONE ends it). */
+void	imapd_idle_line(struct imapd_sess *s, struct span line);
+/* The session ends while idling. */
+void	imapd_idle_end(struct imapd_sess *s);
+
+/* imapd_append.c */
+void	imapd_append(struct imapd_sess *s);
 
 /* imapd_fetch.c */
 void	imapd_fetch(struct imapd_sess *s);

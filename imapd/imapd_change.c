@@ -35,8 +35,8 @@ struct change_job {
 	struct why why;
 };
 
-static uint32_t
-store_bits(unsigned sys)
+uint32_t
+imapd_store_flags(unsigned sys)
 {
 	return (sys & IMAPCMD_F_SEEN ? STORE_SEEN : 0) |
 	    (sys & IMAPCMD_F_ANSWERED ? STORE_ANSWERED : 0) |
@@ -365,7 +365,7 @@ imapd_change(struct imapd_sess *s)
 		j->fl.op = st->op == IMAPCMD_STORE_SET ? STORE_FLAGS_SET :
 		    st->op == IMAPCMD_STORE_ADD ? STORE_FLAGS_ADD :
 						  STORE_FLAGS_REMOVE;
-		j->fl.flags = store_bits(st->flags.sys);
+		j->fl.flags = imapd_store_flags(st->flags.sys);
 		j->kw = xcalloc(st->flags.nkw + 1, sizeof(*j->kw));
 		for (i = 0; i < st->flags.nkw; i++)
 			j->kw[i] = span_dup(st->flags.kw[i]);

@@ -223,6 +223,7 @@ imapd_select(struct imapd_sess *s)
 
 struct update_job {
 	struct imapd_sess *s;
+	bool tagged;
 	struct store_mailbox m;
 	uint32_t *gone;
 	size_t ngone;
@@ -312,22 +313,34 @@ update_done(void *arg)
 			log_warn("%s: changes of %s: %s", s->id, s->view->name,
 			    j->why.msg);
 		imapd_write(s, j->out.p, j->out.len);
-		imapd_tagged(s, "OK", "%s completed",
-		    imapcmd_name_str(s->cmd.name));
+		if (j->tagged)
+			imapd_tagged(s, "OK", "%s completed",
+			    imapcmd_name_str(s->cmd.name));
 	}
 	free(j->gone);
 	free(j->changed);
 	buf_fini(&j->out);
+	if (j->tagged) {
+		free(j);
+		imapd_job_end(s);
+		return;
+	}
+	/* IDLE: the command is not over; read on (DONE). */
 	free(j);
-	imapd_job_end(s);
+	imapd_job_resume(s);
+	if (!s->ended && s->idling && s->idle_pending) {
+		s->idle_pending = false;
+		imapd_updates(s, false);
+	}
 }
 
 void
-imapd_updates(struct imapd_sess *s)
+imapd_updates(struct imapd_sess *s, bool tagged)
 {
 	struct update_job *j = xcalloc(1, sizeof(*j));
 
 	j->s = s;
+	j->tagged = tagged;
 	buf_init(&j->out, 64 * 1024 * 1024);
 	imapd_job(s, update_work, update_done, j);
 }

@@ -85,8 +85,8 @@ imapd_bye(struct imapd_sess *s, const char *text)
 void
 imapd_capability(const struct imapd_sess *s, struct buf *out)
 {
-	buf_adds(out, "IMAP4rev1 LITERAL+ ID ENABLE NAMESPACE UNSELECT "
-		      "CHILDREN SPECIAL-USE");
+	buf_adds(out, "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS "
+		      "UNSELECT CHILDREN MOVE SPECIAL-USE");
 	if (s->state != IMAPD_NOTAUTH)
 		return;
 	if (!s->tls && s->d->tls_ctx != NULL)
@@ -150,16 +150,22 @@ imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done, void *arg)
 }
 
 void
-imapd_job_end(struct imapd_sess *s)
+imapd_job_resume(struct imapd_sess *s)
 {
 	s->busy = false;
-	command_done(s);
 	if (s->ended) {
 		session_free(s);
 		return;
 	}
 	if (!s->quitting)
 		lineio_resume(s->io);
+}
+
+void
+imapd_job_end(struct imapd_sess *s)
+{
+	command_done(s);
+	imapd_job_resume(s);
 }
 
 /* ---- commands that need no store ---- */
@@ -241,7 +247,7 @@ static void
 cmd_noop(struct imapd_sess *s)
 {
 	if (s->state == IMAPD_SELECTED) {
-		imapd_updates(s);
+		imapd_updates(s, true);
 		return;
 	}
 	imapd_tagged(s, "OK", "%s completed",
@@ -292,6 +298,8 @@ static const struct rule {
 	{ IMAPCMD_EXPUNGE, SE, imapd_change },
 	{ IMAPCMD_COPY, SE, imapd_change },
 	{ IMAPCMD_MOVE, SE, imapd_change },
+	{ IMAPCMD_IDLE, AU | SE, imapd_idle },
+	{ IMAPCMD_APPEND, AU | SE, imapd_append },
 	{ IMAPCMD_UNSELECT, SE, cmd_close },
 };
 
@@ -361,6 +369,10 @@ on_line(void *arg, struct span line)
 	}
 	if (line.len > 0 && line.p[line.len - 1] == '\r')
 		line.len--;
+	if (s->idling) {
+		imapd_idle_line(s, line);
+		return;
+	}
 	switch (imapcmd_frame_line(&s->frame, line)) {
 	case IMAPCMD_FRAME_LITERAL:
 		if (!s->frame.nonsync)
@@ -445,6 +457,7 @@ session_free(struct imapd_sess *s)
 	if (s->next != NULL)
 		s->next->prevp = s->prevp;
 	s->d->nsessions--;
+	imapd_idle_end(s);
 	imapd_view_free(&s->view);
 	store_free(&s->store);
 	free(s->user);
@@ -509,6 +522,7 @@ imapd_session_new(struct imapd *d, int fd)
 	imapcmd_frame_init(&s->frame, &d->lim);
 	arena_init(&s->arena, d->lim.max_command + 1024 * 1024);
 	s->state = IMAPD_NOTAUTH;
+	s->idle_fd = -1;
 	s->next = d->sessions;
 	if (s->next != NULL)
 		s->next->prevp = &s->next;
