@@ -146,7 +146,7 @@ wipe_buf(struct buf *b)
 
 		buf_wipe(b);
 		buf_init(b, max);
-	} else {
+	} else if (b->p != NULL) {
 		secret_wipe(b->p, b->len);
 		buf_reset(b);
 	}
@@ -595,7 +595,7 @@ items(struct lex *lx, unsigned depth, int stop,
 			return imapcmd_fail(lx->cx, IMAPCMD_ERR_BAD,
 			                    "missing '%c'", stop);
 		}
-		if (lx->t[lx->i] == stop) {
+		if (stop != 0 && lx->t[lx->i] == stop) {
 			lx->i++;
 			return 0;
 		}
@@ -606,13 +606,14 @@ items(struct lex *lx, unsigned depth, int stop,
 			need_sep = false;
 			continue;
 		}
+		if (lx->t[lx->i] == ')')
+			return bad_char(lx, ')');
+		if (need_sep && (lx->t[lx->i] < 0x20 || lx->t[lx->i] >= 0x7f))
+			return bad_char(lx, lx->t[lx->i]);
 		if (need_sep)
 			return imapcmd_fail(lx->cx, IMAPCMD_ERR_BAD,
 			                    "space expected before '%c'",
-			                    lx->t[lx->i] >= 0x20 &&
-			                            lx->t[lx->i] < 0x7f
-			                        ? lx->t[lx->i]
-			                        : '?');
+			                    lx->t[lx->i]);
 		if (item(lx, depth, stop, &n) == -1)
 			return -1;
 		*tail = n;
