@@ -165,10 +165,15 @@ imapcmd_arg_seq(struct imapcmd_cx *cx, const struct imapcmd_node **c,
 	if ((r = imapcmd_alloc(cx, need, sizeof(*r))) == NULL)
 		return -1;
 	imapseq_init(out, r, need);
-	if (imapseq_parse(n->s, out, cx->why) == -1) {
-		cx->err = out->n + 1 >= out->max && need == cx->lim->max_seq
-		              ? IMAPCMD_ERR_LIMIT
-		              : BAD;
+	switch (imapseq_parse(n->s, out, cx->why)) {
+	case 0:
+		break;
+	case -2:
+		/* The array was sized from the text: only max_seq binds. */
+		cx->err = IMAPCMD_ERR_LIMIT;
+		return -1;
+	default:
+		cx->err = BAD;
 		return -1;
 	}
 	*c = n->next;

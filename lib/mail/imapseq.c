@@ -205,7 +205,8 @@ imapseq_parse(struct span in, struct imapseq *s, struct why *why)
 		if (a == 0 || b == 0)
 			add_star(s, a == 0 ? b : a);
 		else if (s->max < 1 || add(s, a, b, s->max - 1, true) == -1)
-			return why_set(why, "sequence set has too many ranges");
+			return why_set(why, "sequence set has too many "
+			                    "ranges") - 1;
 		if (i == in.len)
 			break;
 		if (in.p[i] != ',')

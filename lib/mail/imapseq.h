@@ -62,8 +62,9 @@ void	imapseq_init(struct imapseq *s, struct imapseq_range *r, size_t max);
  * numbers costs one range.  At most max - 1 ranges are kept (one slot
  * stays free for imapseq_resolve), and once the merged ranges fill three
  * quarters of that, only elements that join one are taken: the cost stays
- * O(n log n) for any text.  Pure: no allocation.  Returns 0, or -1 with a reason in why (s then holds an
- * unspecified part of the set).
+ * O(n log n) for any text.  Pure: no allocation.  Returns 0, -1 on bad
+ * syntax or -2 when the set has too many ranges, with a reason in why (s
+ * then holds an unspecified part of the set).
  */
 int	imapseq_parse(struct span in, struct imapseq *s, struct why *why);
 /* How many ranges the text may need at most (for sizing the array):

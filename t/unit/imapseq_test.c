@@ -22,9 +22,9 @@ fmt(const char *s, size_t max, uint32_t star, char *out, size_t size)
 	int ret;
 
 	imapseq_init(&q, r, max);
-	if (imapseq_parse(span_str(s), &q, &why) == -1) {
+	if ((ret = imapseq_parse(span_str(s), &q, &why)) != 0) {
 		snprintf(out, size, "ERR %s", why.msg);
-		return -1;
+		return ret;
 	}
 	if (star > 0 && imapseq_resolve(&q, star) == -1)
 		return -2;
@@ -128,7 +128,7 @@ test_hostile_order(void)
 		buf_addf(&big, "%zu,", 2 * i);
 	buf_adds(&big, "1,999999");
 	imapseq_init(&q, r, N + 1);
-	ok(imapseq_parse(buf_span(&big), &q, &why) == -1,
+	ok(imapseq_parse(buf_span(&big), &q, &why) == -2,
 	   "a new range past three quarters is refused");
 	/* Then the gaps, each joining two ranges. */
 	buf_reset(&big);
@@ -160,9 +160,9 @@ test_limits(void)
 
 	/* max 4: three ranges fit (one slot kept for "*"), four do not. */
 	is_int(fmt("1,3,5", 4, 0, out, sizeof(out)), 0, "3 ranges in 4");
-	is_int(fmt("1,3,5,7", 4, 0, out, sizeof(out)), -1, "4 ranges in 4");
+	is_int(fmt("1,3,5,7", 4, 0, out, sizeof(out)), -2, "4 ranges in 4");
 	ok(strstr(out, "too many") != NULL, "reason: %s", out);
-	is_int(fmt("1", 1, 0, out, sizeof(out)), -1, "no room at all");
+	is_int(fmt("1", 1, 0, out, sizeof(out)), -2, "no room at all");
 
 	/* A million consecutive elements merge as they are read. */
 	buf_init(&big, 16 * 1024 * 1024);
@@ -178,7 +178,7 @@ test_limits(void)
 	for (i = 1; i <= 1000000; i++)
 		buf_addf(&big, "%s%zu", i > 1 ? "," : "", 2 * i);
 	imapseq_init(&q, r, 4);
-	ok(imapseq_parse(buf_span(&big), &q, &why) == -1 &&
+	ok(imapseq_parse(buf_span(&big), &q, &why) == -2 &&
 	       strstr(why.msg, "too many") != NULL,
 	   "2,4,...,2000000 refused: %s", why.msg);
 	ok(imapseq_need(buf_span(&big)) == 1000001, "need counts commas");
