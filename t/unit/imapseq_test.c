@@ -122,14 +122,18 @@ test_hostile_order(void)
 	ok(imapseq_parse(buf_span(&big), &q, &why) == 0 && q.n == N &&
 	       q.r[0].lo == 2 && q.r[N - 1].lo == 2 * N,
 	   "100000 descending, then 300000 repeats: %s", why.msg);
-	/* Three quarters full and merged: new ranges must join. */
+	/* Full, merged, still three quarters full: new ranges must join. */
 	buf_reset(&big);
-	for (i = 1; i <= 3 * N / 4; i++)
+	for (i = 1; i <= N; i++)
 		buf_addf(&big, "%zu,", 2 * i);
-	buf_adds(&big, "1,999999");
+	buf_adds(&big, "3,999999,5");
 	imapseq_init(&q, r, N + 1);
 	ok(imapseq_parse(buf_span(&big), &q, &why) == -2,
-	   "a new range past three quarters is refused");
+	   "a new range in a full set is refused");
+	buf_truncate(&big, big.len - 9);
+	imapseq_init(&q, r, N + 1);
+	ok(imapseq_parse(buf_span(&big), &q, &why) == 0 && q.n == N - 1,
+	   "one that joins two is taken");
 	/* Then the gaps, each joining two ranges. */
 	buf_reset(&big);
 	for (i = 1; i <= 3 * N / 4; i++)
@@ -163,6 +167,17 @@ test_limits(void)
 	is_int(fmt("1,3,5,7", 4, 0, out, sizeof(out)), -2, "4 ranges in 4");
 	ok(strstr(out, "too many") != NULL, "reason: %s", out);
 	is_int(fmt("1", 1, 0, out, sizeof(out)), -2, "no room at all");
+	/* Found by fuzz_imapseq: a range touching the last one after the
+	 * set was merged for room, and a round trip through the format. */
+	ok(fmt("1,3,53,3,53,1,3,53,5,7,9,11,13,119,21,7,9,1,9,11,120", 16, 0,
+	       out, sizeof(out)) == 0 &&
+	       strcmp(out, "1,3,5,7,9,11,13,21,53,119:120") == 0,
+	   "merged after a full set: %s", out);
+	ok(fmt("1,3,53,5,7,5,7,9,119,11,13,15,17,19,21,7,9,11,13,15,17,19,21",
+	       16, 0, out, sizeof(out)) == 0 &&
+	       strcmp(out, "1,3,5,7,9,11,13,15,17,19,21,53,119") == 0 &&
+	       fmt(out, 16, 0, out, sizeof(out)) == 0,
+	   "a full set formats to text that parses: %s", out);
 
 	/* A million consecutive elements merge as they are read. */
 	buf_init(&big, 16 * 1024 * 1024);
