@@ -218,7 +218,8 @@ imapseq_parse(struct span in, struct imapseq *s, struct why *why)
 			add_star(s, a == 0 ? b : a);
 		else if (s->max < 1 || add(s, a, b, s->max - 1, true) == -1)
 			return why_set(why, "sequence set has too many "
-			                    "ranges") - 1;
+			                    "ranges") -
+			       1;
 		if (i == in.len)
 			break;
 		if (in.p[i] != ',')
@@ -308,8 +309,7 @@ imapseq_max(const struct imapseq *s)
 }
 
 bool
-imapseq_next(const struct imapseq *s, struct imapseq_iter *it,
-             uint32_t *v_out)
+imapseq_next(const struct imapseq *s, struct imapseq_iter *it, uint32_t *v_out)
 {
 	while (it->i < s->n) {
 		const struct imapseq_range *r = &s->r[it->i];
@@ -351,7 +351,8 @@ imapseq_format(const struct imapseq *s, struct buf *out)
 			r = buf_addf(out, "%s%u:*", c, (unsigned)s->star_lo);
 		else
 			r = buf_addf(out, "%s%u:*,%u:*", c,
-			             (unsigned)s->star_lo, (unsigned)s->star_hi);
+			             (unsigned)s->star_lo,
+			             (unsigned)s->star_hi);
 	}
 	if (r != 0) {
 		buf_truncate(out, old);

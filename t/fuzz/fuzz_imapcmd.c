@@ -63,8 +63,9 @@ check(const struct imapcmd_input *in, const struct imapcmd *c, int r,
 {
 	struct imapsearch_msg m;
 
-	if (c->tag.len > 0 && (c->tag.p < in->text.p ||
-	                       c->tag.p + c->tag.len > in->text.p + in->text.len))
+	if (c->tag.len > 0 &&
+	    (c->tag.p < in->text.p ||
+	     c->tag.p + c->tag.len > in->text.p + in->text.len))
 		abort();
 	if (r == -1) {
 		if (c->err == IMAPCMD_ERR_NONE || why->msg[0] == '\0')

@@ -54,8 +54,8 @@ test_announce(void)
 		bool ns = false;
 		bool lit = imapcmd_literal_at_end(span_str(c[i].line), &n, &ns);
 
-		ok(lit == c[i].lit && (!lit || (n == c[i].n &&
-		                                ns == c[i].nonsync)),
+		ok(lit == c[i].lit &&
+		       (!lit || (n == c[i].n && ns == c[i].nonsync)),
 		   "announcement in '%s'", c[i].line);
 	}
 }
@@ -158,7 +158,8 @@ test_refusals(void)
 	   "the refused command's last line");
 	ok(LINE(&f, "t4 NOOP") == DONE && eq(f.tag, "t4") && f.text.len == 7,
 	   "and a new command after it");
-	ok(LINE(&f, "t4b APPEND x {101}") == LIT, "{101} is fine, synchronised");
+	ok(LINE(&f, "t4b APPEND x {101}") == LIT,
+	   "{101} is fine, synchronised");
 	imapcmd_frame_reset(&f);
 
 	ok(LINE(&f, "t5 APPEND x {99999999999999999999999+}") == REFUSED &&
@@ -355,7 +356,8 @@ test_misc(void)
 	           0 &&
 	       strcmp(status, "BAD") == 0,
 	   "unknown: plain BAD");
-	ok(strcmp(imapcmd_name_str(IMAPCMD_GETQUOTAROOT), "GETQUOTAROOT") == 0 &&
+	ok(strcmp(imapcmd_name_str(IMAPCMD_GETQUOTAROOT), "GETQUOTAROOT") ==
+	           0 &&
 	       strcmp(imapcmd_name_str(IMAPCMD_NONE), "?") == 0,
 	   "names");
 }

@@ -55,8 +55,8 @@ run_chunked(const char *w, size_t len, size_t chunk, struct imapcmd *cmd,
 
 			if (chunk > 0 && n > chunk)
 				n = chunk;
-			pos += imapcmd_frame_literal(&fr,
-			                             span_make(w + pos, n));
+			pos +=
+			    imapcmd_frame_literal(&fr, span_make(w + pos, n));
 		}
 	}
 	return INCOMPLETE;
@@ -67,7 +67,6 @@ run(const char *w, size_t len, struct imapcmd *cmd, struct why *why)
 {
 	return run_chunked(w, len ? len : strlen(w), 0, cmd, why);
 }
-
 
 /* why: a piece of the reason, when the command fails. */
 static const struct {
@@ -172,8 +171,8 @@ static const struct {
     {"a SELECT INBOX (QRESYNC (67890007 90060115194045000 41:211,214:541 "
      "(1:5 41:45)))",
      0, 0, C(SELECT), E(NONE), NULL},
-    {"a SELECT INBOX (QRESYNC (1 2 (1 1)) CONDSTORE)", 0, 0, C(SELECT),
-     E(NONE), NULL},
+    {"a SELECT INBOX (QRESYNC (1 2 (1 1)) CONDSTORE)", 0, 0, C(SELECT), E(NONE),
+     NULL},
     {"a SELECT", 0, -1, C(SELECT), E(BAD), "mailbox expected"},
     {"a SELECT INBOX (FOO)", 0, -1, C(SELECT), E(BAD), "unknown or repeated"},
     {"a SELECT INBOX (CONDSTORE CONDSTORE)", 0, -1, C(SELECT), E(BAD),
@@ -186,8 +185,8 @@ static const struct {
      "out of range"},
     {"a SELECT INBOX (QRESYNC (4294967296 1))", 0, -1, C(SELECT), E(BAD),
      "out of range"},
-    {"a SELECT INBOX (QRESYNC (1 99999999999999999999999))", 0, -1,
-     C(SELECT), E(BAD), "number too large"},
+    {"a SELECT INBOX (QRESYNC (1 99999999999999999999999))", 0, -1, C(SELECT),
+     E(BAD), "number too large"},
     {"a SELECT INBOX (QRESYNC (1 9223372036854775808))", 0, -1, C(SELECT),
      E(BAD), "out of range"},
     {"a SELECT INBOX (QRESYNC (1))", 0, -1, C(SELECT), E(BAD),
@@ -218,8 +217,7 @@ static const struct {
     {"a LIST \"\" \"*\"", 0, 0, C(LIST), E(NONE), NULL},
     {"a LIST \"\" a]b", 0, 0, C(LIST), E(NONE), NULL},
     {"a LIST (SUBSCRIBED) \"\" *", 0, 0, C(LIST), E(NONE), NULL},
-    {"a LIST (SUBSCRIBED RECURSIVEMATCH) \"\" *", 0, 0, C(LIST), E(NONE),
-     NULL},
+    {"a LIST (SUBSCRIBED RECURSIVEMATCH) \"\" *", 0, 0, C(LIST), E(NONE), NULL},
     {"a LIST (SPECIAL-USE REMOTE) \"\" *", 0, 0, C(LIST), E(NONE), NULL},
     {"a LIST () \"\" *", 0, 0, C(LIST), E(NONE), NULL},
     {"a LIST \"\" (INBOX Drafts) RETURN (CHILDREN SPECIAL-USE "
@@ -234,8 +232,8 @@ static const struct {
      "RECURSIVEMATCH alone"},
     {"a LIST \"\" * RETURN (FOO)", 0, -1, C(LIST), E(BAD),
      "unknown LIST return"},
-    {"a LIST \"\" * RETURN (STATUS (MESSAGES) STATUS (UNSEEN))", 0, -1,
-     C(LIST), E(BAD), "unknown LIST return"},
+    {"a LIST \"\" * RETURN (STATUS (MESSAGES) STATUS (UNSEEN))", 0, -1, C(LIST),
+     E(BAD), "unknown LIST return"},
     {"a LIST \"\" * RETURN", 0, -1, C(LIST), E(BAD), "return options"},
     {"a LIST \"\" ()", 0, -1, C(LIST), E(BAD), "empty pattern list"},
     {"a LIST \"\" * RETURN (STATUS ())", 0, -1, C(LIST), E(BAD),
@@ -259,8 +257,8 @@ static const struct {
     {"a APPEND INBOX (\\Seen foo) \"17-Jul-1996 02:44:25 -0700\" "
      "{5}\r\nhello",
      0, 0, C(APPEND), E(NONE), NULL},
-    {"a APPEND INBOX \" 7-Jul-1996 02:44:25 +0000\" {1+}\r\nx", 0, 0,
-     C(APPEND), E(NONE), NULL},
+    {"a APPEND INBOX \" 7-Jul-1996 02:44:25 +0000\" {1+}\r\nx", 0, 0, C(APPEND),
+     E(NONE), NULL},
     {"a APPEND INBOX {1}\r\na (\\Seen) {1}\r\nb", 0, 0, C(APPEND), E(NONE),
      NULL},
     {"a APPEND INBOX {0}\r\n", 0, 0, C(APPEND), E(NONE), NULL},
@@ -270,32 +268,29 @@ static const struct {
     {"a APPEND INBOX \"msg\"", 0, -1, C(APPEND), E(BAD), "bad date-time"},
     {"a APPEND INBOX (\\Recent) {1}\r\nx", 0, -1, C(APPEND), E(BAD),
      "unknown system flag"},
-    {"a APPEND INBOX (\\Seen)", 0, -1, C(APPEND), E(BAD),
-     "must be a literal"},
+    {"a APPEND INBOX (\\Seen)", 0, -1, C(APPEND), E(BAD), "must be a literal"},
     {"a APPEND INBOX msg", 0, -1, C(APPEND), E(BAD), "must be a literal"},
-    {"a APPEND INBOX \"32-Jan-2000 02:44:25 -0700\" {1}\r\nx", 0, -1,
-     C(APPEND), E(BAD), "bad date-time"},
-    {"a APPEND INBOX \"29-Feb-2001 02:44:25 -0700\" {1}\r\nx", 0, -1,
-     C(APPEND), E(BAD), "bad date-time"},
-    {"a APPEND INBOX \"7-Jul-1996 02:44:25 -0700\" {1}\r\nx", 0, -1,
-     C(APPEND), E(BAD), "bad date-time"},
-    {"a APPEND INBOX \"17-Jul-1996 24:44:25 -0700\" {1}\r\nx", 0, -1,
-     C(APPEND), E(BAD), "bad date-time"},
-    {"a APPEND INBOX \"17-Jul-1996 02:44:25 0700\" {1}\r\nx", 0, -1,
-     C(APPEND), E(BAD), "bad date-time"},
-    {"a APPEND INBOX \"17-Foo-1996 02:44:25 +0700\" {1}\r\nx", 0, -1,
-     C(APPEND), E(BAD), "bad date-time"},
+    {"a APPEND INBOX \"32-Jan-2000 02:44:25 -0700\" {1}\r\nx", 0, -1, C(APPEND),
+     E(BAD), "bad date-time"},
+    {"a APPEND INBOX \"29-Feb-2001 02:44:25 -0700\" {1}\r\nx", 0, -1, C(APPEND),
+     E(BAD), "bad date-time"},
+    {"a APPEND INBOX \"7-Jul-1996 02:44:25 -0700\" {1}\r\nx", 0, -1, C(APPEND),
+     E(BAD), "bad date-time"},
+    {"a APPEND INBOX \"17-Jul-1996 24:44:25 -0700\" {1}\r\nx", 0, -1, C(APPEND),
+     E(BAD), "bad date-time"},
+    {"a APPEND INBOX \"17-Jul-1996 02:44:25 0700\" {1}\r\nx", 0, -1, C(APPEND),
+     E(BAD), "bad date-time"},
+    {"a APPEND INBOX \"17-Foo-1996 02:44:25 +0700\" {1}\r\nx", 0, -1, C(APPEND),
+     E(BAD), "bad date-time"},
     {"a APPEND INBOX {1}\r\nx \"x\"", 0, -1, C(APPEND), E(BAD),
      "bad date-time"},
     /* STORE. */
     {"a STORE 1:3 +FLAGS (\\Deleted)", 0, 0, C(STORE), E(NONE), NULL},
-    {"a STORE 1 FLAGS.SILENT \\Seen \\Flagged", 0, 0, C(STORE), E(NONE),
-     NULL},
+    {"a STORE 1 FLAGS.SILENT \\Seen \\Flagged", 0, 0, C(STORE), E(NONE), NULL},
     {"a STORE 1 -FLAGS ()", 0, 0, C(STORE), E(NONE), NULL},
-    {"a STORE 1 (UNCHANGEDSINCE 12345) +FLAGS.SILENT (\\Seen)", 0, 0,
-     C(STORE), E(NONE), NULL},
-    {"a UID STORE 1:* +flags (kw $Forwarded)", 0, 0, C(STORE), E(NONE),
-     NULL},
+    {"a STORE 1 (UNCHANGEDSINCE 12345) +FLAGS.SILENT (\\Seen)", 0, 0, C(STORE),
+     E(NONE), NULL},
+    {"a UID STORE 1:* +flags (kw $Forwarded)", 0, 0, C(STORE), E(NONE), NULL},
     {"a STORE", 0, -1, C(STORE), E(BAD), "sequence set expected"},
     {"a STORE 1", 0, -1, C(STORE), E(BAD), "FLAGS expected"},
     {"a STORE 1 FOO (\\Seen)", 0, -1, C(STORE), E(BAD), "+FLAGS"},
@@ -321,16 +316,16 @@ static const struct {
     {"a FETCH 1 FULL", 0, 0, C(FETCH), E(NONE), NULL},
     {"a FETCH 1:* (FLAGS UID)", 0, 0, C(FETCH), E(NONE), NULL},
     {"a FETCH 1 BODY[]", 0, 0, C(FETCH), E(NONE), NULL},
-    {"a FETCH 1 BODY.PEEK[HEADER.FIELDS (From Subject)]<0.100>", 0, 0,
-     C(FETCH), E(NONE), NULL},
+    {"a FETCH 1 BODY.PEEK[HEADER.FIELDS (From Subject)]<0.100>", 0, 0, C(FETCH),
+     E(NONE), NULL},
     {"a FETCH 1 (BODY[1.2.MIME] BODY[1.2.3] BODY[TEXT] BODY[HEADER] "
      "BODY[2.HEADER] BODY[3.TEXT] BODY[HEADER.FIELDS.NOT (X-A \"X-B\")])",
      0, 0, C(FETCH), E(NONE), NULL},
     {"a FETCH 1 (ENVELOPE INTERNALDATE RFC822 RFC822.HEADER RFC822.SIZE "
      "RFC822.TEXT BODY BODYSTRUCTURE UID MODSEQ)",
      0, 0, C(FETCH), E(NONE), NULL},
-    {"a FETCH 1 (BINARY[1]<0.10> BINARY.PEEK[1] BINARY.SIZE[1] BINARY[])",
-     0, 0, C(FETCH), E(NONE), NULL},
+    {"a FETCH 1 (BINARY[1]<0.10> BINARY.PEEK[1] BINARY.SIZE[1] BINARY[])", 0, 0,
+     C(FETCH), E(NONE), NULL},
     {"a UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345 VANISHED)", 0, 0, C(FETCH),
      E(NONE), NULL},
     {"a FETCH 1 (FLAGS) (CHANGEDSINCE 1)", 0, 0, C(FETCH), E(NONE), NULL},
@@ -366,19 +361,16 @@ static const struct {
     {"a FETCH 1 BODY[]<1>", 0, -1, C(FETCH), E(BAD), "bad <partial>"},
     {"a FETCH 1 BODY[]<1.", 0, -1, C(FETCH), E(BAD), "bad <partial>"},
     {"a FETCH 1 BODY[]<a.b>", 0, -1, C(FETCH), E(BAD), "bad <partial>"},
-    {"a FETCH 1 BODY[]<99999999999.1>", 0, -1, C(FETCH), E(BAD),
-     "too large"},
+    {"a FETCH 1 BODY[]<99999999999.1>", 0, -1, C(FETCH), E(BAD), "too large"},
     {"a FETCH 1 BODY[]<4294967296.1>", 0, -1, C(FETCH), E(BAD),
      "bad <partial>"},
-    {"a FETCH 1 BINARY[HEADER]", 0, -1, C(FETCH), E(BAD),
-     "part numbers only"},
-    {"a FETCH 1 BINARY.SIZE[1]<0.1>", 0, -1, C(FETCH), E(BAD),
-     "bad <partial>"},
+    {"a FETCH 1 BINARY[HEADER]", 0, -1, C(FETCH), E(BAD), "part numbers only"},
+    {"a FETCH 1 BINARY.SIZE[1]<0.1>", 0, -1, C(FETCH), E(BAD), "bad <partial>"},
     {"a FETCH 1 BINARY.SIZE", 0, -1, C(FETCH), E(BAD), "unknown fetch"},
     {"a FETCH 1 FLAGS (FOO)", 0, -1, C(FETCH), E(BAD),
      "unknown or repeated FETCH modifier"},
-    {"a FETCH 1 FLAGS (CHANGEDSINCE 1 CHANGEDSINCE 2)", 0, -1, C(FETCH),
-     E(BAD), "unknown or repeated"},
+    {"a FETCH 1 FLAGS (CHANGEDSINCE 1 CHANGEDSINCE 2)", 0, -1, C(FETCH), E(BAD),
+     "unknown or repeated"},
     {"a FETCH 1 FLAGS (CHANGEDSINCE 0)", 0, -1, C(FETCH), E(BAD),
      "out of range"},
     {"a FETCH 1 FLAGS (CHANGEDSINCE 1 VANISHED)", 0, -1, C(FETCH), E(BAD),
@@ -406,11 +398,10 @@ static const struct {
     {"a UID EXPUNGE 1 2", 0, -1, C(EXPUNGE), E(BAD), "unexpected extra"},
     /* SEARCH (more in imapsearch_test). */
     {"a SEARCH ALL", 0, 0, C(SEARCH), E(NONE), NULL},
-    {"a UID SEARCH RETURN (MIN MAX) CHARSET UTF-8 TEXT \"x\"", 0, 0,
-     C(SEARCH), E(NONE), NULL},
+    {"a UID SEARCH RETURN (MIN MAX) CHARSET UTF-8 TEXT \"x\"", 0, 0, C(SEARCH),
+     E(NONE), NULL},
     {"a SEARCH", 0, -1, C(SEARCH), E(BAD), "search key expected"},
-    {"a SEARCH CHARSET KOI8-R ALL", 0, -1, C(SEARCH), E(BADCHARSET),
-     "charset"},
+    {"a SEARCH CHARSET KOI8-R ALL", 0, -1, C(SEARCH), E(BADCHARSET), "charset"},
     /* ENABLE, ID, QUOTA. */
     {"a ENABLE CONDSTORE QRESYNC", 0, 0, C(ENABLE), E(NONE), NULL},
     {"a ENABLE", 0, -1, C(ENABLE), E(BAD), "capability expected"},
@@ -423,19 +414,17 @@ static const struct {
     {"a ID (\"a\")", 0, -1, C(ID), E(BAD), "bad ID parameter list"},
     {"a ID (\"k\" \"v\") x", 0, -1, C(ID), E(BAD), "unexpected extra"},
     {"a ID (\"k\" (v))", 0, -1, C(ID), E(BAD), "string expected"},
-    {"a ID (\"0123456789012345678901234567890\" \"v\")", 0, -1, C(ID),
-     E(BAD), "too long"},
+    {"a ID (\"0123456789012345678901234567890\" \"v\")", 0, -1, C(ID), E(BAD),
+     "too long"},
     {"a GETQUOTA \"\"", 0, 0, C(GETQUOTA), E(NONE), NULL},
     {"a GETQUOTAROOT INBOX", 0, 0, C(GETQUOTAROOT), E(NONE), NULL},
-    {"a SETQUOTA \"\" (STORAGE 512 MESSAGE 1000)", 0, 0, C(SETQUOTA),
-     E(NONE), NULL},
+    {"a SETQUOTA \"\" (STORAGE 512 MESSAGE 1000)", 0, 0, C(SETQUOTA), E(NONE),
+     NULL},
     {"a SETQUOTA \"\" ()", 0, 0, C(SETQUOTA), E(NONE), NULL},
     {"a GETQUOTA", 0, -1, C(GETQUOTA), E(BAD), "quota root expected"},
     {"a GETQUOTA a b", 0, -1, C(GETQUOTA), E(BAD), "unexpected extra"},
-    {"a SETQUOTA \"\"", 0, -1, C(SETQUOTA), E(BAD),
-     "resource limits expected"},
-    {"a SETQUOTA \"\" (STORAGE)", 0, -1, C(SETQUOTA), E(BAD),
-     "limit expected"},
+    {"a SETQUOTA \"\"", 0, -1, C(SETQUOTA), E(BAD), "resource limits expected"},
+    {"a SETQUOTA \"\" (STORAGE)", 0, -1, C(SETQUOTA), E(BAD), "limit expected"},
     {"a SETQUOTA \"\" (STORAGE x)", 0, -1, C(SETQUOTA), E(BAD),
      "number expected"},
     {"a SETQUOTA \"\" (\"STORAGE\" 1)", 0, -1, C(SETQUOTA), E(BAD),
@@ -457,8 +446,8 @@ esc(const char *w, size_t len)
 		if (c >= 0x20 && c < 0x7f)
 			out[k++] = (char)c;
 		else
-			k += (size_t)snprintf(out + k, sizeof(out) - k, "\\x%02x",
-			                      c);
+			k += (size_t)snprintf(out + k, sizeof(out) - k,
+			                      "\\x%02x", c);
 	}
 	out[k] = '\0';
 	return out;
@@ -525,7 +514,6 @@ test_prefixes(void)
 	}
 	is_int(bad, 0, "%zu prefixes parsed sanely", tried);
 }
-
 
 static struct imapcmd cmd;
 
@@ -647,8 +635,8 @@ test_fields_list(void)
 	ok(P("a LIST (SUBSCRIBED RECURSIVEMATCH) ~/ (INBOX \"a b\" %/x) "
 	     "RETURN (CHILDREN STATUS (MESSAGES SIZE) SPECIAL-USE)") &&
 	       l->extended &&
-	       l->sel == (IMAPCMD_LSEL_SUBSCRIBED |
-	                  IMAPCMD_LSEL_RECURSIVEMATCH) &&
+	       l->sel ==
+	           (IMAPCMD_LSEL_SUBSCRIBED | IMAPCMD_LSEL_RECURSIVEMATCH) &&
 	       eq(l->ref, "~/") && l->npat == 3 && eq(l->pat[1], "a b") &&
 	       eq(l->pat[2], "%/x") &&
 	       l->ret == (IMAPCMD_LRET_CHILDREN | IMAPCMD_LRET_STATUS |
@@ -681,8 +669,8 @@ test_fields_append(void)
 	       a->msg[0].date == -3600 && a->msg[0].tz == 60,
 	   "APPEND: a day with a space, a zone east");
 	ok(P("a APPEND x {1}\r\na (\\Flagged) {2}\r\nbc {0}\r\n") &&
-	       a->nmsg == 3 && eq(a->msg[0].data, "a") &&
-	       !a->msg[0].has_date && a->msg[1].flags.sys == IMAPCMD_F_FLAGGED &&
+	       a->nmsg == 3 && eq(a->msg[0].data, "a") && !a->msg[0].has_date &&
+	       a->msg[1].flags.sys == IMAPCMD_F_FLAGGED &&
 	       eq(a->msg[1].data, "bc") && a->msg[2].data.len == 0,
 	   "MULTIAPPEND of three");
 }
@@ -716,11 +704,10 @@ test_fields_fetch(void)
 	const struct imapcmd_fetch_att *a;
 
 	ok(P("a FETCH 1:* FULL") && f->natt == 5 &&
-	       f->items == ((1u << IMAPCMD_FI_FLAGS) |
-	                    (1u << IMAPCMD_FI_INTERNALDATE) |
-	                    (1u << IMAPCMD_FI_RFC822_SIZE) |
-	                    (1u << IMAPCMD_FI_ENVELOPE) |
-	                    (1u << IMAPCMD_FI_BODY)) &&
+	       f->items ==
+	           ((1u << IMAPCMD_FI_FLAGS) | (1u << IMAPCMD_FI_INTERNALDATE) |
+	            (1u << IMAPCMD_FI_RFC822_SIZE) |
+	            (1u << IMAPCMD_FI_ENVELOPE) | (1u << IMAPCMD_FI_BODY)) &&
 	       seq_is(&f->set, "1:*"),
 	   "FULL");
 	ok(P("a FETCH 1 FAST") && f->natt == 3, "FAST");
@@ -732,11 +719,11 @@ test_fields_fetch(void)
 	       f->natt == 1,
 	   "BODY.PEEK[...]<5.10>");
 	a = &f->att[0];
-	ok(a->item == IMAPCMD_FI_BODY_SECTION && a->peek &&
-	       a->sec.npart == 2 && a->sec.part[0] == 1 && a->sec.part[1] == 2 &&
+	ok(a->item == IMAPCMD_FI_BODY_SECTION && a->peek && a->sec.npart == 2 &&
+	       a->sec.part[0] == 1 && a->sec.part[1] == 2 &&
 	       a->sec.text == IMAPCMD_SEC_HEADER_FIELDS_NOT &&
-	       a->sec.nfield == 2 && eq(a->sec.field[1], "X-B") &&
-	       a->partial && a->off == 5 && a->len == 10,
+	       a->sec.nfield == 2 && eq(a->sec.field[1], "X-B") && a->partial &&
+	       a->off == 5 && a->len == 10,
 	   "the section and partial");
 	ok(P("a FETCH 1 (BODY[] BODY[3.MIME] BINARY.PEEK[1.2]<0.4294967295> "
 	     "BINARY.SIZE[] RFC822.SIZE)") &&

@@ -69,7 +69,8 @@ static const struct hdr hdrs[] = {
     {"To", "bob@example.net"},
     {"Cc", "Carol <carol@example.com>"},
     {"Cc", "Dave <dave@example.com>"},
-    {"Subject", "Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\x96LN, \xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91"},
+    {"Subject", "Gr\xc3\xbc\xc3\x9f"
+                "e aus K\xc3\x96LN, \xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91"},
     {"Date", "Tue, 1 Jul 2003 23:52:37 -0700 (PDT)"},
     {"X-Empty", ""},
     {NULL, NULL},
@@ -306,8 +307,8 @@ test_parse_fields(void)
 	                  IMAPSEARCH_RET_SAVE),
 	   "RETURN, CHARSET, MODSEQ flags");
 	ok(search("ALL", &s, &why, &err) == 0 && !s->esearch && !s->modseq &&
-	       s->root->op == IMAPSEARCH_AND && s->root->kid->op ==
-	       IMAPSEARCH_ALL,
+	       s->root->op == IMAPSEARCH_AND &&
+	       s->root->kid->op == IMAPSEARCH_ALL,
 	   "a plain search: an AND of ALL");
 	ok(search("OR (FROM a) TO b", &s, &why, &err) == 0 &&
 	       s->root->kid->op == IMAPSEARCH_OR &&
@@ -341,8 +342,16 @@ test_dates(void)
 	    {"1-Jan-1970", 1970, 1, 1},
 	};
 	static const char *const badv[] = {
-	    "", "Tue,", "Tue, 1", "Tue, 1 Foo 2003", "1 Jul", "123 Jul 2003",
-	    "1 Jul 12345", "x 1 y 2003", "32 Jul 2003", "1 Jul x",
+	    "",
+	    "Tue,",
+	    "Tue, 1",
+	    "Tue, 1 Foo 2003",
+	    "1 Jul",
+	    "123 Jul 2003",
+	    "1 Jul 12345",
+	    "x 1 y 2003",
+	    "32 Jul 2003",
+	    "1 Jul x",
 	};
 	size_t i;
 	int32_t d;
@@ -383,17 +392,23 @@ test_fold(void)
 		bool want;
 	} c[] = {
 	    {"Hello", "hELLO", true},
-	    {"\xc3\x84pfel", "\xc3\xa4PFEL", true},         /* Ä / ä */
-	    {"\xc5\x81\xc3\xb3" "d\xc5\xba", "\xc5\x82\xc3\x93" "D\xc5\xb9", true},
+	    {"\xc3\x84pfel", "\xc3\xa4PFEL", true}, /* Ä / ä */
+	    {"\xc5\x81\xc3\xb3"
+	     "d\xc5\xba",
+	     "\xc5\x82\xc3\x93"
+	     "D\xc5\xb9",
+	     true},
 	    {"\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0", /* Москва */
 	     "\xd0\xbc\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90", true},
-	    {"\xd0\x81", "\xd1\x91", true},                  /* Ё / ё */
-	    {"\xd4\xb1", "\xd5\xa1", true},                  /* Armenian */
-	    {"\xef\xbc\xa1", "\xef\xbd\x81", true},          /* fullwidth A */
-	    {"\xe1\xba\x9e", "\xc3\x9f", true},              /* ẞ / ß */
-	    {"stra\xc3\x9f" "e", "STRASSE", false},           /* no expansion */
-	    {"\xc5\xbf", "S", true},                         /* long s */
-	    {"\xc4\xb0", "i", false},                        /* İ not folded */
+	    {"\xd0\x81", "\xd1\x91", true},         /* Ё / ё */
+	    {"\xd4\xb1", "\xd5\xa1", true},         /* Armenian */
+	    {"\xef\xbc\xa1", "\xef\xbd\x81", true}, /* fullwidth A */
+	    {"\xe1\xba\x9e", "\xc3\x9f", true},     /* ẞ / ß */
+	    {"stra\xc3\x9f"
+	     "e",
+	     "STRASSE", false},       /* no expansion */
+	    {"\xc5\xbf", "S", true},  /* long s */
+	    {"\xc4\xb0", "i", false}, /* İ not folded */
 	    {"abc", "", true},
 	    {"", "a", false},
 	    {"ab", "abc", false},
@@ -410,12 +425,16 @@ test_fold(void)
 		                       span_str(c[i].needle)) == c[i].want,
 		   "contains %zu", i);
 	ok(imapsearch_fold('Z') == 'z' && imapsearch_fold(0xc0) == 0xe0 &&
-	       imapsearch_fold(0xd7) == 0xd7 && imapsearch_fold(0x100) == 0x101 &&
+	       imapsearch_fold(0xd7) == 0xd7 &&
+	       imapsearch_fold(0x100) == 0x101 &&
 	       imapsearch_fold(0x101) == 0x101 &&
-	       imapsearch_fold(0x139) == 0x13a && imapsearch_fold(0x178) == 0xff &&
-	       imapsearch_fold(0x3a3) == 0x3c3 && imapsearch_fold(0x3c2) == 0x3c3 &&
-	       imapsearch_fold(0x4c1) == 0x4c2 && imapsearch_fold(0x1e00) ==
-	       0x1e01 && imapsearch_fold(0x4e00) == 0x4e00,
+	       imapsearch_fold(0x139) == 0x13a &&
+	       imapsearch_fold(0x178) == 0xff &&
+	       imapsearch_fold(0x3a3) == 0x3c3 &&
+	       imapsearch_fold(0x3c2) == 0x3c3 &&
+	       imapsearch_fold(0x4c1) == 0x4c2 &&
+	       imapsearch_fold(0x1e00) == 0x1e01 &&
+	       imapsearch_fold(0x4e00) == 0x4e00,
 	   "fold table spot checks");
 }
 

@@ -89,10 +89,12 @@ test_cases(void)
 
 		if (cases[i].out != NULL) {
 			is_int(r, 0, "parse '%s'", cases[i].in);
-			is_str(out, cases[i].out, "format of '%s'", cases[i].in);
+			is_str(out, cases[i].out, "format of '%s'",
+			       cases[i].in);
 		} else {
 			is_int(r, -1, "refuse '%s'", cases[i].in);
-			ok(strstr(out, cases[i].why) != NULL, "reason: %s", out);
+			ok(strstr(out, cases[i].why) != NULL, "reason: %s",
+			   out);
 		}
 	}
 }
