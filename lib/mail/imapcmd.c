@@ -722,6 +722,16 @@ imapcmd_parse(const struct imapcmd_input *in, const struct imapcmd_limits *lim,
 	memset(out, 0, sizeof(*out));
 	why->msg[0] = '\0';
 	if (!imapcmd_tag(in->text, &out->tag)) {
+		size_t i = 0;
+
+		while (i < in->text.len && is_tag_char(in->text.p[i]))
+			i++;
+		/* "a1" alone: a tag without a command gets a tagged BAD. */
+		if (i > 0 && i == in->text.len) {
+			out->tag = in->text;
+			out->err = IMAPCMD_ERR_BAD;
+			return why_set(why, "command name expected");
+		}
 		out->tag = span_make(NULL, 0);
 		out->err = IMAPCMD_ERR_UNTAGGED;
 		return why_set(why, "%s",

@@ -97,7 +97,7 @@ static const struct {
     {"*", 0, -1, C(NONE), E(UNTAGGED), "tag"},
     {"* NOOP", 0, -1, C(NONE), E(UNTAGGED), "tag"},
     {"+ NOOP", 0, -1, C(NONE), E(UNTAGGED), "tag"},
-    {"a", 0, -1, C(NONE), E(UNTAGGED), "tag"},
+    {"a", 0, -1, C(NONE), E(BAD), "command name expected"},
     {"a+b NOOP", 0, -1, C(NONE), E(UNTAGGED), "tag"},
     {"a%b NOOP", 0, -1, C(NONE), E(UNTAGGED), "tag"},
     {"(a NOOP", 0, -1, C(NONE), E(UNTAGGED), "tag"},
@@ -474,11 +474,16 @@ test_cases(void)
 			        "reason of %zu: %s", i, why.msg))
 				diag("%s: want '%s'", esc(cases[i].w, len),
 				     cases[i].why);
-		/* The same, literals given a byte at a time. */
+		/* The same, literals given a byte at a time, and in
+		 * chunks of 2 to 6 bytes. */
 		r = run_chunked(cases[i].w, len, 1, &c1, &why1);
 		ok(r == cases[i].ret && c1.err == c.err &&
 		       strcmp(why1.msg, why.msg) == 0,
 		   "byte by byte, case %zu", i);
+		r = run_chunked(cases[i].w, len, 2 + i % 5, &c1, &why1);
+		ok(r == cases[i].ret && c1.err == c.err &&
+		       strcmp(why1.msg, why.msg) == 0,
+		   "in chunks, case %zu", i);
 	}
 }
 
