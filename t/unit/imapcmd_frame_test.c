@@ -295,6 +295,44 @@ test_hostile(void)
 	   "14 elements in one range are fine");
 	imapcmd_limits_default(&lim);
 
+	/* A million-element set through the frame: refused as a line too
+	 * long by default; with the line limit raised, merged into one
+	 * range in a set of max_seq slots. */
+	{
+		struct imapcmd_frame f;
+		struct imapcmd_input fin;
+
+		buf_reset(&b);
+		buf_adds(&b, "a UID FETCH ");
+		for (i = 1; i <= 1000000; i++)
+			buf_addf(&b, "%zu,", i);
+		buf_adds(&b, "* FLAGS");
+		imapcmd_frame_init(&f, &lim);
+		ok(imapcmd_frame_line(&f, buf_span(&b)) ==
+		           IMAPCMD_FRAME_REFUSED &&
+		       f.err == IMAPCMD_ERR_LIMIT && eq(f.tag, "a"),
+		   "a million-element set: line too long");
+		imapcmd_frame_fini(&f);
+		lim.max_line = IMAPCMD_MAX_LINE_CEILING;
+		lim.max_seq = 4;
+		imapcmd_frame_init(&f, &lim);
+		buf_reset(&b);
+		buf_adds(&b, "a UID FETCH ");
+		for (i = 1; i <= 100000; i++)
+			buf_addf(&b, "%zu,", i);
+		buf_adds(&b, "* FLAGS");
+		arena_reset(&a);
+		ok(imapcmd_frame_line(&f, buf_span(&b)) == IMAPCMD_FRAME_DONE,
+		   "100000 elements in a 1 MiB line");
+		imapcmd_frame_input(&f, &fin);
+		ok(imapcmd_parse(&fin, &lim, &a, &c, &why) == 0 &&
+		       c.u.fetch.set.n == 1 && c.u.fetch.set.star &&
+		       c.u.fetch.set.r[0].hi == 100000,
+		   "merged into one range and a star");
+		imapcmd_frame_fini(&f);
+		imapcmd_limits_default(&lim);
+	}
+
 	/* Literal bookkeeping that does not add up (a session bug). */
 	{
 		struct span lit[1] = {{(const unsigned char *)"abc", 3}};

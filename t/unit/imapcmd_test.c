@@ -400,6 +400,8 @@ static const struct {
     {"a SEARCH ALL", 0, 0, C(SEARCH), E(NONE), NULL},
     {"a UID SEARCH RETURN (MIN MAX) CHARSET UTF-8 TEXT \"x\"", 0, 0, C(SEARCH),
      E(NONE), NULL},
+    {"a SEARCH CHARSET UTF-8 SUBJECT {4}\r\n\xc3\xa4\xc3\xb6 NOT DELETED", 0, 0,
+     C(SEARCH), E(NONE), NULL},
     {"a SEARCH", 0, -1, C(SEARCH), E(BAD), "search key expected"},
     {"a SEARCH CHARSET KOI8-R ALL", 0, -1, C(SEARCH), E(BADCHARSET), "charset"},
     /* ENABLE, ID, QUOTA. */
