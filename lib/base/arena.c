@@ -76,12 +76,15 @@ arena_reset(struct arena *a)
 
 	if (b == NULL)
 		return;
-	/* Keep the oldest block, the smallest: the common command fits. */
+	/* Keep the oldest block, the smallest: the common command fits.
+	 * What was handed out may have been a password: wipe it. */
 	while (b->next != NULL) {
 		next = b->next;
+		secret_wipe(b->data, b->off);
 		xfree(&b);
 		b = next;
 	}
+	secret_wipe(b->data, b->off);
 	b->off = 0;
 	a->blk = b;
 	a->used = 0;
@@ -94,6 +97,7 @@ arena_fini(struct arena *a)
 
 	while (b != NULL) {
 		next = b->next;
+		secret_wipe(b->data, b->off);
 		xfree(&b);
 		b = next;
 	}

@@ -32,9 +32,10 @@ void	arena_init(struct arena *a, size_t max);
 void	*arena_alloc(struct arena *a, size_t n);
 /* arena_alloc of nmemb * size bytes; NULL on overflow too. */
 void	*arena_allocarray(struct arena *a, size_t nmemb, size_t size);
-/* Forget everything handed out; keeps the first block for reuse. */
+/* Forget everything handed out (wiped: it may have held a secret);
+ * keeps the first block for reuse. */
 void	arena_reset(struct arena *a);
-/* Free all memory; the arena is empty and usable again. */
+/* Wipe and free all memory; the arena is empty and usable again. */
 void	arena_fini(struct arena *a);
 
 #endif

@@ -146,7 +146,7 @@ wipe_buf(struct buf *b)
 
 		buf_wipe(b);
 		buf_init(b, max);
-	} else {
+	} else if (b->p != NULL) {
 		secret_wipe(b->p, b->len);
 		buf_reset(b);
 	}
@@ -239,7 +239,8 @@ imapcmd_frame_line(struct imapcmd_frame *f, struct span line)
 	if (f->nlit >= lim->max_literals)
 		return refuse(f, IMAPCMD_ERR_LIMIT, n, ns, "too many literals");
 	if (n > lim->max_literal || (ns && n > lim->max_nonsync))
-		return refuse(f, IMAPCMD_ERR_TOOBIG, n, ns, "literal too large");
+		return refuse(f, IMAPCMD_ERR_TOOBIG, n, ns,
+		              "literal too large");
 	if (n > lim->max_command - f->total - 2 ||
 	    buf_add(&f->text, "\r\n", 2) == -1)
 		return refuse(f, IMAPCMD_ERR_LIMIT, n, ns, "command too long");
@@ -294,13 +295,12 @@ struct lex {
 	const unsigned char *t; /* in->text */
 	size_t len;
 	size_t i;
-	size_t lit;   /* the next literal of in->lit */
+	size_t lit; /* the next literal of in->lit */
 	size_t nodes;
 };
 
 int
-imapcmd_fail(struct imapcmd_cx *cx, enum imapcmd_err err, const char *fmt,
-             ...)
+imapcmd_fail(struct imapcmd_cx *cx, enum imapcmd_err err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -383,13 +383,15 @@ quoted(struct lex *lx, struct imapcmd_node *n)
 			break;
 		if (c == 0 || c == '\r' || c == '\n')
 			return imapcmd_fail(lx->cx, IMAPCMD_ERR_BAD, "%s",
-			                    c == 0 ? "NUL in quoted string"
-			                           : "CR or LF in quoted string");
+			                    c == 0
+			                        ? "NUL in quoted string"
+			                        : "CR or LF in quoted string");
 		if (c == '\\') {
 			if (lx->i + 1 >= lx->len || (lx->t[lx->i + 1] != '\\' &&
 			                             lx->t[lx->i + 1] != '"'))
-				return imapcmd_fail(lx->cx, IMAPCMD_ERR_BAD,
-				                    "bad escape in quoted string");
+				return imapcmd_fail(
+				    lx->cx, IMAPCMD_ERR_BAD,
+				    "bad escape in quoted string");
 			lx->i++;
 			esc++;
 		}
@@ -440,7 +442,8 @@ literal(struct lex *lx, struct imapcmd_node *n)
 		                    "literal not at the end of a line");
 	lx->i += 3;
 	if (len > cx->lim->max_literal)
-		return imapcmd_fail(cx, IMAPCMD_ERR_TOOBIG, "literal too large");
+		return imapcmd_fail(cx, IMAPCMD_ERR_TOOBIG,
+		                    "literal too large");
 	if (lx->lit >= lx->in->nlit || lx->in->lit[lx->lit].len != len)
 		return imapcmd_fail(cx, IMAPCMD_ERR_BAD,
 		                    "literal length mismatch");
@@ -570,8 +573,9 @@ item(struct lex *lx, unsigned depth, int stop, struct imapcmd_node **out)
 		return literal(lx, n);
 	case '~':
 		if (lx->i + 1 < lx->len && lx->t[lx->i + 1] == '{')
-			return imapcmd_fail(lx->cx, IMAPCMD_ERR_BAD,
-			                    "binary literals are not supported");
+			return imapcmd_fail(
+			    lx->cx, IMAPCMD_ERR_BAD,
+			    "binary literals are not supported");
 		break;
 	}
 	return atom(lx, n, depth, stop == ']');
@@ -595,7 +599,7 @@ items(struct lex *lx, unsigned depth, int stop,
 			return imapcmd_fail(lx->cx, IMAPCMD_ERR_BAD,
 			                    "missing '%c'", stop);
 		}
-		if (lx->t[lx->i] == stop) {
+		if (stop != 0 && lx->t[lx->i] == stop) {
 			lx->i++;
 			return 0;
 		}
@@ -606,13 +610,14 @@ items(struct lex *lx, unsigned depth, int stop,
 			need_sep = false;
 			continue;
 		}
+		if (lx->t[lx->i] == ')')
+			return bad_char(lx, ')');
+		if (need_sep && (lx->t[lx->i] < 0x20 || lx->t[lx->i] >= 0x7f))
+			return bad_char(lx, lx->t[lx->i]);
 		if (need_sep)
 			return imapcmd_fail(lx->cx, IMAPCMD_ERR_BAD,
 			                    "space expected before '%c'",
-			                    lx->t[lx->i] >= 0x20 &&
-			                            lx->t[lx->i] < 0x7f
-			                        ? lx->t[lx->i]
-			                        : '?');
+			                    lx->t[lx->i]);
 		if (item(lx, depth, stop, &n) == -1)
 			return -1;
 		*tail = n;
@@ -706,9 +711,8 @@ command_name(struct lex *lx, struct imapcmd *out, bool after_uid)
 }
 
 int
-imapcmd_parse(const struct imapcmd_input *in,
-              const struct imapcmd_limits *lim, struct arena *a,
-              struct imapcmd *out, struct why *why)
+imapcmd_parse(const struct imapcmd_input *in, const struct imapcmd_limits *lim,
+              struct arena *a, struct imapcmd *out, struct why *why)
 {
 	struct imapcmd_limits l = *lim;
 	struct imapcmd_cx cx = {a, &l, why, IMAPCMD_ERR_NONE};
@@ -718,10 +722,21 @@ imapcmd_parse(const struct imapcmd_input *in,
 	memset(out, 0, sizeof(*out));
 	why->msg[0] = '\0';
 	if (!imapcmd_tag(in->text, &out->tag)) {
+		size_t i = 0;
+
+		while (i < in->text.len && is_tag_char(in->text.p[i]))
+			i++;
+		/* "a1" alone: a tag without a command gets a tagged BAD. */
+		if (i > 0 && i == in->text.len) {
+			out->tag = in->text;
+			out->err = IMAPCMD_ERR_BAD;
+			return why_set(why, "command name expected");
+		}
 		out->tag = span_make(NULL, 0);
 		out->err = IMAPCMD_ERR_UNTAGGED;
-		return why_set(why, "%s", in->text.len == 0 ? "empty command"
-		                                            : "bad or missing tag");
+		return why_set(why, "%s",
+		               in->text.len == 0 ? "empty command"
+		                                 : "bad or missing tag");
 	}
 	lx.i = out->tag.len + 1;
 	if (command_name(&lx, out, false) == -1 ||

@@ -12,7 +12,7 @@
 #include "mail/imapsearch.h"
 
 #define BAD IMAPCMD_ERR_BAD
-#define ID_MAX_PAIRS 30   /* RFC 2971 section 3.3 */
+#define ID_MAX_PAIRS 30 /* RFC 2971 section 3.3 */
 #define ID_MAX_FIELD 30
 #define ID_MAX_VALUE 1024
 #define MODSEQ_MAX ((UINT64_C(1) << 63) - 1) /* RFC 7162 mod-sequence */
@@ -75,8 +75,8 @@ imapcmd_arg_astring(struct imapcmd_cx *cx, const struct imapcmd_node **c,
 	switch (n->type) {
 	case IMAPCMD_N_ATOM:
 		if (!is_astring_atom(n->s))
-			return imapcmd_fail(cx, BAD, "%s: bad character in atom",
-			                    what);
+			return imapcmd_fail(cx, BAD,
+			                    "%s: bad character in atom", what);
 		break;
 	case IMAPCMD_N_NUMBER:
 	case IMAPCMD_N_NIL:
@@ -122,8 +122,7 @@ imapcmd_arg_atom(struct imapcmd_cx *cx, const struct imapcmd_node **c,
 
 int
 imapcmd_arg_number(struct imapcmd_cx *cx, const struct imapcmd_node **c,
-                   const char *what, uint64_t min, uint64_t max,
-                   uint64_t *out)
+                   const char *what, uint64_t min, uint64_t max, uint64_t *out)
 {
 	const struct imapcmd_node *n = *c;
 	size_t i;
@@ -165,10 +164,15 @@ imapcmd_arg_seq(struct imapcmd_cx *cx, const struct imapcmd_node **c,
 	if ((r = imapcmd_alloc(cx, need, sizeof(*r))) == NULL)
 		return -1;
 	imapseq_init(out, r, need);
-	if (imapseq_parse(n->s, out, cx->why) == -1) {
-		cx->err = out->n + 1 >= out->max && need == cx->lim->max_seq
-		              ? IMAPCMD_ERR_LIMIT
-		              : BAD;
+	switch (imapseq_parse(n->s, out, cx->why)) {
+	case 0:
+		break;
+	case -2:
+		/* The array was sized from the text: only max_seq binds. */
+		cx->err = IMAPCMD_ERR_LIMIT;
+		return -1;
+	default:
+		cx->err = BAD;
 		return -1;
 	}
 	*c = n->next;
@@ -249,8 +253,8 @@ imapcmd_arg_flags(struct imapcmd_cx *cx, const struct imapcmd_node **c,
 	} else {
 		return missing(cx, "flag list");
 	}
-	if ((kw = imapcmd_alloc(cx, imapcmd_count(first) + 1,
-	                        sizeof(*kw))) == NULL)
+	if ((kw = imapcmd_alloc(cx, imapcmd_count(first) + 1, sizeof(*kw))) ==
+	    NULL)
 		return -1;
 	for (n = first; n != NULL; n = n->next) {
 		unsigned bit;
@@ -408,18 +412,16 @@ base64_ok(struct span s)
 
 		if (c == '=')
 			pad++;
-		else if (pad > 0 || !((c >= 'A' && c <= 'Z') ||
-		                      (c >= 'a' && c <= 'z') ||
-		                      (c >= '0' && c <= '9') || c == '+' ||
-		                      c == '/'))
+		else if (pad > 0 ||
+		         !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		           (c >= '0' && c <= '9') || c == '+' || c == '/'))
 			return false;
 	}
 	return pad <= 2;
 }
 
 static int
-p_auth(struct imapcmd_cx *cx, const struct imapcmd_node *c,
-       struct imapcmd *cmd)
+p_auth(struct imapcmd_cx *cx, const struct imapcmd_node *c, struct imapcmd *cmd)
 {
 	struct imapcmd_auth *au = &cmd->u.auth;
 
@@ -447,8 +449,7 @@ p_login(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 }
 
 static int
-p_mbox(struct imapcmd_cx *cx, const struct imapcmd_node *c,
-       struct imapcmd *cmd)
+p_mbox(struct imapcmd_cx *cx, const struct imapcmd_node *c, struct imapcmd *cmd)
 {
 	if (imapcmd_arg_mbox(cx, &c, "mailbox", &cmd->u.mbox) == -1)
 		return -1;
@@ -473,12 +474,11 @@ qresync(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 	const struct imapcmd_node *m;
 	uint64_t v;
 
-	if (imapcmd_arg_number(cx, &c, "UIDVALIDITY", 1, UINT32_MAX, &v) ==
-	    -1)
+	if (imapcmd_arg_number(cx, &c, "UIDVALIDITY", 1, UINT32_MAX, &v) == -1)
 		return -1;
 	sel->uidvalidity = (uint32_t)v;
-	if (imapcmd_arg_number(cx, &c, "MODSEQ", 0, MODSEQ_MAX,
-	                       &sel->modseq) == -1)
+	if (imapcmd_arg_number(cx, &c, "MODSEQ", 0, MODSEQ_MAX, &sel->modseq) ==
+	    -1)
 		return -1;
 	if (c != NULL && c->type != IMAPCMD_N_LIST) {
 		if (imapcmd_arg_seq(cx, &c, "known UIDs", &sel->known_uids) ==
@@ -521,14 +521,15 @@ p_select(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 			p = p->next;
 		} else if (imapcmd_is(p, "QRESYNC") && !sel->qresync) {
 			p = p->next;
-			if (imapcmd_arg_list(cx, &p, "QRESYNC parameters", &q) ==
-			        -1 ||
+			if (imapcmd_arg_list(cx, &p, "QRESYNC parameters",
+			                     &q) == -1 ||
 			    qresync(cx, q, sel) == -1)
 				return -1;
 			sel->qresync = true;
 		} else {
-			return imapcmd_fail(cx, BAD, "unknown or repeated "
-			                             "select parameter");
+			return imapcmd_fail(cx, BAD,
+			                    "unknown or repeated "
+			                    "select parameter");
 		}
 	}
 	return 0;
@@ -585,8 +586,7 @@ p_status(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 
 /* list-mailbox: an atom that may hold % and *, or a string. */
 static int
-pattern(struct imapcmd_cx *cx, const struct imapcmd_node *n,
-        struct span *out)
+pattern(struct imapcmd_cx *cx, const struct imapcmd_node *n, struct span *out)
 {
 	if (n->type == IMAPCMD_N_ATOM) {
 		if (n->s.p[0] == '\\')
@@ -598,8 +598,7 @@ pattern(struct imapcmd_cx *cx, const struct imapcmd_node *n,
 }
 
 static int
-list_options(struct imapcmd_cx *cx, const struct imapcmd_node *n,
-             unsigned *sel)
+list_options(struct imapcmd_cx *cx, const struct imapcmd_node *n, unsigned *sel)
 {
 	for (; n != NULL; n = n->next) {
 		if (imapcmd_is(n, "SUBSCRIBED"))
@@ -640,8 +639,9 @@ list_return(struct imapcmd_cx *cx, const struct imapcmd_node *n,
 				return -1;
 			continue;
 		} else {
-			return imapcmd_fail(cx, BAD, "unknown LIST return "
-			                             "option");
+			return imapcmd_fail(cx, BAD,
+			                    "unknown LIST return "
+			                    "option");
 		}
 		n = n->next;
 	}
@@ -649,8 +649,7 @@ list_return(struct imapcmd_cx *cx, const struct imapcmd_node *n,
 }
 
 static int
-p_list(struct imapcmd_cx *cx, const struct imapcmd_node *c,
-       struct imapcmd *cmd)
+p_list(struct imapcmd_cx *cx, const struct imapcmd_node *c, struct imapcmd *cmd)
 {
 	struct imapcmd_list *l = &cmd->u.list;
 	const struct imapcmd_node *n;
@@ -675,10 +674,9 @@ p_list(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 		if (n == NULL)
 			return imapcmd_fail(cx, BAD, "empty pattern list");
 	}
-	if ((pat = imapcmd_alloc(cx, c->type == IMAPCMD_N_LIST
-	                                 ? imapcmd_count(n)
-	                                 : 1,
-	                         sizeof(*pat))) == NULL)
+	if ((pat = imapcmd_alloc(
+	         cx, c->type == IMAPCMD_N_LIST ? imapcmd_count(n) : 1,
+	         sizeof(*pat))) == NULL)
 		return -1;
 	for (; n != NULL; n = c->type == IMAPCMD_N_LIST ? n->next : NULL)
 		if (pattern(cx, n, &pat[k++]) == -1)
@@ -721,8 +719,9 @@ p_append(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 			c = c->next;
 		}
 		if (c == NULL || c->type != IMAPCMD_N_LITERAL)
-			return imapcmd_fail(cx, BAD, "message must be a "
-			                             "literal");
+			return imapcmd_fail(cx, BAD,
+			                    "message must be a "
+			                    "literal");
 		msg[k++].data = c->s;
 		c = c->next;
 	}
@@ -757,20 +756,21 @@ p_store(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 		return -1;
 	st->op = IMAPCMD_STORE_SET;
 	if (a.len > 0 && (a.p[0] == '+' || a.p[0] == '-')) {
-		st->op = a.p[0] == '+' ? IMAPCMD_STORE_ADD : IMAPCMD_STORE_REMOVE;
+		st->op =
+		    a.p[0] == '+' ? IMAPCMD_STORE_ADD : IMAPCMD_STORE_REMOVE;
 		a = span_make(a.p + 1, a.len - 1);
 	}
 	if (span_eq_nocase(a, "FLAGS.SILENT"))
 		st->silent = true;
 	else if (!span_eq_nocase(a, "FLAGS"))
-		return imapcmd_fail(cx, BAD, "FLAGS, +FLAGS or -FLAGS "
-		                             "expected");
+		return imapcmd_fail(cx, BAD,
+		                    "FLAGS, +FLAGS or -FLAGS "
+		                    "expected");
 	return imapcmd_arg_flags(cx, &c, true, &st->flags);
 }
 
 static int
-p_copy(struct imapcmd_cx *cx, const struct imapcmd_node *c,
-       struct imapcmd *cmd)
+p_copy(struct imapcmd_cx *cx, const struct imapcmd_node *c, struct imapcmd *cmd)
 {
 	if (imapcmd_arg_seq(cx, &c, "sequence set", &cmd->u.copy.set) == -1 ||
 	    imapcmd_arg_mbox(cx, &c, "mailbox", &cmd->u.copy.mbox) == -1)
@@ -812,8 +812,7 @@ p_enable(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 }
 
 static int
-p_id(struct imapcmd_cx *cx, const struct imapcmd_node *c,
-     struct imapcmd *cmd)
+p_id(struct imapcmd_cx *cx, const struct imapcmd_node *c, struct imapcmd *cmd)
 {
 	struct imapcmd_idpair *pair;
 	const struct imapcmd_node *n;
@@ -832,8 +831,7 @@ p_id(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 	if ((pair = imapcmd_alloc(cx, cnt / 2 + 1, sizeof(*pair))) == NULL)
 		return -1;
 	while (n != NULL) {
-		if (imapcmd_arg_astring(cx, &n, "ID field", &pair[k].key) ==
-		    -1)
+		if (imapcmd_arg_astring(cx, &n, "ID field", &pair[k].key) == -1)
 			return -1;
 		if (n->type == IMAPCMD_N_NIL) {
 			pair[k].val_nil = true;
@@ -868,8 +866,8 @@ p_quota(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 	if (imapcmd_arg_list(cx, &c, "resource limits", &n) == -1 ||
 	    imapcmd_arg_end(cx, c) == -1)
 		return -1;
-	if ((res = imapcmd_alloc(cx, imapcmd_count(n) / 2 + 1,
-	                         sizeof(*res))) == NULL)
+	if ((res = imapcmd_alloc(cx, imapcmd_count(n) / 2 + 1, sizeof(*res))) ==
+	    NULL)
 		return -1;
 	while (n != NULL) {
 		if (imapcmd_arg_atom(cx, &n, "resource", &res[k].name) == -1 ||
@@ -898,27 +896,39 @@ p_fetch(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 }
 
 static int
-p_none(struct imapcmd_cx *cx, const struct imapcmd_node *c,
-       struct imapcmd *cmd)
+p_none(struct imapcmd_cx *cx, const struct imapcmd_node *c, struct imapcmd *cmd)
 {
 	(void)cmd;
 	return imapcmd_arg_end(cx, c);
 }
 
-static int (*const parsers[IMAPCMD_NAME_COUNT])(
-    struct imapcmd_cx *, const struct imapcmd_node *, struct imapcmd *) = {
-    [IMAPCMD_AUTHENTICATE] = p_auth, [IMAPCMD_LOGIN] = p_login,
-    [IMAPCMD_SELECT] = p_select,     [IMAPCMD_EXAMINE] = p_select,
-    [IMAPCMD_CREATE] = p_mbox,       [IMAPCMD_DELETE] = p_mbox,
-    [IMAPCMD_RENAME] = p_rename,     [IMAPCMD_SUBSCRIBE] = p_mbox,
-    [IMAPCMD_UNSUBSCRIBE] = p_mbox,  [IMAPCMD_LIST] = p_list,
-    [IMAPCMD_LSUB] = p_list,         [IMAPCMD_STATUS] = p_status,
-    [IMAPCMD_APPEND] = p_append,     [IMAPCMD_EXPUNGE] = p_expunge,
-    [IMAPCMD_SEARCH] = p_search,     [IMAPCMD_FETCH] = p_fetch,
-    [IMAPCMD_STORE] = p_store,       [IMAPCMD_COPY] = p_copy,
-    [IMAPCMD_MOVE] = p_copy,         [IMAPCMD_ENABLE] = p_enable,
-    [IMAPCMD_ID] = p_id,             [IMAPCMD_GETQUOTA] = p_quota,
-    [IMAPCMD_GETQUOTAROOT] = p_mbox, [IMAPCMD_SETQUOTA] = p_quota,
+static int (*const parsers[IMAPCMD_NAME_COUNT])(struct imapcmd_cx *,
+                                                const struct imapcmd_node *,
+                                                struct imapcmd *) = {
+    [IMAPCMD_AUTHENTICATE] = p_auth,
+    [IMAPCMD_LOGIN] = p_login,
+    [IMAPCMD_SELECT] = p_select,
+    [IMAPCMD_EXAMINE] = p_select,
+    [IMAPCMD_CREATE] = p_mbox,
+    [IMAPCMD_DELETE] = p_mbox,
+    [IMAPCMD_RENAME] = p_rename,
+    [IMAPCMD_SUBSCRIBE] = p_mbox,
+    [IMAPCMD_UNSUBSCRIBE] = p_mbox,
+    [IMAPCMD_LIST] = p_list,
+    [IMAPCMD_LSUB] = p_list,
+    [IMAPCMD_STATUS] = p_status,
+    [IMAPCMD_APPEND] = p_append,
+    [IMAPCMD_EXPUNGE] = p_expunge,
+    [IMAPCMD_SEARCH] = p_search,
+    [IMAPCMD_FETCH] = p_fetch,
+    [IMAPCMD_STORE] = p_store,
+    [IMAPCMD_COPY] = p_copy,
+    [IMAPCMD_MOVE] = p_copy,
+    [IMAPCMD_ENABLE] = p_enable,
+    [IMAPCMD_ID] = p_id,
+    [IMAPCMD_GETQUOTA] = p_quota,
+    [IMAPCMD_GETQUOTAROOT] = p_mbox,
+    [IMAPCMD_SETQUOTA] = p_quota,
 };
 
 int

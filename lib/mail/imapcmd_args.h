@@ -184,6 +184,10 @@ struct imapcmd_fetch_att {
 	uint32_t len;
 };
 
+/*
+ * FETCH.  What the RFCs add implicitly is the daemon's to add: UID for
+ * UID FETCH (RFC 3501 6.4.8), MODSEQ with CHANGEDSINCE (RFC 7162 3.1.4.1).
+ */
 struct imapcmd_fetch {
 	struct imapseq set;
 	const struct imapcmd_fetch_att *att;

@@ -59,8 +59,9 @@ section_spec(struct imapcmd_cx *cx, struct span s, bool binary,
 
 		for (; i < s.len && s.p[i] >= '0' && s.p[i] <= '9'; i++)
 			if ((v = v * 10 + (s.p[i] - '0')) > UINT32_MAX)
-				return imapcmd_fail(cx, BAD, "part number too "
-				                             "large");
+				return imapcmd_fail(cx, BAD,
+				                    "part number too "
+				                    "large");
 		if (v == 0 || s.p[start] == '0')
 			return imapcmd_fail(cx, BAD, "bad part number");
 		if (sec->npart == IMAPCMD_MAX_PART)
@@ -80,7 +81,8 @@ section_spec(struct imapcmd_cx *cx, struct span s, bool binary,
 		if (!span_eq_nocase(s, sectexts[k].text))
 			continue;
 		if (sectexts[k].sec == IMAPCMD_SEC_MIME && sec->npart == 0)
-			return imapcmd_fail(cx, BAD, "MIME needs a part number");
+			return imapcmd_fail(cx, BAD,
+			                    "MIME needs a part number");
 		sec->text = sectexts[k].sec;
 		return 0;
 	}
@@ -126,7 +128,8 @@ section_att(struct imapcmd_cx *cx, const struct imapcmd_node *n,
 	            span_eq_nocase(n->s, "BINARY.PEEK");
 	binary = att->item != IMAPCMD_FI_BODY_SECTION;
 	if (c != NULL) {
-		if ((c->type != IMAPCMD_N_ATOM && c->type != IMAPCMD_N_NUMBER) ||
+		if ((c->type != IMAPCMD_N_ATOM &&
+		     c->type != IMAPCMD_N_NUMBER) ||
 		    section_spec(cx, c->s, binary, &att->sec) == -1)
 			return cx->err != IMAPCMD_ERR_NONE
 			           ? -1
@@ -202,14 +205,16 @@ modifiers(struct imapcmd_cx *cx, const struct imapcmd_node *m, bool uid,
 			f->vanished = true;
 			m = m->next;
 		} else {
-			return imapcmd_fail(cx, BAD, "unknown or repeated "
-			                             "FETCH modifier");
+			return imapcmd_fail(cx, BAD,
+			                    "unknown or repeated "
+			                    "FETCH modifier");
 		}
 	}
 	/* RFC 7162 section 3.2.6: UID FETCH only, with CHANGEDSINCE. */
 	if (f->vanished && (!uid || !f->has_changedsince))
-		return imapcmd_fail(cx, BAD, "VANISHED needs UID FETCH and "
-		                             "CHANGEDSINCE");
+		return imapcmd_fail(cx, BAD,
+		                    "VANISHED needs UID FETCH and "
+		                    "CHANGEDSINCE");
 	return 0;
 }
 
@@ -229,20 +234,22 @@ imapcmd_parse_fetch(struct imapcmd_cx *cx, const struct imapcmd_node *c,
 	c = c->next;
 	if (imapcmd_is(items, "ALL") || imapcmd_is(items, "FAST") ||
 	    imapcmd_is(items, "FULL")) {
-		if (macro(cx, imapcmd_is(items, "FAST") ? 3
-		              : imapcmd_is(items, "ALL") ? 4
-		                                         : 5,
+		if (macro(cx,
+		          imapcmd_is(items, "FAST")  ? 3
+		          : imapcmd_is(items, "ALL") ? 4
+		                                     : 5,
 		          f) == -1)
 			return -1;
 	} else {
 		n = items->type == IMAPCMD_N_LIST ? items->child : items;
 		if (n == NULL)
-			return imapcmd_fail(cx, BAD, "empty fetch attribute "
-			                             "list");
-		if ((att = imapcmd_alloc(cx, items->type == IMAPCMD_N_LIST
-		                                 ? imapcmd_count(n)
-		                                 : 1,
-		                         sizeof(*att))) == NULL)
+			return imapcmd_fail(cx, BAD,
+			                    "empty fetch attribute "
+			                    "list");
+		if ((att = imapcmd_alloc(
+		         cx,
+		         items->type == IMAPCMD_N_LIST ? imapcmd_count(n) : 1,
+		         sizeof(*att))) == NULL)
 			return -1;
 		for (; n != NULL;
 		     n = items->type == IMAPCMD_N_LIST ? n->next : NULL) {

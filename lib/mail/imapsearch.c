@@ -202,8 +202,7 @@ imapsearch_date_day(struct span v, int32_t *day_out)
 			if ((mon = imapcmd_month(v.p + start)) == 0)
 				return false;
 			part = 2;
-		} else if (part == 2 && nd >= 2 && nd <= 4 &&
-		           start + nd == i) {
+		} else if (part == 2 && nd >= 2 && nd <= 4 && start + nd == i) {
 			for (year = 0; start < i; start++)
 				year = year * 10 + (v.p[start] - '0');
 			/* RFC 5322 section 4.3: 2-digit and 3-digit years. */
@@ -246,8 +245,18 @@ sent_day(const struct imapsearch_msg *m)
 
 /* ---- Parsing ---- */
 
-enum kind { K_NONE, K_STR, K_HDR, K_DATE, K_NUM, K_FLAG, K_SET, K_NOT,
-	    K_OR, K_MODSEQ };
+enum kind {
+	K_NONE,
+	K_STR,
+	K_HDR,
+	K_DATE,
+	K_NUM,
+	K_FLAG,
+	K_SET,
+	K_NOT,
+	K_OR,
+	K_MODSEQ
+};
 
 static const struct {
 	const char *name;
@@ -336,9 +345,8 @@ modseq_arg(struct imapcmd_cx *cx, const struct imapcmd_node **c,
 }
 
 static int
-key_args(struct imapcmd_cx *cx, const struct imapcmd_node **c,
-         unsigned depth, struct imapsearch *s, size_t t,
-         struct imapsearch_key *k)
+key_args(struct imapcmd_cx *cx, const struct imapcmd_node **c, unsigned depth,
+         struct imapsearch *s, size_t t, struct imapsearch_key *k)
 {
 	struct imapsearch_key *b;
 
@@ -427,9 +435,8 @@ key(struct imapcmd_cx *cx, const struct imapcmd_node **c, unsigned depth,
 		return -1;
 	*out = k;
 	if (n->type == IMAPCMD_N_NUMBER ||
-	    (n->type == IMAPCMD_N_ATOM && (n->s.p[0] == '*' ||
-	                                 (n->s.p[0] >= '0' &&
-	                                  n->s.p[0] <= '9')))) {
+	    (n->type == IMAPCMD_N_ATOM &&
+	     (n->s.p[0] == '*' || (n->s.p[0] >= '0' && n->s.p[0] <= '9')))) {
 		k->op = IMAPSEARCH_SEQ;
 		return imapcmd_arg_seq(cx, c, "sequence set", &k->set);
 	}

@@ -13,6 +13,7 @@ imapseq_init(struct imapseq *s, struct imapseq_range *r, size_t max)
 	s->r = r;
 	s->n = 0;
 	s->sorted = 0;
+	s->joins_only = false;
 	s->max = max > IMAPSEQ_MAX_CEILING ? IMAPSEQ_MAX_CEILING : max;
 	s->star = false;
 	s->star_lo = UINT32_MAX;
@@ -105,9 +106,10 @@ join_sorted(struct imapseq *s, uint32_t lo, uint32_t hi)
 /*
  * Add lo..hi within room slots.  A range that touches the last one joins
  * it, so a long run of consecutive numbers costs one slot.  A full set is
- * sorted and merged, and the appending goes on.  strict (peer text): once
- * a merged set fills three quarters of its room it takes only ranges that
- * join it, so that no input makes the set sort again and again.
+ * sorted and merged, and the appending goes on.  strict (peer text): when
+ * the merged set still fills three quarters of its room, from then on it
+ * takes only ranges that join it, so that no input makes it sort again
+ * and again.
  */
 static int
 add(struct imapseq *s, uint32_t lo, uint32_t hi, size_t room, bool strict)
@@ -118,16 +120,26 @@ add(struct imapseq *s, uint32_t lo, uint32_t hi, size_t room, bool strict)
 		lo = hi;
 		hi = t;
 	}
+	if (s->n >= room) {
+		imapseq_finish(s);
+		if (strict && s->n >= room - room / 4)
+			s->joins_only = true;
+	}
 	if (s->n > 0 && touches(&s->r[s->n - 1], lo, hi)) {
 		widen(&s->r[s->n - 1], lo, hi);
-		if (s->sorted == s->n)
-			s->sorted = s->n - 1;
+		/* In a sorted set it may now swallow the ranges before it;
+		 * a range reaching below one's start covers all of it. */
+		while (s->sorted == s->n && s->n >= 2 &&
+		       touches(&s->r[s->n - 2], s->r[s->n - 1].lo,
+		               s->r[s->n - 1].hi)) {
+			widen(&s->r[s->n - 2], s->r[s->n - 1].lo,
+			      s->r[s->n - 1].hi);
+			s->n--;
+			s->sorted--;
+		}
 		return 0;
 	}
-	if (s->n >= room)
-		imapseq_finish(s);
-	if (s->n >= room ||
-	    (strict && s->sorted == s->n && s->n >= room - room / 4))
+	if (s->n >= room || s->joins_only)
 		return s->n > 0 ? join_sorted(s, lo, hi) : -1;
 	if (s->sorted == s->n && (s->n == 0 || lo > s->r[s->n - 1].hi))
 		s->sorted++;
@@ -205,7 +217,9 @@ imapseq_parse(struct span in, struct imapseq *s, struct why *why)
 		if (a == 0 || b == 0)
 			add_star(s, a == 0 ? b : a);
 		else if (s->max < 1 || add(s, a, b, s->max - 1, true) == -1)
-			return why_set(why, "sequence set has too many ranges");
+			return why_set(why, "sequence set has too many "
+			                    "ranges") -
+			       1;
 		if (i == in.len)
 			break;
 		if (in.p[i] != ',')
@@ -295,8 +309,7 @@ imapseq_max(const struct imapseq *s)
 }
 
 bool
-imapseq_next(const struct imapseq *s, struct imapseq_iter *it,
-             uint32_t *v_out)
+imapseq_next(const struct imapseq *s, struct imapseq_iter *it, uint32_t *v_out)
 {
 	while (it->i < s->n) {
 		const struct imapseq_range *r = &s->r[it->i];
@@ -338,7 +351,8 @@ imapseq_format(const struct imapseq *s, struct buf *out)
 			r = buf_addf(out, "%s%u:*", c, (unsigned)s->star_lo);
 		else
 			r = buf_addf(out, "%s%u:*,%u:*", c,
-			             (unsigned)s->star_lo, (unsigned)s->star_hi);
+			             (unsigned)s->star_lo,
+			             (unsigned)s->star_hi);
 	}
 	if (r != 0) {
 		buf_truncate(out, old);

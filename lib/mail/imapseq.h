@@ -40,6 +40,7 @@ struct imapseq {
 	size_t n;
 	size_t max;
 	size_t sorted;          /* r[0..sorted) is sorted and merged */
+	bool joins_only;        /* parsing: full, only joins are taken */
 	bool star;
 	uint32_t star_lo;
 	uint32_t star_hi;
@@ -60,10 +61,12 @@ void	imapseq_init(struct imapseq *s, struct imapseq_range *r, size_t max);
  * dropped.  Numbers are 1 to 4294967295 without leading zeros.  Elements
  * that touch or overlap merge as they are read, so a run of consecutive
  * numbers costs one range.  At most max - 1 ranges are kept (one slot
- * stays free for imapseq_resolve), and once the merged ranges fill three
- * quarters of that, only elements that join one are taken: the cost stays
- * O(n log n) for any text.  Pure: no allocation.  Returns 0, or -1 with a reason in why (s then holds an
- * unspecified part of the set).
+ * stays free for imapseq_resolve); when they fill it, they are sorted
+ * and merged, and if they still fill three quarters of it, only elements
+ * that join a range are taken from then on: the cost stays O(n log n) for
+ * any text, and sorted text can use all of the room.  Pure: no allocation.  Returns 0, -1 on bad
+ * syntax or -2 when the set has too many ranges, with a reason in why (s
+ * then holds an unspecified part of the set).
  */
 int	imapseq_parse(struct span in, struct imapseq *s, struct why *why);
 /* How many ranges the text may need at most (for sizing the array):

@@ -22,9 +22,9 @@ fmt(const char *s, size_t max, uint32_t star, char *out, size_t size)
 	int ret;
 
 	imapseq_init(&q, r, max);
-	if (imapseq_parse(span_str(s), &q, &why) == -1) {
+	if ((ret = imapseq_parse(span_str(s), &q, &why)) != 0) {
 		snprintf(out, size, "ERR %s", why.msg);
-		return -1;
+		return ret;
 	}
 	if (star > 0 && imapseq_resolve(&q, star) == -1)
 		return -2;
@@ -89,10 +89,12 @@ test_cases(void)
 
 		if (cases[i].out != NULL) {
 			is_int(r, 0, "parse '%s'", cases[i].in);
-			is_str(out, cases[i].out, "format of '%s'", cases[i].in);
+			is_str(out, cases[i].out, "format of '%s'",
+			       cases[i].in);
 		} else {
 			is_int(r, -1, "refuse '%s'", cases[i].in);
-			ok(strstr(out, cases[i].why) != NULL, "reason: %s", out);
+			ok(strstr(out, cases[i].why) != NULL, "reason: %s",
+			   out);
 		}
 	}
 }
@@ -122,14 +124,18 @@ test_hostile_order(void)
 	ok(imapseq_parse(buf_span(&big), &q, &why) == 0 && q.n == N &&
 	       q.r[0].lo == 2 && q.r[N - 1].lo == 2 * N,
 	   "100000 descending, then 300000 repeats: %s", why.msg);
-	/* Three quarters full and merged: new ranges must join. */
+	/* Full, merged, still three quarters full: new ranges must join. */
 	buf_reset(&big);
-	for (i = 1; i <= 3 * N / 4; i++)
+	for (i = 1; i <= N; i++)
 		buf_addf(&big, "%zu,", 2 * i);
-	buf_adds(&big, "1,999999");
+	buf_adds(&big, "3,999999,5");
 	imapseq_init(&q, r, N + 1);
-	ok(imapseq_parse(buf_span(&big), &q, &why) == -1,
-	   "a new range past three quarters is refused");
+	ok(imapseq_parse(buf_span(&big), &q, &why) == -2,
+	   "a new range in a full set is refused");
+	buf_truncate(&big, big.len - 9);
+	imapseq_init(&q, r, N + 1);
+	ok(imapseq_parse(buf_span(&big), &q, &why) == 0 && q.n == N - 1,
+	   "one that joins two is taken");
 	/* Then the gaps, each joining two ranges. */
 	buf_reset(&big);
 	for (i = 1; i <= 3 * N / 4; i++)
@@ -160,9 +166,20 @@ test_limits(void)
 
 	/* max 4: three ranges fit (one slot kept for "*"), four do not. */
 	is_int(fmt("1,3,5", 4, 0, out, sizeof(out)), 0, "3 ranges in 4");
-	is_int(fmt("1,3,5,7", 4, 0, out, sizeof(out)), -1, "4 ranges in 4");
+	is_int(fmt("1,3,5,7", 4, 0, out, sizeof(out)), -2, "4 ranges in 4");
 	ok(strstr(out, "too many") != NULL, "reason: %s", out);
-	is_int(fmt("1", 1, 0, out, sizeof(out)), -1, "no room at all");
+	is_int(fmt("1", 1, 0, out, sizeof(out)), -2, "no room at all");
+	/* Found by fuzz_imapseq: a range touching the last one after the
+	 * set was merged for room, and a round trip through the format. */
+	ok(fmt("1,3,53,3,53,1,3,53,5,7,9,11,13,119,21,7,9,1,9,11,120", 16, 0,
+	       out, sizeof(out)) == 0 &&
+	       strcmp(out, "1,3,5,7,9,11,13,21,53,119:120") == 0,
+	   "merged after a full set: %s", out);
+	ok(fmt("1,3,53,5,7,5,7,9,119,11,13,15,17,19,21,7,9,11,13,15,17,19,21",
+	       16, 0, out, sizeof(out)) == 0 &&
+	       strcmp(out, "1,3,5,7,9,11,13,15,17,19,21,53,119") == 0 &&
+	       fmt(out, 16, 0, out, sizeof(out)) == 0,
+	   "a full set formats to text that parses: %s", out);
 
 	/* A million consecutive elements merge as they are read. */
 	buf_init(&big, 16 * 1024 * 1024);
@@ -178,7 +195,7 @@ test_limits(void)
 	for (i = 1; i <= 1000000; i++)
 		buf_addf(&big, "%s%zu", i > 1 ? "," : "", 2 * i);
 	imapseq_init(&q, r, 4);
-	ok(imapseq_parse(buf_span(&big), &q, &why) == -1 &&
+	ok(imapseq_parse(buf_span(&big), &q, &why) == -2 &&
 	       strstr(why.msg, "too many") != NULL,
 	   "2,4,...,2000000 refused: %s", why.msg);
 	ok(imapseq_need(buf_span(&big)) == 1000001, "need counts commas");
