@@ -65,6 +65,7 @@ $(eval $(call program,libexec/authd,$(wildcard authd/*.c)))
 $(eval $(call program,libexec/smtpd,$(wildcard smtpd/*.c)))
 $(eval $(call program,libexec/lmtpd,$(wildcard lmtpd/*.c)))
 $(eval $(call program,libexec/qmgr,$(wildcard qmgr/*.c)))
+$(eval $(call program,libexec/imapd,$(wildcard imapd/*.c)))
 $(eval $(call program,libexec/delivery,$(wildcard delivery/*.c)))
 $(eval $(call program,libexec/local,$(wildcard local/*.c)))
 

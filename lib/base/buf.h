@@ -51,6 +51,9 @@ int	buf_addf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
+/* Make room for n more bytes after len (to fill in place, then add to
+ * len): 0, or -1 when len + n would pass max. */
+int	buf_reserve(struct buf *b, size_t n);
 /* Replace the contents (0, or -1 with the buffer unchanged). */
 int	buf_set(struct buf *b, const void *p, size_t n);
 

@@ -15,7 +15,9 @@
 void
 secret_wipe(void *p, size_t n)
 {
-	explicit_bzero(p, n);
+	/* An empty buffer may have no storage at all. */
+	if (p != NULL && n > 0)
+		explicit_bzero(p, n);
 }
 
 int

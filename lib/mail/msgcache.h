@@ -28,8 +28,9 @@
  *    has no way to say two things: a multipart with no children (no
  *    usable boundary) is written as one empty text/plain part, and a
  *    message/rfc822 part without MIME_F_RFC822 (it had no body, or a
- *    limit cut it off: MIME_F_LIMIT) as a basic part; Dovecot does the
- *    same.  Lines are reported for text/ and message/rfc822 parts.
+ *    limit cut it off: MIME_F_LIMIT) with an all-NIL envelope and that
+ *    empty part; Dovecot 2.3 does the same.  Lines are reported for
+ *    text/ and message/rfc822 parts (mail/imapenc.h).
  *  - The cache covers the fields of the top-level header only; for
  *    BODY[n.HEADER.FIELDS ...] of an embedded message, read the message.
  */

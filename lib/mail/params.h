@@ -142,6 +142,10 @@ struct params {
 	const char *smtps_listen;
 	const char *lmtp_listen;
 	const char *imap_listen;
+	uint64_t imapd_timeout;
+	bool imapd_tls_wrappermode;
+	uint64_t imapd_max_line;
+	uint64_t imapd_max_literal;
 	const char *imaps_listen;
 	const char *pop3_listen;
 	const char *pop3s_listen;

@@ -835,3 +835,50 @@ class LocalInstance(MailInstance):
         parts = list(m.iter_parts())
         fields = dict(list(parts[1].get_payload())[1].items())
         return fields, parts[0].get_content()
+
+
+# imapd on STARTTLS and implicit TLS ports, with lmtpd to deliver into
+# the store, as conf/master.conf has them.
+IMAPD_MASTER = """imap inet 127.0.0.1:%d n - $store_owner imapd
+imaps inet 127.0.0.1:%d n - $store_owner imapd -o imapd_tls_wrappermode=yes
+"""
+
+
+class ImapdInstance(LmtpdInstance):
+    """authd, lmtpd and imapd (self.imap_port with STARTTLS,
+    self.imaps_port with implicit TLS) with a certificate."""
+
+    def __init__(self, params=None, **kw):
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
+        super().__init__(params=params, tls=True, **kw)
+        with open(self.path("master.conf")) as f:
+            text = f.read()
+        self.write_master(text + IMAPD_MASTER % (self.imap_port, self.imaps_port))
+
+    def start(self, *args, wait=(), env=None):
+        proc = super().start(*args, env=env)
+        wait_for(lambda: (try_connect_line(("127.0.0.1", self.imap_port)) or "")
+                 .startswith("* OK"), what="imapd to answer")
+        return proc
+
+    def imap(self, starttls=True):
+        """An imaplib client (after STARTTLS unless told otherwise)."""
+        import imaplib
+        c = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=60)
+        if starttls:
+            c.starttls(ssl_context=ssl.create_default_context(cafile=self.cert))
+        return c
+
+    def imaps(self):
+        import imaplib
+        return imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, timeout=60,
+                                 ssl_context=ssl.create_default_context(cafile=self.cert))
+
+    def deliver(self, rcpt, body=b"Subject: test\r\n\r\nhello\r\n"):
+        c = self.lmtp()
+        c.mail("sender@remote.example")
+        c.rcpt(rcpt)
+        replies = lmtp_data(c, body, 1)
+        c.quit()
+        return replies

@@ -1,0 +1,164 @@
+/*
+ * imapd.h - imapd's shared state: the daemon, sessions and the view of a
+ * selected mailbox.
+ *
+ * Lifetime: struct imapd lives for the process.  A session owns its
+ * lineio, its command frame and arena (reset after each command), its
+ * store handle (after login) and its view (while a mailbox is selected).
+ * While a job runs on the worker pool (anything that touches authd or the
+ * store) the session reads nothing and is freed only when the job's done
+ * callback has run.  The view holds the UIDs of the selected mailbox in
+ * message-number order, so that untagged EXPUNGE and EXISTS keep message
+ * numbers right; flags are not kept (changes come from the store).
+ *
+ * Linked into: imapd.  Runs as store_owner, not chrooted.  Trust: every
+ * byte a client sends is hostile; the user name comes from authd.
+ */
+#ifndef POSTERN_IMAPD_H
+#define POSTERN_IMAPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+struct event;
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/lineio.h"
+#include "base/worker.h"
+#include "mail/imapcmd.h"
+#include "mail/service.h"
+#include "store/store.h"
+
+struct imapd {
+	struct service *svc;		/* borrowed: the process's */
+	const struct params *p;		/* borrowed: svc->params */
+	struct worker_pool *pool;
+	SSL_CTX *tls_ctx;		/* NULL: no TLS */
+	struct store_conf store;	/* strings borrowed from p */
+	char authd_path[4096];
+	struct imapcmd_limits lim;
+	size_t nsessions;
+	struct imapd_sess *sessions;
+};
+
+enum imapd_state {
+	IMAPD_NOTAUTH,
+	IMAPD_AUTH,
+	IMAPD_SELECTED,
+	IMAPD_LOGOUT,
+};
+
+/* The selected mailbox as this session has announced it. */
+struct imapd_view {
+	uint32_t mailbox;		/* store id */
+	char name[STORE_MAX_NAME + 1];	/* UTF-8 */
+	bool readonly;			/* EXAMINE */
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t modseq;		/* changes seen up to here */
+	uint32_t *uid;			/* MSN i+1 is uid[i] */
+	size_t n;
+	size_t cap;
+	uint32_t first_recent;
+};
+
+struct imapd_sess {
+	struct imapd *d;
+	struct lineio *io;
+	char id[16];			/* session id for logs */
+	char client_addr[64];
+	uint16_t client_port;
+	bool tls;
+	bool handshaking;
+	enum imapd_state state;
+	struct imapcmd_frame frame;
+	struct arena arena;		/* the current command's */
+	struct imapcmd cmd;		/* the current command */
+	char tag[128];			/* its tag, for the tagged reply */
+	char *user;			/* after login: authd's key */
+	struct store *store;		/* after login */
+	struct imapd_view *view;	/* SELECTED */
+	bool utf8_accept;		/* ENABLE UTF8=ACCEPT */
+	bool idling;			/* IDLE: waiting for DONE */
+	bool idle_pending;		/* a change came during an update */
+	int idle_fd;			/* the store's change notice, or -1 */
+	struct event *idle_ev;
+	char idle_tag[128];
+	unsigned errors;		/* BAD replies in a row */
+	unsigned auth_failures;
+	bool busy;			/* a job is in flight */
+	bool ended;			/* connection gone */
+	bool quitting;
+	struct imapd_sess *next;
+	struct imapd_sess **prevp;
+};
+
+/* imapd_session.c */
+void	imapd_session_new(struct imapd *d, int fd);
+void	imapd_session_free_all(struct imapd *d);
+/* Queue a line: fmt is the text after "* " / "TAG " (CRLF added). */
+void	imapd_untagged(struct imapd_sess *s, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	imapd_tagged(struct imapd_sess *s, const char *status,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Queue raw bytes (a built response with literals). */
+void	imapd_write(struct imapd_sess *s, const void *p, size_t n);
+/* Run work on a worker, then done on the loop; the session reads nothing
+ * meanwhile.  On a full pool: "NO [UNAVAILABLE]" and no job. */
+void	imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
+	    void *arg);
+/* The job's done callback ends with this (may free an ended session). */
+void	imapd_job_end(struct imapd_sess *s);
+/* The same without ending the command (IDLE goes on). */
+void	imapd_job_resume(struct imapd_sess *s);
+/* BYE and close. */
+void	imapd_bye(struct imapd_sess *s, const char *text);
+/* The CAPABILITY list for s's state (into out). */
+void	imapd_capability(const struct imapd_sess *s, struct buf *out);
+
+/* imapd_auth.c: LOGIN and the store opened after it. */
+void	imapd_login(struct imapd_sess *s);
+/* LOGINDISABLED: no password over plaintext unless allowed. */
+bool	imapd_login_disabled(const struct imapd_sess *s);
+
+/* imapd_mbox.c: commands on mailboxes (not selected). */
+void	imapd_mailbox_cmd(struct imapd_sess *s);
+/* A client's mailbox name to UTF-8 (modified UTF-7 unless UTF8=ACCEPT);
+ * -1 with why. */
+int	imapd_name_in(const struct imapd_sess *s, const struct imapcmd_mbox *m,
+	    char out[STORE_MAX_NAME + 1], struct why *why);
+
+/* imapd_select.c: SELECT, EXAMINE, CLOSE, UNSELECT, and the updates. */
+void	imapd_select(struct imapd_sess *s);
+void	imapd_close(struct imapd_sess *s, bool expunge);
+/* Report changes to the selected mailbox: with the tagged OK of the
+ * command (NOOP, CHECK) when tagged, else alone (IDLE). */
+void	imapd_updates(struct imapd_sess *s, bool tagged);
+void	imapd_view_free(struct imapd_view **vp);
+
+/* imapd_change.c: STORE, EXPUNGE, UID EXPUNGE, COPY, MOVE. */
+void	imapd_change(struct imapd_sess *s);
+/* The parser's system flag bits (IMAPCMD_F_*) as the store's. */
+uint32_t imapd_store_flags(unsigned sys);
+
+/* imapd_idle.c */
+void	imapd_idle(struct imapd_sess *s);
+/* A line while idling (DONE ends it). */
+void	imapd_idle_line(struct imapd_sess *s, struct span line);
+/* The session ends while idling. */
+void	imapd_idle_end(struct imapd_sess *s);
+
+/* imapd_append.c */
+void	imapd_append(struct imapd_sess *s);
+
+/* imapd_fetch.c */
+void	imapd_fetch(struct imapd_sess *s);
+/* The message numbers (ascending, caller frees) a set names: UIDs when
+ * uid, else message numbers (-1 when one is past the last). */
+int	imapd_set_msns(struct imapd_sess *s, struct imapseq *set, bool uid,
+	    uint32_t **out, size_t *n_out);
+
+#endif

@@ -1,0 +1,390 @@
+/*
+ * imapd_change.c - the commands that change a selected mailbox: STORE
+ * (with CONDSTORE's UNCHANGEDSINCE), EXPUNGE and UID EXPUNGE (UIDPLUS),
+ * COPY and MOVE (with COPYUID), on a worker; the untagged FETCH and
+ * EXPUNGE responses keep message numbers right (RFC 3501 7.4.1).
+ * Linked into: imapd.  Trust: sets and flags come from the client
+ * (parsed by mail/imapcmd); the store checks names and quotas.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xmem.h"
+#include "imapd.h"
+#include "mail/imapenc.h"
+
+struct change_job {
+	struct imapd_sess *s;
+	enum imapcmd_name name;
+	bool uid_cmd;
+	uint32_t *uid;			/* the messages the set names */
+	size_t n;
+	struct store_flags fl;		/* STORE */
+	char **kw;
+	bool silent;
+	bool unchangedsince;
+	char dest[STORE_MAX_NAME + 1];	/* COPY, MOVE */
+	struct store_mailbox m;
+	struct buf out;
+	struct buf modified;		/* STORE: UIDs not changed */
+	struct buf changed;		/* STORE: struct store_msg each */
+	const char *status;
+	char text[400];
+	struct why why;
+};
+
+uint32_t
+imapd_store_flags(unsigned sys)
+{
+	return (sys & IMAPCMD_F_SEEN ? STORE_SEEN : 0) |
+	    (sys & IMAPCMD_F_ANSWERED ? STORE_ANSWERED : 0) |
+	    (sys & IMAPCMD_F_FLAGGED ? STORE_FLAGGED : 0) |
+	    (sys & IMAPCMD_F_DELETED ? STORE_DELETED : 0) |
+	    (sys & IMAPCMD_F_DRAFT ? STORE_DRAFT : 0);
+}
+
+static void
+job_set(struct change_job *j, const char *status, const char *text)
+{
+	j->status = status;
+	snprintf(j->text, sizeof(j->text), "%s", text);
+}
+
+static void
+store_failed(struct change_job *j, enum store_res r)
+{
+	if (r == STORE_TEMP)
+		log_warn("%s: %s: %s", j->s->id, imapcmd_name_str(j->name),
+		    j->why.msg);
+	job_set(j, "NO", r == STORE_OVERQUOTA ? "[OVERQUOTA] Quota exceeded" :
+	    r == STORE_NOTFOUND ? "[TRYCREATE] No such mailbox" :
+	    r == STORE_NOTALLOWED ? "[CANNOT] Not allowed" :
+				    "[UNAVAILABLE] Try again later");
+}
+
+/* ---- STORE ---- */
+
+static void
+on_stored(void *arg, const struct store_msg *m, bool changed)
+{
+	struct change_job *j = arg;
+
+	if (!changed)
+		buf_addf(&j->modified, "%s%u", j->modified.len > 0 ? "," : "",
+		    m->uid);
+	else
+		buf_add(&j->changed, m, sizeof(*m));
+}
+
+/* The FETCH response of one changed message. */
+static void
+report_stored(struct change_job *j, const struct store_msg *m)
+{
+	const struct imapd_view *v = j->s->view;
+	const char *names[STORE_MAX_KEYWORDS];
+	size_t msn = 0, lo = 0, hi = v->n, i;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v->uid[mid] == m->uid) {
+			msn = mid + 1;
+			break;
+		}
+		if (v->uid[mid] < m->uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (msn == 0 || (j->silent && !j->unchangedsince))
+		return;
+	for (i = 0; i < j->m.nkeywords; i++)
+		names[i] = j->m.keywords[i];
+	buf_addf(&j->out, "* %zu FETCH (", msn);
+	if (!j->silent) {
+		buf_adds(&j->out, "FLAGS ");
+		imapenc_flags(&j->out, m->flags |
+		    (m->uid >= v->first_recent ? IMAPENC_RECENT : 0),
+		    m->keywords, (const char *const *)names, j->m.nkeywords);
+		buf_adds(&j->out, " ");
+	}
+	if (j->uid_cmd)
+		buf_addf(&j->out, "UID %u ", m->uid);
+	buf_addf(&j->out, "MODSEQ (%llu))\r\n", (unsigned long long)m->modseq);
+}
+
+static void
+do_store(struct change_job *j)
+{
+	struct store *st = j->s->store;
+	uint32_t box = j->s->view->mailbox;
+	const struct store_msg *m;
+	enum store_res r;
+	size_t i;
+
+	r = store_flags_change(st, box, j->uid, j->n, &j->fl, on_stored, j,
+	    &j->why);
+	/* Keywords the change defined have names by now. */
+	if (r == STORE_OK)
+		r = store_mailbox_by_id(st, box, &j->m, &j->why);
+	if (r != STORE_OK) {
+		store_failed(j, r);
+		return;
+	}
+	m = (const struct store_msg *)(const void *)j->changed.p;
+	for (i = 0; i < j->changed.len / sizeof(*m); i++)
+		report_stored(j, &m[i]);
+	if (j->modified.len > 0)
+		snprintf(j->text, sizeof(j->text), "[MODIFIED %.300s] "
+						   "Conditional STORE failed",
+		    (const char *)j->modified.p);
+	else
+		snprintf(j->text, sizeof(j->text), "%sSTORE completed",
+		    j->uid_cmd ? "UID " : "");
+	j->status = "OK";
+}
+
+/* ---- EXPUNGE ---- */
+
+static bool
+add_deleted(void *arg, const struct store_msg *m)
+{
+	struct change_job *j = arg;
+
+	if (m->flags & STORE_DELETED)
+		buf_add(&j->modified, &m->uid, sizeof(m->uid));
+	return true;
+}
+
+/* Drop uid from the view with an EXPUNGE response. */
+static void
+view_expunged(struct change_job *j, uint32_t uid)
+{
+	struct imapd_view *v = j->s->view;
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->uid[i] == uid) {
+			buf_addf(&j->out, "* %zu EXPUNGE\r\n", i + 1);
+			memmove(&v->uid[i], &v->uid[i + 1],
+			    (v->n - i - 1) * sizeof(*v->uid));
+			v->n--;
+			return;
+		}
+}
+
+static void
+on_expunged(void *arg, uint32_t uid)
+{
+	view_expunged(arg, uid);
+}
+
+static void
+do_expunge(struct change_job *j)
+{
+	struct store *st = j->s->store;
+	struct imapd_view *v = j->s->view;
+	uint32_t *del;
+	size_t ndel, i, k;
+	enum store_res r;
+
+	r = store_msg_list(st, v->mailbox, 1, add_deleted, j, &j->why);
+	if (r != STORE_OK) {
+		store_failed(j, r);
+		return;
+	}
+	del = (uint32_t *)(void *)j->modified.p;
+	ndel = j->modified.len / sizeof(uint32_t);
+	/* UID EXPUNGE: only the \Deleted messages of its set. */
+	if (j->uid_cmd) {
+		for (i = k = 0; i < ndel; i++) {
+			size_t x;
+
+			for (x = 0; x < j->n && j->uid[x] != del[i]; x++)
+				;
+			if (x < j->n)
+				del[k++] = del[i];
+		}
+		ndel = k;
+	}
+	r = ndel == 0 ? STORE_OK :
+	    store_expunge(st, v->mailbox, del, ndel, on_expunged, j, &j->why);
+	if (r != STORE_OK) {
+		store_failed(j, r);
+		return;
+	}
+	job_set(j, "OK", j->uid_cmd ? "UID EXPUNGE completed" :
+				      "EXPUNGE completed");
+}
+
+/* ---- COPY and MOVE ---- */
+
+static void
+do_copy(struct change_job *j)
+{
+	struct store *st = j->s->store;
+	struct imapd_view *v = j->s->view;
+	bool move = j->name == IMAPCMD_MOVE;
+	uint32_t *nu = xcalloc(j->n + 1, sizeof(*nu));
+	struct store_mailbox to;
+	struct imapseq src, dst;
+	struct imapseq_range *sr, *dr;
+	struct buf a, b;
+	uint32_t uidvalidity = 0;
+	enum store_res r;
+	size_t i;
+
+	r = store_mailbox_get(st, j->dest, &to, &j->why);
+	if (r == STORE_OK && to.noselect)
+		r = STORE_NOTALLOWED;
+	if (r == STORE_OK && j->n > 0)
+		r = store_copy(st, v->mailbox, j->uid, j->n, to.id, move, nu,
+		    &uidvalidity, &j->why);
+	if (r != STORE_OK) {
+		store_failed(j, r);
+		free(nu);
+		return;
+	}
+	if (j->n == 0) {
+		job_set(j, "OK", move ? "MOVE completed" : "COPY completed");
+		free(nu);
+		return;
+	}
+	sr = xcalloc(j->n + 1, sizeof(*sr));
+	dr = xcalloc(j->n + 1, sizeof(*dr));
+	imapseq_init(&src, sr, j->n + 1);
+	imapseq_init(&dst, dr, j->n + 1);
+	for (i = 0; i < j->n; i++)
+		if (nu[i] != 0) {
+			imapseq_add(&src, j->uid[i], j->uid[i]);
+			imapseq_add(&dst, nu[i], nu[i]);
+		}
+	/* Both sets ascend together: new UIDs are given in order. */
+	imapseq_finish(&src);
+	imapseq_finish(&dst);
+	buf_init(&a, 1024 * 1024);
+	buf_init(&b, 1024 * 1024);
+	imapseq_format(&src, &a);
+	imapseq_format(&dst, &b);
+	if (move) {
+		buf_addf(&j->out, "* OK [COPYUID %u %s %s] Moved\r\n",
+		    uidvalidity, (const char *)a.p, (const char *)b.p);
+		for (i = 0; i < j->n; i++)
+			if (nu[i] != 0)
+				view_expunged(j, j->uid[i]);
+		job_set(j, "OK", "MOVE completed");
+	} else {
+		j->status = "OK";
+		snprintf(j->text, sizeof(j->text), "[COPYUID %u %.150s %.150s] "
+						   "COPY completed",
+		    uidvalidity, (const char *)a.p, (const char *)b.p);
+	}
+	buf_fini(&a);
+	buf_fini(&b);
+	free(sr);
+	free(dr);
+	free(nu);
+}
+
+static void
+change_work(void *arg)
+{
+	struct change_job *j = arg;
+
+	if (j->name == IMAPCMD_STORE)
+		do_store(j);
+	else if (j->name == IMAPCMD_EXPUNGE)
+		do_expunge(j);
+	else
+		do_copy(j);
+}
+
+static void
+change_done(void *arg)
+{
+	struct change_job *j = arg;
+	struct imapd_sess *s = j->s;
+	size_t i;
+
+	if (!s->ended) {
+		imapd_write(s, j->out.p, j->out.len);
+		imapd_tagged(s, j->status, "%s", j->text);
+	}
+	for (i = 0; i < j->fl.nkeywords; i++)
+		free(j->kw[i]);
+	free(j->kw);
+	free(j->uid);
+	buf_fini(&j->out);
+	buf_fini(&j->modified);
+	buf_fini(&j->changed);
+	free(j);
+	imapd_job_end(s);
+}
+
+void
+imapd_change(struct imapd_sess *s)
+{
+	const struct imapcmd *c = &s->cmd;
+	struct change_job *j;
+	struct imapseq *set = NULL;
+	uint32_t *msn = NULL;
+	struct why why = { "" };
+	size_t n = 0, i;
+
+	if (s->view->readonly && c->name != IMAPCMD_COPY) {
+		imapd_tagged(s, "NO", "[READ-ONLY] The mailbox is read-only");
+		return;
+	}
+	if (c->name == IMAPCMD_STORE)
+		set = (struct imapseq *)&c->u.store.set;
+	else if (c->name == IMAPCMD_COPY || c->name == IMAPCMD_MOVE)
+		set = (struct imapseq *)&c->u.copy.set;
+	else if (c->u.expunge.has_set)
+		set = (struct imapseq *)&c->u.expunge.set;
+	if (set != NULL && imapd_set_msns(s, set, c->uid, &msn, &n) == -1) {
+		imapd_tagged(s, "BAD", "Invalid message number");
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->s = s;
+	j->name = c->name;
+	j->uid_cmd = c->uid;
+	j->n = n;
+	j->uid = xcalloc(n + 1, sizeof(*j->uid));
+	for (i = 0; i < n; i++)
+		j->uid[i] = s->view->uid[msn[i] - 1];
+	free(msn);
+	buf_init(&j->out, 256 * 1024 * 1024);
+	buf_init(&j->modified, 64 * 1024 * 1024);
+	buf_init(&j->changed, 256 * 1024 * 1024);
+	if (c->name == IMAPCMD_STORE) {
+		const struct imapcmd_store *st = &c->u.store;
+
+		j->fl.op = st->op == IMAPCMD_STORE_SET ? STORE_FLAGS_SET :
+		    st->op == IMAPCMD_STORE_ADD ? STORE_FLAGS_ADD :
+						  STORE_FLAGS_REMOVE;
+		j->fl.flags = imapd_store_flags(st->flags.sys);
+		j->kw = xcalloc(st->flags.nkw + 1, sizeof(*j->kw));
+		for (i = 0; i < st->flags.nkw; i++)
+			j->kw[i] = span_dup(st->flags.kw[i]);
+		j->fl.keywords = (const char *const *)j->kw;
+		j->fl.nkeywords = st->flags.nkw;
+		j->fl.unchangedsince = st->has_unchangedsince ?
+		    st->unchangedsince : 0;
+		j->unchangedsince = st->has_unchangedsince;
+		j->silent = st->silent;
+	} else if (c->name == IMAPCMD_COPY || c->name == IMAPCMD_MOVE) {
+		if (imapd_name_in(s, &c->u.copy.mbox, j->dest, &why) == -1) {
+			imapd_tagged(s, "NO", "[CANNOT] %s", why.msg);
+			buf_fini(&j->out);
+			buf_fini(&j->modified);
+			buf_fini(&j->changed);
+			free(j->uid);
+			free(j);
+			return;
+		}
+	}
+	imapd_job(s, change_work, change_done, j);
+}

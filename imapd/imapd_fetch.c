@@ -1,0 +1,403 @@
+/*
+ * imapd_fetch.c - FETCH and UID FETCH: every RFC 3501 item (the
+ * structures and header fields from the store's cache, never by parsing
+ * the message again; body sections read from the message file), MODSEQ,
+ * and \Seen set by a BODY[...] or RFC822 fetch of a read-write mailbox.
+ * The work runs on a worker, a batch of messages at a time: a batch ends
+ * when its output passes IMAPD_FETCH_BATCH bytes, and the next starts
+ * when the client has read most of it.
+ * Linked into: imapd.  Trust: the items and sets are the client's (parsed
+ * by mail/imapcmd); records and caches come from the store, which checks
+ * them; message bytes are sent as they are (NULs made 0x80).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/xmem.h"
+#include "imapd.h"
+#include "mail/imapenc.h"
+#include "mail/imapsect.h"
+
+/* Output of one batch, roughly (one message may take it past). */
+#define IMAPD_FETCH_BATCH (1024 * 1024)
+
+struct fetch_job {
+	struct imapd_sess *s;
+	const struct imapcmd_fetch *f;	/* borrowed: the session's command */
+	bool uid_cmd;
+	uint32_t *msn;			/* the messages, by number */
+	size_t n;
+	size_t next;			/* first not yet done */
+	struct store_mailbox m;		/* keywords, for FLAGS */
+	struct buf out;
+	bool failed;
+	struct why why;
+};
+
+/* The UTC offset here, in minutes, for INTERNALDATE. */
+static int
+local_zone(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	return localtime_r(&tt, &tm) != NULL ? (int)(tm.tm_gmtoff / 60) : 0;
+}
+
+static bool
+sets_seen(const struct imapcmd_fetch_att *a)
+{
+	return (a->item == IMAPCMD_FI_BODY_SECTION && !a->peek) ||
+	    a->item == IMAPCMD_FI_RFC822 || a->item == IMAPCMD_FI_RFC822_TEXT;
+}
+
+/* pread n bytes at off of fd, appended to out (NULs made 0x80). */
+static int
+read_range(int fd, uint64_t off, uint64_t n, struct buf *out,
+    struct why *why)
+{
+	size_t at = out->len;
+	ssize_t r;
+
+	if (n > SIZE_MAX || buf_reserve(out, (size_t)n) == -1)
+		return why_set(why, "response too large");
+	while (n > 0) {
+		r = pread(fd, out->p + out->len, (size_t)n, (off_t)off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r == 0 ? why_set(why, "message file too short") :
+					why_syserr(why, "pread");
+		out->len += (size_t)r;
+		off += (uint64_t)r;
+		n -= (uint64_t)r;
+	}
+	out->p[out->len] = '\0';
+	imapsect_fix_nul(out->p + at, out->len - at);
+	return 0;
+}
+
+/* One section item: its label, the literal. */
+static int
+add_section(struct fetch_job *j, const struct imapcmd_fetch_att *a,
+    const struct msgcache *mc, int fd)
+{
+	const struct imapcmd_section *sec = &a->sec;
+	struct imapsect_spec spec = { 0 };
+	struct imapsect is;
+	struct buf hdr;
+	size_t i;
+	int r;
+
+	spec.part = sec->part;
+	spec.npart = sec->npart;
+	spec.names = sec->field;
+	spec.nnames = sec->nfield;
+	spec.partial = a->partial;
+	spec.start = a->off;
+	spec.len = a->len;
+	switch (a->item) {
+	case IMAPCMD_FI_RFC822:
+		spec.text = IMAPSECT_BODY;
+		break;
+	case IMAPCMD_FI_RFC822_HEADER:
+		spec.text = IMAPSECT_HEADER;
+		break;
+	case IMAPCMD_FI_RFC822_TEXT:
+		spec.text = IMAPSECT_TEXT;
+		break;
+	default:
+		spec.text = sec->text == IMAPCMD_SEC_HEADER ? IMAPSECT_HEADER :
+		    sec->text == IMAPCMD_SEC_HEADER_FIELDS ? IMAPSECT_FIELDS :
+		    sec->text == IMAPCMD_SEC_HEADER_FIELDS_NOT ?
+							 IMAPSECT_FIELDS_NOT :
+		    sec->text == IMAPCMD_SEC_TEXT ? IMAPSECT_TEXT :
+		    sec->text == IMAPCMD_SEC_MIME ? IMAPSECT_MIME :
+						    IMAPSECT_BODY;
+		break;
+	}
+	imapsect_init(&is, 64 * 1024 * 1024);
+	buf_init(&hdr, 64 * 1024 * 1024);
+	r = imapsect_get(&is, mc, &spec, span_make(NULL, 0), &j->why);
+	if (r == 1) {
+		r = read_range(fd, is.need_off, is.need_len, &hdr, &j->why);
+		if (r == 0)
+			r = imapsect_get(&is, mc, &spec, buf_span(&hdr),
+			    &j->why);
+	}
+	if (r == 0) {
+		if (a->item == IMAPCMD_FI_RFC822)
+			buf_adds(&j->out, "RFC822");
+		else if (a->item == IMAPCMD_FI_RFC822_HEADER)
+			buf_adds(&j->out, "RFC822.HEADER");
+		else if (a->item == IMAPCMD_FI_RFC822_TEXT)
+			buf_adds(&j->out, "RFC822.TEXT");
+		else
+			r = imapsect_label(&j->out, &spec);
+	}
+	if (r == 0) {
+		buf_addc(&j->out, ' ');
+		r = imapenc_literal_head(&j->out, is.len);
+	}
+	for (i = 0; r == 0 && i < is.npieces; i++) {
+		const struct imapsect_piece *p = imapsect_piece(&is, i);
+
+		if (p->in_text) {
+			size_t at = j->out.len;
+
+			r = buf_add(&j->out, is.text.p + p->off, (size_t)p->len);
+			if (r == 0)
+				imapsect_fix_nul(j->out.p + at, (size_t)p->len);
+		} else {
+			r = read_range(fd, p->off, p->len, &j->out, &j->why);
+		}
+	}
+	buf_fini(&hdr);
+	imapsect_fini(&is);
+	return r;
+}
+
+/* The response for message number msn.  0, or -1 with why. */
+static int
+fetch_one(struct fetch_job *j, uint32_t msn)
+{
+	const struct imapd_view *v = j->s->view;
+	const struct imapcmd_fetch *f = j->f;
+	struct store *st = j->s->store;
+	uint32_t uid = v->uid[msn - 1];
+	const char *names[STORE_MAX_KEYWORDS];
+	struct store_msg msg;
+	struct msgcache mc;
+	struct buf blob;
+	bool have_cache = false, flags_done = false;
+	int fd = -1, r = 0;
+	const char *sep = "";
+	size_t i;
+	enum store_res sr;
+
+	sr = store_msg_get(st, v->mailbox, uid, &msg, &j->why);
+	if (sr == STORE_NOTFOUND)
+		return 0;	/* expunged by another session meanwhile */
+	if (sr != STORE_OK)
+		return -1;
+	for (i = 0; i < j->m.nkeywords; i++)
+		names[i] = j->m.keywords[i];
+	buf_init(&blob, 16 * 1024 * 1024);
+	buf_addf(&j->out, "* %u FETCH (", msn);
+	if (j->uid_cmd || (f->items & (1u << IMAPCMD_FI_UID))) {
+		buf_addf(&j->out, "UID %u", uid);
+		sep = " ";
+	}
+	for (i = 0; r == 0 && i < f->natt; i++) {
+		const struct imapcmd_fetch_att *a = &f->att[i];
+
+		switch (a->item) {
+		case IMAPCMD_FI_UID:
+			continue;
+		case IMAPCMD_FI_FLAGS:
+			if (flags_done)
+				continue;
+			flags_done = true;
+			buf_addf(&j->out, "%sFLAGS ", sep);
+			r = imapenc_flags(&j->out, msg.flags |
+			    (uid >= v->first_recent ? IMAPENC_RECENT : 0),
+			    msg.keywords, names, j->m.nkeywords);
+			break;
+		case IMAPCMD_FI_INTERNALDATE:
+			buf_addf(&j->out, "%sINTERNALDATE ", sep);
+			r = imapenc_date_time(&j->out, msg.internaldate,
+			    local_zone(msg.internaldate));
+			break;
+		case IMAPCMD_FI_RFC822_SIZE:
+			buf_addf(&j->out, "%sRFC822.SIZE %llu", sep,
+			    (unsigned long long)msg.size);
+			break;
+		case IMAPCMD_FI_MODSEQ:
+			buf_addf(&j->out, "%sMODSEQ (%llu)", sep,
+			    (unsigned long long)msg.modseq);
+			break;
+		default:
+			if (!have_cache) {
+				if (store_msg_cache(st, v->mailbox, uid, &blob,
+					&j->why) != STORE_OK ||
+				    msgcache_open(buf_span(&blob), &mc,
+					&j->why) == -1) {
+					r = -1;
+					break;
+				}
+				have_cache = true;
+			}
+			buf_adds(&j->out, sep);
+			if (a->item == IMAPCMD_FI_ENVELOPE) {
+				buf_adds(&j->out, "ENVELOPE ");
+				r = imapenc_envelope(&j->out, &mc, 0);
+			} else if (a->item == IMAPCMD_FI_BODYSTRUCTURE ||
+			    a->item == IMAPCMD_FI_BODY) {
+				bool ext = a->item == IMAPCMD_FI_BODYSTRUCTURE;
+
+				buf_adds(&j->out, ext ? "BODYSTRUCTURE " :
+							"BODY ");
+				r = imapenc_bodystructure(&j->out, &mc, 0,
+				    ext);
+			} else if (a->item == IMAPCMD_FI_BINARY ||
+			    a->item == IMAPCMD_FI_BINARY_SIZE) {
+				r = why_set(&j->why, "BINARY is not "
+						     "supported");
+			} else {
+				if (fd == -1 &&
+				    store_msg_open(st, v->mailbox, uid, &fd,
+					&j->why) != STORE_OK) {
+					r = -1;
+					break;
+				}
+				r = add_section(j, a, &mc, fd);
+			}
+			break;
+		}
+		sep = " ";
+	}
+	buf_adds(&j->out, ")\r\n");
+	if (fd != -1)
+		close(fd);
+	buf_fini(&blob);
+	return r;
+}
+
+static void
+set_seen(struct fetch_job *j)
+{
+	const struct imapd_view *v = j->s->view;
+	struct store_flags fl = { STORE_FLAGS_ADD, STORE_SEEN, NULL, 0, 0 };
+	uint32_t *uids;
+	size_t i, k;
+	bool want = false;
+
+	for (i = 0; i < j->f->natt; i++)
+		want |= sets_seen(&j->f->att[i]);
+	if (!want || v->readonly)
+		return;
+	uids = xcalloc(j->n, sizeof(*uids));
+	for (i = k = 0; i < j->n; i++)
+		uids[k++] = v->uid[j->msn[i] - 1];
+	/* The FLAGS the client sees in the response are the new ones. */
+	if (store_flags_change(j->s->store, v->mailbox, uids, k, &fl, NULL,
+		NULL, &j->why) != STORE_OK)
+		log_warn("%s: setting \\Seen: %s", j->s->id, j->why.msg);
+	free(uids);
+}
+
+static void
+fetch_work(void *arg)
+{
+	struct fetch_job *j = arg;
+
+	if (j->next == 0) {
+		if (store_mailbox_by_id(j->s->store, j->s->view->mailbox, &j->m,
+			&j->why) != STORE_OK) {
+			j->failed = true;
+			return;
+		}
+		set_seen(j);
+	}
+	while (j->next < j->n && j->out.len < IMAPD_FETCH_BATCH)
+		if (fetch_one(j, j->msn[j->next++]) == -1) {
+			j->failed = true;
+			return;
+		}
+}
+
+static void fetch_done(void *arg);
+
+static void
+fetch_free(struct fetch_job *j)
+{
+	buf_fini(&j->out);
+	free(j->msn);
+	free(j);
+}
+
+static void
+fetch_done(void *arg)
+{
+	struct fetch_job *j = arg;
+	struct imapd_sess *s = j->s;
+
+	if (s->ended) {
+		fetch_free(j);
+		imapd_job_end(s);
+		return;
+	}
+	imapd_write(s, j->out.p, j->out.len);
+	buf_reset(&j->out);
+	if (j->failed) {
+		log_warn("%s: fetch: %s", s->id, j->why.msg);
+		imapd_tagged(s, "NO", "[SERVERBUG] FETCH failed: %s", j->why.msg);
+	} else if (j->next < j->n) {
+		/* The next batch, on the same job (the session stays busy). */
+		if (worker_submit(s->d->pool, fetch_work, fetch_done, j) == 0)
+			return;
+		imapd_tagged(s, "NO", "[UNAVAILABLE] Server busy");
+	} else {
+		imapd_tagged(s, "OK", "%sFETCH completed",
+		    j->uid_cmd ? "UID " : "");
+	}
+	fetch_free(j);
+	imapd_job_end(s);
+}
+
+/* The message numbers a command's set names (UIDs or numbers); -1 when
+ * a message number is out of range. */
+int
+imapd_set_msns(struct imapd_sess *s, struct imapseq *set, bool uid,
+    uint32_t **out, size_t *n_out)
+{
+	const struct imapd_view *v = s->view;
+	struct imapseq_iter it = { 0 };
+	uint32_t x, *msn = NULL;
+	size_t n = 0, i;
+
+	if (uid) {
+		imapseq_resolve(set, v->n > 0 ? v->uid[v->n - 1] : 0);
+		for (i = 0; i < v->n; i++)
+			if (imapseq_has(set, v->uid[i], 0)) {
+				msn = xreallocarray(msn, n + 1, sizeof(*msn));
+				msn[n++] = (uint32_t)(i + 1);
+			}
+	} else {
+		imapseq_resolve(set, (uint32_t)v->n);
+		if (set->n > 0 && imapseq_max(set) > v->n) {
+			free(msn);
+			return -1;
+		}
+		while (imapseq_next(set, &it, &x)) {
+			msn = xreallocarray(msn, n + 1, sizeof(*msn));
+			msn[n++] = x;
+		}
+	}
+	*out = msn;
+	*n_out = n;
+	return 0;
+}
+
+void
+imapd_fetch(struct imapd_sess *s)
+{
+	struct fetch_job *j = xcalloc(1, sizeof(*j));
+
+	j->s = s;
+	j->f = &s->cmd.u.fetch;
+	j->uid_cmd = s->cmd.uid;
+	if (imapd_set_msns(s, &s->cmd.u.fetch.set, s->cmd.uid, &j->msn,
+		&j->n) == -1) {
+		imapd_tagged(s, "BAD", "Invalid message number");
+		free(j);
+		return;
+	}
+	buf_init(&j->out, (size_t)4 << 30);
+	imapd_job(s, fetch_work, fetch_done, j);
+}

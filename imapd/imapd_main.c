@@ -1,0 +1,85 @@
+/*
+ * imapd_main.c - imapd: the IMAP server over the mailbox store
+ * (imapd(8)).  Start-up and wiring only: configuration, TLS, the command
+ * limits, the worker pool.
+ * Linked into: imapd.  Runs as store_owner (vmail), not chrooted.  Trust:
+ * the configuration is the admin's.
+ */
+#include <sys/resource.h>
+
+#include "base/log.h"
+#include "imapd.h"
+#include "tls/tls.h"
+
+static struct imapd d;
+
+/* Worker threads: authd look-ups, store reads and writes. */
+#define IMAPD_THREADS 8
+#define IMAPD_MAX_JOBS 100000
+
+static int
+init(struct service *svc)
+{
+	struct tls_conf tc;
+	struct rlimit rl;
+	struct why why;
+
+	d.svc = svc;
+	d.p = &svc->params;
+	params_tls_conf(d.p, &tc);
+	if (tls_server_ctx_level(&tc, d.p->imapd_tls_wrappermode ? "encrypt" :
+		"may", d.p->imapd_tls_wrappermode, &d.tls_ctx, &why) == -1) {
+		log_error("TLS: %s", why.msg);
+		return -1;
+	}
+	if (d.tls_ctx == NULL)
+		log_warn("STARTTLS not offered: %s", why.msg);
+	imapcmd_limits_default(&d.lim);
+	d.lim.max_line = (size_t)d.p->imapd_max_line;
+	d.lim.max_literal = d.p->imapd_max_literal;
+	imapcmd_limits_clamp(&d.lim);
+	store_conf_init(&d.store, d.p);
+	/* Every open store holds descriptors: use what the hard limit gives. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return 0;
+}
+
+static void
+ready(struct service *svc)
+{
+	if (service_queue_path(svc, d.p->authd_socket, d.authd_path,
+		sizeof(d.authd_path)) == -1)
+		log_panic("authd socket path too long");
+	d.pool = worker_pool_new(svc->base, IMAPD_THREADS, IMAPD_MAX_JOBS);
+	log_info("ready: %zu listeners, store %s", svc->nlisten,
+	    d.p->store_directory);
+}
+
+static void
+on_accept(struct service *svc, int fd, size_t index)
+{
+	(void)svc;
+	(void)index;
+	imapd_session_new(&d, fd);
+}
+
+static void
+fini(struct service *svc)
+{
+	(void)svc;
+	worker_pool_free(&d.pool);
+	imapd_session_free_all(&d);
+	tls_ctx_free(&d.tls_ctx);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct service_ops ops = { init, ready, on_accept, NULL,
+		fini };
+
+	return service_main(argc, argv, "imapd", &ops, NULL);
+}

@@ -1,0 +1,421 @@
+/*
+ * imapd_mbox.c - commands on mailboxes: NAMESPACE, CREATE, DELETE,
+ * RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST (with the SPECIAL-USE and CHILDREN
+ * attributes, and the LIST-EXTENDED selection and return options),
+ * LSUB, STATUS.  One hierarchy separator, "/"; names are UTF-8 in the
+ * store and modified UTF-7 on the wire unless UTF8=ACCEPT is enabled.
+ * The store calls run on a worker; the responses are built there and
+ * written by the loop.
+ * Linked into: imapd.  Trust: names and patterns come from the client:
+ * decoded and checked (store_name_ok) before they reach the store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xmem.h"
+#include "imapd.h"
+#include "mail/imapenc.h"
+
+struct mbox_job {
+	struct imapd_sess *s;
+	enum imapcmd_name name;
+	char a[STORE_MAX_NAME + 1];	/* the mailbox (or reference+pattern) */
+	char b[STORE_MAX_NAME + 1];	/* RENAME's target */
+	struct imapcmd_list list;	/* LIST/LSUB options */
+	char **pat;			/* LIST patterns, UTF-8 */
+	size_t npat;
+	unsigned items;			/* STATUS */
+	bool utf8;
+	struct buf out;			/* untagged responses */
+	const char *status;		/* the tagged reply */
+	char text[300];
+};
+
+int
+imapd_name_in(const struct imapd_sess *s, const struct imapcmd_mbox *m,
+    char out[STORE_MAX_NAME + 1], struct why *why)
+{
+	struct buf b;
+	int r = 0;
+
+	if (m->inbox) {
+		snprintf(out, STORE_MAX_NAME + 1, "INBOX");
+		return 0;
+	}
+	buf_init(&b, STORE_MAX_NAME + 1);
+	if (s->utf8_accept) {
+		if (!span_utf8_ok(m->name) || buf_addspan(&b, m->name) == -1)
+			r = why_set(why, "invalid mailbox name");
+	} else if (imapenc_mutf7_decode(&b, m->name, why) == -1) {
+		r = -1;
+	}
+	/* A trailing separator names the same mailbox (RFC 3501 CREATE). */
+	while (r == 0 && b.len > 1 && b.p[b.len - 1] == '/')
+		b.len--;
+	if (r == 0 && (b.len == 0 || b.len > STORE_MAX_NAME))
+		r = why_set(why, "invalid mailbox name");
+	if (r == 0) {
+		memcpy(out, b.p, b.len);
+		out[b.len] = '\0';
+		if (!store_name_ok(out))
+			r = why_set(why, "invalid mailbox name");
+	}
+	buf_fini(&b);
+	return r;
+}
+
+static void
+set(struct mbox_job *j, const char *status, const char *text)
+{
+	j->status = status;
+	snprintf(j->text, sizeof(j->text), "%s", text);
+}
+
+/* The tagged reply for a store result other than STORE_OK. */
+static void
+set_res(struct mbox_job *j, enum store_res r, const struct why *why)
+{
+	switch (r) {
+	case STORE_OK:
+		set(j, "OK", "completed");
+		break;
+	case STORE_NOTFOUND:
+		set(j, "NO", "[NONEXISTENT] No such mailbox");
+		break;
+	case STORE_EXISTS:
+		set(j, "NO", "[ALREADYEXISTS] Mailbox already exists");
+		break;
+	case STORE_BADNAME:
+		set(j, "NO", "[CANNOT] Invalid mailbox name");
+		break;
+	case STORE_NOTALLOWED:
+		set(j, "NO", "[CANNOT] Not allowed for this mailbox");
+		break;
+	case STORE_OVERQUOTA:
+		set(j, "NO", "[OVERQUOTA] Quota exceeded");
+		break;
+	case STORE_TEMP:
+		log_warn("%s: store: %s", j->s->id, why->msg);
+		set(j, "NO", "[UNAVAILABLE] Try again later");
+		break;
+	}
+}
+
+/* ---- LIST and LSUB ---- */
+
+/* Does name match pattern ('*' anything, '%' anything but '/')? */
+static bool
+match(const char *pat, const char *name)
+{
+	for (; *pat != '\0'; pat++, name++) {
+		if (*pat == '*' || *pat == '%') {
+			for (;; name++) {
+				if (match(pat + 1, name))
+					return true;
+				if (*name == '\0' || (*pat == '%' && *name == '/'))
+					return false;
+			}
+		}
+		if (*name != *pat)
+			return false;
+	}
+	return *name == '\0';
+}
+
+/* A pattern matches INBOX in any case. */
+static bool
+match_name(const char *pat, const char *name)
+{
+	char up[STORE_MAX_NAME * 2 + 2];
+	size_t i;
+
+	if (strcmp(name, "INBOX") != 0)
+		return match(pat, name);
+	snprintf(up, sizeof(up), "%s", pat);
+	for (i = 0; i < 5 && up[i] != '\0' && up[i] != '*' && up[i] != '%';
+	     i++)
+		if (up[i] >= 'a' && up[i] <= 'z')
+			up[i] = (char)(up[i] - 'a' + 'A');
+	return match(up, name);
+}
+
+struct boxes {
+	struct store_mailbox *v;
+	size_t n;
+};
+
+static bool
+collect(void *arg, const struct store_mailbox *m)
+{
+	struct boxes *b = arg;
+
+	b->v = xreallocarray(b->v, b->n + 1, sizeof(*b->v));
+	b->v[b->n++] = *m;
+	return true;
+}
+
+static bool
+has_children(const struct boxes *b, const char *name)
+{
+	size_t len = strlen(name), i;
+
+	for (i = 0; i < b->n; i++)
+		if (strncmp(b->v[i].name, name, len) == 0 &&
+		    b->v[i].name[len] == '/')
+			return true;
+	return false;
+}
+
+static const char *const role_attr[] = {
+	[STORE_ROLE_NONE] = NULL, [STORE_ROLE_SENT] = "\\Sent",
+	[STORE_ROLE_DRAFTS] = "\\Drafts", [STORE_ROLE_TRASH] = "\\Trash",
+	[STORE_ROLE_JUNK] = "\\Junk", [STORE_ROLE_ARCHIVE] = "\\Archive",
+};
+
+static void
+list_one(struct mbox_job *j, const struct boxes *b,
+    const struct store_mailbox *m, bool lsub)
+{
+	const struct imapcmd_list *l = &j->list;
+	bool children = has_children(b, m->name);
+	const char *sep = "";
+
+	buf_addf(&j->out, "* %s (", lsub ? "LSUB" : "LIST");
+	if (m->noselect) {
+		buf_adds(&j->out, "\\Noselect");
+		sep = " ";
+	}
+	if (!lsub) {
+		buf_addf(&j->out, "%s%s", sep, children ? "\\HasChildren" :
+							   "\\HasNoChildren");
+		sep = " ";
+		if (role_attr[m->role] != NULL) {
+			buf_addf(&j->out, " %s", role_attr[m->role]);
+		}
+		if ((l->ret & IMAPCMD_LRET_SUBSCRIBED ||
+			l->sel & IMAPCMD_LSEL_SUBSCRIBED) &&
+		    m->subscribed)
+			buf_adds(&j->out, " \\Subscribed");
+	}
+	buf_adds(&j->out, ") \"/\" ");
+	imapenc_mailbox(&j->out, span_str(m->name), j->utf8);
+	buf_adds(&j->out, "\r\n");
+}
+
+static void
+do_list(struct mbox_job *j, struct store *st, bool lsub)
+{
+	struct boxes b = { NULL, 0 };
+	struct why why = { "" };
+	enum store_res r;
+	size_t i, k;
+
+	/* LIST "" "": the hierarchy separator and the root. */
+	if (!lsub && j->npat == 1 && j->pat[0][0] == '\0') {
+		buf_adds(&j->out, "* LIST (\\Noselect) \"/\" \"\"\r\n");
+		set(j, "OK", "LIST completed");
+		return;
+	}
+	r = store_mailbox_list(st, collect, &b, &why);
+	if (r != STORE_OK) {
+		set_res(j, r, &why);
+		free(b.v);
+		return;
+	}
+	for (i = 0; i < b.n; i++) {
+		const struct store_mailbox *m = &b.v[i];
+
+		if ((lsub || j->list.sel & IMAPCMD_LSEL_SUBSCRIBED) &&
+		    !m->subscribed)
+			continue;
+		if (j->list.sel & IMAPCMD_LSEL_SPECIAL_USE &&
+		    m->role == STORE_ROLE_NONE)
+			continue;
+		for (k = 0; k < j->npat; k++)
+			if (match_name(j->pat[k], m->name)) {
+				list_one(j, &b, m, lsub);
+				break;
+			}
+	}
+	free(b.v);
+	set(j, "OK", lsub ? "LSUB completed" : "LIST completed");
+}
+
+/* ---- STATUS ---- */
+
+static void
+do_status(struct mbox_job *j, struct store *st)
+{
+	struct store_mailbox m;
+	struct why why = { "" };
+	enum store_res r = store_mailbox_get(st, j->a, &m, &why);
+	const char *sep = "";
+
+	if (r != STORE_OK || m.noselect) {
+		set_res(j, r != STORE_OK ? r : STORE_NOTFOUND, &why);
+		return;
+	}
+	buf_adds(&j->out, "* STATUS ");
+	imapenc_mailbox(&j->out, span_str(m.name), j->utf8);
+	buf_adds(&j->out, " (");
+#define ITEM(bit, fmt, val)                                                \
+	if (j->items & (bit)) {                                            \
+		buf_addf(&j->out, "%s" fmt, sep, val);                     \
+		sep = " ";                                                 \
+	}
+	ITEM(IMAPCMD_ST_MESSAGES, "MESSAGES %u", m.messages);
+	ITEM(IMAPCMD_ST_RECENT, "RECENT %u", m.recent);
+	ITEM(IMAPCMD_ST_UIDNEXT, "UIDNEXT %u", m.uidnext);
+	ITEM(IMAPCMD_ST_UIDVALIDITY, "UIDVALIDITY %u", m.uidvalidity);
+	ITEM(IMAPCMD_ST_UNSEEN, "UNSEEN %u", m.unseen);
+	ITEM(IMAPCMD_ST_HIGHESTMODSEQ, "HIGHESTMODSEQ %llu",
+	    (unsigned long long)m.highestmodseq);
+	ITEM(IMAPCMD_ST_SIZE, "SIZE %llu", (unsigned long long)m.size);
+#undef ITEM
+	buf_adds(&j->out, ")\r\n");
+	set(j, "OK", "STATUS completed");
+}
+
+static void
+mbox_work(void *arg)
+{
+	struct mbox_job *j = arg;
+	struct store *st = j->s->store;
+	struct why why = { "" };
+	enum store_res r;
+
+	switch (j->name) {
+	case IMAPCMD_CREATE:
+		r = store_mailbox_create(st, j->a, STORE_ROLE_NONE, &why);
+		set_res(j, r, &why);
+		break;
+	case IMAPCMD_DELETE:
+		r = strcmp(j->a, "INBOX") == 0 ? STORE_NOTALLOWED :
+		    store_mailbox_delete(st, j->a, &why);
+		set_res(j, r, &why);
+		break;
+	case IMAPCMD_RENAME:
+		r = store_mailbox_rename(st, j->a, j->b, &why);
+		set_res(j, r, &why);
+		break;
+	case IMAPCMD_SUBSCRIBE:
+	case IMAPCMD_UNSUBSCRIBE:
+		r = store_subscribe(st, j->a, j->name == IMAPCMD_SUBSCRIBE,
+		    &why);
+		set_res(j, r, &why);
+		break;
+	case IMAPCMD_LIST:
+	case IMAPCMD_LSUB:
+		do_list(j, st, j->name == IMAPCMD_LSUB);
+		break;
+	case IMAPCMD_STATUS:
+		do_status(j, st);
+		break;
+	default:
+		set(j, "BAD", "unexpected command");
+		break;
+	}
+}
+
+static void
+mbox_done(void *arg)
+{
+	struct mbox_job *j = arg;
+	struct imapd_sess *s = j->s;
+	size_t i;
+
+	if (!s->ended) {
+		imapd_write(s, j->out.p, j->out.len);
+		if (strcmp(j->text, "completed") == 0)
+			imapd_tagged(s, j->status, "%s completed",
+			    imapcmd_name_str(j->name));
+		else
+			imapd_tagged(s, j->status, "%s", j->text);
+	}
+	for (i = 0; i < j->npat; i++)
+		free(j->pat[i]);
+	free(j->pat);
+	buf_fini(&j->out);
+	free(j);
+	imapd_job_end(s);
+}
+
+/* Reference and pattern joined, decoded to UTF-8. */
+static int
+pattern_in(const struct imapd_sess *s, struct span ref, struct span pat,
+    char **out, struct why *why)
+{
+	struct buf raw, b;
+	int r = 0;
+
+	buf_init(&raw, 2 * STORE_MAX_NAME + 2);
+	buf_init(&b, 4 * STORE_MAX_NAME + 4);
+	if (buf_addspan(&raw, ref) == -1 || buf_addspan(&raw, pat) == -1)
+		r = why_set(why, "pattern too long");
+	else if (s->utf8_accept)
+		r = span_utf8_ok(buf_span(&raw)) ?
+		    buf_addspan(&b, buf_span(&raw)) :
+		    why_set(why, "invalid pattern");
+	else
+		r = imapenc_mutf7_decode(&b, buf_span(&raw), why);
+	if (r == 0)
+		*out = span_dup(buf_span(&b));
+	buf_fini(&raw);
+	buf_fini(&b);
+	return r;
+}
+
+void
+imapd_mailbox_cmd(struct imapd_sess *s)
+{
+	const struct imapcmd *c = &s->cmd;
+	struct mbox_job *j;
+	struct why why = { "" };
+	int r = 0;
+	size_t i;
+
+	if (c->name == IMAPCMD_NAMESPACE) {
+		imapd_untagged(s, "NAMESPACE ((\"\" \"/\")) NIL NIL");
+		imapd_tagged(s, "OK", "NAMESPACE completed");
+		return;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->s = s;
+	j->name = c->name;
+	j->utf8 = s->utf8_accept;
+	buf_init(&j->out, 64 * 1024 * 1024);
+	switch (c->name) {
+	case IMAPCMD_RENAME:
+		r = imapd_name_in(s, &c->u.rename.from, j->a, &why);
+		if (r == 0)
+			r = imapd_name_in(s, &c->u.rename.to, j->b, &why);
+		break;
+	case IMAPCMD_LIST:
+	case IMAPCMD_LSUB:
+		j->list = c->u.list;
+		j->pat = xcalloc(c->u.list.npat, sizeof(*j->pat));
+		for (i = 0; r == 0 && i < c->u.list.npat; i++, j->npat++)
+			r = pattern_in(s, c->u.list.ref, c->u.list.pat[i],
+			    &j->pat[i], &why);
+		break;
+	case IMAPCMD_STATUS:
+		j->items = c->u.status.items;
+		r = imapd_name_in(s, &c->u.status.mbox, j->a, &why);
+		break;
+	default:
+		r = imapd_name_in(s, &c->u.mbox, j->a, &why);
+		break;
+	}
+	if (r == -1) {
+		imapd_tagged(s, "NO", "[CANNOT] %s", why.msg);
+		for (i = 0; i < j->npat; i++)
+			free(j->pat[i]);
+		free(j->pat);
+		buf_fini(&j->out);
+		free(j);
+		return;
+	}
+	imapd_job(s, mbox_work, mbox_done, j);
+}
