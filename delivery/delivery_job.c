@@ -20,6 +20,7 @@
 
 #include "base/event.h"
 #include "base/log.h"
+#include "base/net.h"
 #include "base/xmem.h"
 #include "delivery.h"
 
@@ -53,6 +54,7 @@ delivery_target_set(struct delivery_target *t, const char *host,
     const struct sockaddr_storage *sa, uint16_t port)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";
+	uint16_t unused;
 
 	snprintf(t->host, sizeof(t->host), "%s", host);
 	memcpy(&t->sa, sa, sizeof(t->sa));
@@ -61,14 +63,14 @@ delivery_target_set(struct delivery_target *t, const char *host,
 
 		s4->sin_port = htons(port);
 		t->salen = sizeof(*s4);
-		inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
 	} else {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->sa;
 
 		s6->sin6_port = htons(port);
 		t->salen = sizeof(*s6);
-		inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
 	}
+	net_sockaddr_text((const struct sockaddr *)&t->sa, addr, sizeof(addr),
+	    &unused);
 	snprintf(t->peer, sizeof(t->peer), "%.*s[%s]", 200, host, addr);
 	snprintf(t->relay, sizeof(t->relay), "%.300s:%u", t->peer,
 	    (unsigned)port);

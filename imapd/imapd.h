@@ -107,9 +107,10 @@ void	imapd_tagged(struct imapd_sess *s, const char *status,
 /* Queue raw bytes (a built response with literals). */
 void	imapd_write(struct imapd_sess *s, const void *p, size_t n);
 /* Run work on a worker, then done on the loop; the session reads nothing
- * meanwhile.  On a full pool: "NO [UNAVAILABLE]" and no job. */
+ * meanwhile.  On a full pool: "NO [UNAVAILABLE]", and release(arg)
+ * frees the job instead (done frees it otherwise). */
 void	imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
-	    void *arg);
+	    worker_fn *release, void *arg);
 /* The job's done callback ends with this (may free an ended session). */
 void	imapd_job_end(struct imapd_sess *s);
 /* The same without ending the command (IDLE goes on). */

@@ -86,6 +86,12 @@ append_done(void *arg)
 	imapd_job_end(s);
 }
 
+static void
+append_free(void *arg)
+{
+	free(arg);
+}
+
 void
 imapd_append(struct imapd_sess *s)
 {
@@ -99,5 +105,5 @@ imapd_append(struct imapd_sess *s)
 		free(j);
 		return;
 	}
-	imapd_job(s, append_work, append_done, j);
+	imapd_job(s, append_work, append_done, append_free, j);
 }

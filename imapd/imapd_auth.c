@@ -111,6 +111,18 @@ login_work(void *arg)
 }
 
 static void
+login_free(void *arg)
+{
+	struct login_job *j = arg;
+
+	buf_wipe(&j->pass);
+	store_free(&j->store);
+	buf_fini(&j->canon);
+	free(j->user);
+	free(j);
+}
+
+static void
 login_done(void *arg)
 {
 	struct login_job *j = arg;
@@ -118,13 +130,12 @@ login_done(void *arg)
 	char esc[LOG_ESC_SIZE];
 	struct buf cap;
 
-	secret_wipe(j->pass.p, j->pass.cap);
-	buf_fini(&j->pass);
 	if (s->ended) {
-		store_free(&j->store);
+		/* login_free closes the store. */
 	} else if (j->res == L_OK) {
 		s->user = span_dup(buf_span(&j->canon));
 		s->store = j->store;
+		j->store = NULL;
 		s->state = IMAPD_AUTH;
 		if (store_rebuilt(s->store) != NULL)
 			log_warn("%s: store of %s: index rebuilt: %s", s->id,
@@ -151,9 +162,7 @@ login_done(void *arg)
 		imapd_tagged(s, "NO", "[UNAVAILABLE] Authentication is not "
 				      "available now, try again later");
 	}
-	buf_fini(&j->canon);
-	free(j->user);
-	free(j);
+	login_free(j);
 	imapd_job_end(s);
 }
 
@@ -184,5 +193,5 @@ imapd_login(struct imapd_sess *s)
 	j->timeout_ms = s->d->p->authd_timeout * 1000;
 	j->conf = &s->d->store;
 	j->myhostname = s->d->p->myhostname;
-	imapd_job(s, login_work, login_done, j);
+	imapd_job(s, login_work, login_done, login_free, j);
 }

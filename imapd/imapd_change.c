@@ -302,16 +302,11 @@ change_work(void *arg)
 }
 
 static void
-change_done(void *arg)
+change_free(void *arg)
 {
 	struct change_job *j = arg;
-	struct imapd_sess *s = j->s;
 	size_t i;
 
-	if (!s->ended) {
-		imapd_write(s, j->out.p, j->out.len);
-		imapd_tagged(s, j->status, "%s", j->text);
-	}
 	for (i = 0; i < j->fl.nkeywords; i++)
 		free(j->kw[i]);
 	free(j->kw);
@@ -320,6 +315,19 @@ change_done(void *arg)
 	buf_fini(&j->modified);
 	buf_fini(&j->changed);
 	free(j);
+}
+
+static void
+change_done(void *arg)
+{
+	struct change_job *j = arg;
+	struct imapd_sess *s = j->s;
+
+	if (!s->ended) {
+		imapd_write(s, j->out.p, j->out.len);
+		imapd_tagged(s, j->status, "%s", j->text);
+	}
+	change_free(j);
 	imapd_job_end(s);
 }
 
@@ -378,13 +386,9 @@ imapd_change(struct imapd_sess *s)
 	} else if (c->name == IMAPCMD_COPY || c->name == IMAPCMD_MOVE) {
 		if (imapd_name_in(s, &c->u.copy.mbox, j->dest, &why) == -1) {
 			imapd_tagged(s, "NO", "[CANNOT] %s", why.msg);
-			buf_fini(&j->out);
-			buf_fini(&j->modified);
-			buf_fini(&j->changed);
-			free(j->uid);
-			free(j);
+			change_free(j);
 			return;
 		}
 	}
-	imapd_job(s, change_work, change_done, j);
+	imapd_job(s, change_work, change_done, change_free, j);
 }

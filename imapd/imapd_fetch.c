@@ -311,11 +311,11 @@ fetch_work(void *arg)
 		}
 }
 
-static void fetch_done(void *arg);
-
 static void
-fetch_free(struct fetch_job *j)
+fetch_free(void *arg)
 {
+	struct fetch_job *j = arg;
+
 	buf_fini(&j->out);
 	free(j->msn);
 	free(j);
@@ -399,5 +399,5 @@ imapd_fetch(struct imapd_sess *s)
 		return;
 	}
 	buf_init(&j->out, (size_t)4 << 30);
-	imapd_job(s, fetch_work, fetch_done, j);
+	imapd_job(s, fetch_work, fetch_done, fetch_free, j);
 }

@@ -320,11 +320,23 @@ mbox_work(void *arg)
 }
 
 static void
+mbox_free(void *arg)
+{
+	struct mbox_job *j = arg;
+	size_t i;
+
+	for (i = 0; i < j->npat; i++)
+		free(j->pat[i]);
+	free(j->pat);
+	buf_fini(&j->out);
+	free(j);
+}
+
+static void
 mbox_done(void *arg)
 {
 	struct mbox_job *j = arg;
 	struct imapd_sess *s = j->s;
-	size_t i;
 
 	if (!s->ended) {
 		imapd_write(s, j->out.p, j->out.len);
@@ -334,11 +346,7 @@ mbox_done(void *arg)
 		else
 			imapd_tagged(s, j->status, "%s", j->text);
 	}
-	for (i = 0; i < j->npat; i++)
-		free(j->pat[i]);
-	free(j->pat);
-	buf_fini(&j->out);
-	free(j);
+	mbox_free(j);
 	imapd_job_end(s);
 }
 
@@ -410,12 +418,8 @@ imapd_mailbox_cmd(struct imapd_sess *s)
 	}
 	if (r == -1) {
 		imapd_tagged(s, "NO", "[CANNOT] %s", why.msg);
-		for (i = 0; i < j->npat; i++)
-			free(j->pat[i]);
-		free(j->pat);
-		buf_fini(&j->out);
-		free(j);
+		mbox_free(j);
 		return;
 	}
-	imapd_job(s, mbox_work, mbox_done, j);
+	imapd_job(s, mbox_work, mbox_done, mbox_free, j);
 }

@@ -176,6 +176,16 @@ select_work(void *arg)
 }
 
 static void
+select_free(void *arg)
+{
+	struct select_job *j = arg;
+
+	imapd_view_free(&j->view);
+	buf_fini(&j->out);
+	free(j);
+}
+
+static void
 select_done(void *arg)
 {
 	struct select_job *j = arg;
@@ -193,9 +203,7 @@ select_done(void *arg)
 		imapd_write(s, j->out.p, j->out.len);
 		imapd_tagged(s, j->status, "%s", j->text);
 	}
-	imapd_view_free(&j->view);
-	buf_fini(&j->out);
-	free(j);
+	select_free(j);
 	imapd_job_end(s);
 }
 
@@ -216,7 +224,7 @@ imapd_select(struct imapd_sess *s)
 		free(j);
 		return;
 	}
-	imapd_job(s, select_work, select_done, j);
+	imapd_job(s, select_work, select_done, select_free, j);
 }
 
 /* ---- updates ---- */
@@ -303,6 +311,17 @@ update_work(void *arg)
 }
 
 static void
+update_free(void *arg)
+{
+	struct update_job *j = arg;
+
+	free(j->gone);
+	free(j->changed);
+	buf_fini(&j->out);
+	free(j);
+}
+
+static void
 update_done(void *arg)
 {
 	struct update_job *j = arg;
@@ -317,16 +336,13 @@ update_done(void *arg)
 			imapd_tagged(s, "OK", "%s completed",
 			    imapcmd_name_str(s->cmd.name));
 	}
-	free(j->gone);
-	free(j->changed);
-	buf_fini(&j->out);
 	if (j->tagged) {
-		free(j);
+		update_free(j);
 		imapd_job_end(s);
 		return;
 	}
 	/* IDLE: the command is not over; read on (DONE). */
-	free(j);
+	update_free(j);
 	imapd_job_resume(s);
 	if (!s->ended && s->idling && s->idle_pending) {
 		s->idle_pending = false;
@@ -342,7 +358,7 @@ imapd_updates(struct imapd_sess *s, bool tagged)
 	j->s = s;
 	j->tagged = tagged;
 	buf_init(&j->out, 64 * 1024 * 1024);
-	imapd_job(s, update_work, update_done, j);
+	imapd_job(s, update_work, update_done, update_free, j);
 }
 
 struct close_job {
@@ -379,6 +395,15 @@ close_work(void *arg)
 }
 
 static void
+close_free(void *arg)
+{
+	struct close_job *j = arg;
+
+	free(j->uids);
+	free(j);
+}
+
+static void
 close_done(void *arg)
 {
 	struct close_job *j = arg;
@@ -394,8 +419,7 @@ close_done(void *arg)
 		 * whatever happened. */
 		imapd_tagged(s, "OK", "CLOSE completed");
 	}
-	free(j->uids);
-	free(j);
+	close_free(j);
 	imapd_job_end(s);
 }
 
@@ -413,5 +437,5 @@ imapd_close(struct imapd_sess *s, bool expunge)
 	}
 	j = xcalloc(1, sizeof(*j));
 	j->s = s;
-	imapd_job(s, close_work, close_done, j);
+	imapd_job(s, close_work, close_done, close_free, j);
 }

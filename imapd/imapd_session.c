@@ -6,8 +6,6 @@
  * Linked into: imapd.  Runs as store_owner.  Trust: everything the client
  * sends is hostile; every line and literal is bounded by the frame.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "base/log.h"
+#include "base/net.h"
 #include "base/xmem.h"
 #include "imapd.h"
 #include "tls/tls.h"
@@ -129,7 +128,8 @@ job_done(void *arg)
 }
 
 void
-imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done, void *arg)
+imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
+    worker_fn *release, void *arg)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 
@@ -145,7 +145,7 @@ imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done, void *arg)
 		lineio_resume(s->io);
 		imapd_tagged(s, "NO", "[UNAVAILABLE] Server busy, try again "
 				      "later");
-		free(arg);
+		release(arg);
 	}
 }
 
@@ -475,21 +475,9 @@ identify(struct imapd_sess *s, int fd)
 	struct sockaddr *sa = (struct sockaddr *)&ss;
 
 	snprintf(s->client_addr, sizeof(s->client_addr), "unknown");
-	if (getpeername(fd, sa, &len) == -1)
-		return;
-	if (sa->sa_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &a->sin_addr, s->client_addr,
-		    sizeof(s->client_addr));
-		s->client_port = ntohs(a->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, s->client_addr,
-		    sizeof(s->client_addr));
-		s->client_port = ntohs(a->sin6_port);
-	}
+	if (getpeername(fd, sa, &len) == 0)
+		net_sockaddr_text(sa, s->client_addr, sizeof(s->client_addr),
+		    &s->client_port);
 }
 
 void

@@ -19,12 +19,7 @@
 int
 sendmail_queue_list(const struct params *p, struct why *why)
 {
-	uid_t uid;
-	gid_t gid;
-
-	if (geteuid() == 0 &&
-	    (privdrop_lookup(p->mail_owner, &uid, &gid, why) == -1 ||
-	     privdrop(uid, gid, NULL, why) == -1))
+	if (privdrop_become(p->mail_owner, why) == -1)
 		return EX_OSERR;
 	if (qlist_readable(p->queue_directory, why) == -1) {
 		if (errno != EACCES)

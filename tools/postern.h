@@ -27,6 +27,10 @@ int	postern_queue(const char *dir, int argc, char **argv);
  * returns -1 (callers exit 2). */
 int	postern_load(struct instance *inst, const char *dir,
 	    char *const *overrides, int noverrides);
+/* As root, become user (the owner of the queue or the store) before
+ * touching its files; as anyone else, nothing.  0, or -1 after printing
+ * why. */
+int	postern_become(const char *user);
 /* Path of the master program: $daemon_directory/master. */
 int	postern_master_path(const struct instance *inst, char *out,
 	    size_t size);

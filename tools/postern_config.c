@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/privdrop.h"
 #include "postern.h"
 
 static void
@@ -69,4 +70,16 @@ postern_config(const char *dir, int argc, char **argv)
 			print_one(&inst, params_table[i].name);
 	instance_fini(&inst);
 	return status;
+}
+
+int
+postern_become(const char *user)
+{
+	struct why why = { "" };
+
+	if (privdrop_become(user, &why) == -1) {
+		fprintf(stderr, "postern: %s: %s\n", user, why.msg);
+		return -1;
+	}
+	return 0;
 }

@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "base/privdrop.h"
 #include "mail/qfile.h"
 #include "mail/qlist.h"
 #include "postern.h"
@@ -77,26 +76,6 @@ check_args(int argc, char **argv)
 	if (!qid_valid_str(id)) {
 		fprintf(stderr, "postern: bad queue id \"%s\"\n", id);
 		return 2;
-	}
-	return 0;
-}
-
-/* As root, become mail_owner: the queue is its, and files we move must
- * stay its. */
-static int
-become_owner(const struct params *p)
-{
-	struct why why = { "" };
-	uid_t uid;
-	gid_t gid;
-
-	if (geteuid() != 0)
-		return 0;
-	if (privdrop_lookup(p->mail_owner, &uid, &gid, &why) == -1 ||
-	    privdrop(uid, gid, NULL, &why) == -1) {
-		fprintf(stderr, "postern: mail_owner %s: %s\n", p->mail_owner,
-		    why.msg);
-		return -1;
 	}
 	return 0;
 }
@@ -287,7 +266,7 @@ open_queue(const struct params *p)
 {
 	struct why why;
 
-	if (become_owner(p) == -1)
+	if (postern_become(p->mail_owner) == -1)
 		return -1;
 	if (qlist_readable(p->queue_directory, &why) == 0)
 		return 0;

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/privdrop.h"
 #include "postern.h"
 #include "store/store.h"
 
@@ -27,25 +26,6 @@ usage(void)
 			"       postern [-c DIR] store rebuild | stats | quota "
 			"USER\n");
 	return 2;
-}
-
-/* As root, become the store's owner: files it makes must be vmail's. */
-static int
-become_owner(const struct params *p)
-{
-	struct why why = { "" };
-	uid_t uid;
-	gid_t gid;
-
-	if (geteuid() != 0)
-		return 0;
-	if (privdrop_lookup(p->store_owner, &uid, &gid, &why) == -1 ||
-	    privdrop(uid, gid, NULL, &why) == -1) {
-		fprintf(stderr, "postern: store_owner %s: %s\n", p->store_owner,
-		    why.msg);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -189,7 +169,7 @@ postern_store(const char *dir, int argc, char **argv)
 	if (postern_load(&inst, dir, NULL, 0) == -1)
 		return 2;
 	store_conf_init(&conf, &inst.params);
-	if (become_owner(&inst.params) == -1)
+	if (postern_become(inst.params.store_owner) == -1)
 		status = 2;
 	else if (strcmp(argv[1], "check") == 0)
 		status = argc == 3 ? check_user(&conf, argv[2], repair) :

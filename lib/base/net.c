@@ -561,3 +561,28 @@ net_peername(int fd, char out[NET_ADDR_STRLEN])
 {
 	return format_name(fd, true, out);
 }
+
+int
+net_sockaddr_text(const struct sockaddr *sa, char *out, size_t size,
+    uint16_t *port_out)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+
+		if (inet_ntop(AF_INET, &a->sin_addr, out, (socklen_t)size) ==
+		    NULL)
+			return -1;
+		*port_out = ntohs(a->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+
+		if (inet_ntop(AF_INET6, &a->sin6_addr, out, (socklen_t)size) ==
+		    NULL)
+			return -1;
+		*port_out = ntohs(a->sin6_port);
+		return 0;
+	}
+	return -1;
+}

@@ -132,4 +132,13 @@ const char *net_addr_str(const struct net_addr *a, char out[NET_ADDR_STRLEN]);
 int	net_sockname(int fd, char out[NET_ADDR_STRLEN]);
 int	net_peername(int fd, char out[NET_ADDR_STRLEN]);
 
+struct sockaddr;
+/*
+ * The bare address of an AF_INET or AF_INET6 sa ("192.0.2.1", "::1")
+ * into out (size bytes) and its port into *port_out.  Returns 0, or -1
+ * with out and *port_out untouched for any other family.
+ */
+int	net_sockaddr_text(const struct sockaddr *sa, char *out, size_t size,
+	    uint16_t *port_out);
+
 #endif

@@ -187,3 +187,17 @@ privdrop_groups(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
 		return why_syserr(why, "cannot set no_new_privs");
 	return 0;
 }
+
+int
+privdrop_become(const char *user, struct why *why)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0)
+		return 0;
+	if (privdrop_lookup(user, &uid, &gid, why) == -1 ||
+	    privdrop(uid, gid, NULL, why) == -1)
+		return -1;
+	return 0;
+}

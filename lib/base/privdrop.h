@@ -40,6 +40,13 @@ int	privdrop_lookup(const char *user, uid_t *uid_out, gid_t *gid_out,
 int	privdrop(uid_t uid, gid_t gid, const char *chroot_dir,
 	    struct why *why);
 
+/*
+ * For the admin tools: as root, become user for good (privdrop_lookup,
+ * then privdrop without chroot); as anyone else, do nothing.  Returns 0,
+ * or -1 with why.
+ */
+int	privdrop_become(const char *user, struct why *why);
+
 /* Most supplementary groups a service process may keep. */
 #define PRIVDROP_MAX_GROUPS 32
 

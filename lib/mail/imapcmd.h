@@ -51,8 +51,9 @@
  * literals are taken as they are; NUL, CR and LF inside a string are BAD.
  * Mailbox names are returned as sent: modified UTF-7 (RFC 3501 5.1.3) or,
  * after ENABLE UTF8=ACCEPT, UTF-8; decoding is the daemon's (it knows
- * which one applies), with imaputf7_decode (lib/mail/imaputf7.h).  Only the name INBOX is case-insensitive: it is
- * returned as "INBOX" with inbox set.
+ * which one applies), with imapenc_mutf7_decode (lib/mail/imapenc.h).
+ * Only the name INBOX is case-insensitive: it is returned as "INBOX"
+ * with inbox set.
  */
 #ifndef POSTERN_IMAPCMD_H
 #define POSTERN_IMAPCMD_H

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 
 #include "base/log.h"
+#include "base/net.h"
 #include "mail/smtpsrv_impl.h"
 #include "tls/tls.h"
 
@@ -295,19 +296,8 @@ identify(struct smtpsrv *s, int fd)
 		s->local_uid = s->local ? (uint32_t)cred.uid : 0;
 		snprintf(s->client_addr, sizeof(s->client_addr), "local");
 	}
-	if (sa->sa_family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)sa;
-
-		inet_ntop(AF_INET, &a->sin_addr, s->client_addr,
-		    sizeof(s->client_addr));
-		s->client_port = ntohs(a->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)sa;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, s->client_addr,
-		    sizeof(s->client_addr));
-		s->client_port = ntohs(a->sin6_port);
-	}
+	net_sockaddr_text(sa, s->client_addr, sizeof(s->client_addr),
+	    &s->client_port);
 }
 
 int

@@ -130,13 +130,16 @@ test_result(void)
 	buf_init(&b, 8192);
 	r.index = 42;
 	r.state = DELIVERREQ_BOUNCED;
-	strcpy(r.dsn, "5.1.1");
+	snprintf(r.dsn, sizeof(r.dsn), "%s", "5.1.1");
 	r.dest = false;
-	strcpy(r.relay, "mx.example[192.0.2.1]:25");
+	snprintf(r.relay, sizeof(r.relay), "%s",
+	    "mx.example[192.0.2.1]:25");
 	r.conn_ms = 12;
 	r.xmit_ms = 345;
-	strcpy(r.reply, "550 5.1.1 no\tsuch\r\nuser");
-	strcpy(r.text, "host mx.example said: 550");
+	snprintf(r.reply, sizeof(r.reply), "%s",
+	    "550 5.1.1 no\tsuch\r\nuser");
+	snprintf(r.text, sizeof(r.text), "%s",
+	    "host mx.example said: 550");
 	ok(deliverreq_result_format(&b, &r) == 0, "result formats");
 	ok(b.len > 0 && b.p[b.len - 1] == '\n', "ends in LF");
 	rc = deliverreq_result_parse(span_make(b.p, b.len - 1), &back, &why);
@@ -152,7 +155,7 @@ test_result(void)
 
 	buf_reset(&b);
 	r.state = DELIVERREQ_DEFERRED;
-	strcpy(r.dsn, "4.4.1");
+	snprintf(r.dsn, sizeof(r.dsn), "%s", "4.4.1");
 	r.dest = true;
 	r.relay[0] = '\0';
 	r.reply[0] = '\0';
@@ -162,7 +165,7 @@ test_result(void)
 	       back.reply[0] == '\0',
 	    "scope d, relay none, empty reply");
 	buf_reset(&b);
-	strcpy(r.dsn, "5.0.0");
+	snprintf(r.dsn, sizeof(r.dsn), "%s", "5.0.0");
 	ok(deliverreq_result_format(&b, &r) == -1 && b.len == 0,
 	    "a dsn that does not fit the state is not written");
 	ok(deliverreq_done_format(&b) == 0 &&

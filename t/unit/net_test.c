@@ -3,10 +3,14 @@
  * rejection branch, round trips), listen/connect on 127.0.0.1, ::1 and a
  * unix socket, port 0, stale socket handling and fd flags.
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "base/log.h"
 #include "base/net.h"
@@ -394,9 +398,39 @@ test_flags(void)
 	ok(net_set_nonblock(fds[0]) == -1, "set_nonblock on a closed fd");
 }
 
+static void
+test_sockaddr_text(void)
+{
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_un au = { .sun_family = AF_UNIX };
+	char out[64] = "untouched";
+	uint16_t port = 7;
+
+	a4.sin_addr.s_addr = htonl(0xc0000201);
+	a4.sin_port = htons(25);
+	ok(net_sockaddr_text((struct sockaddr *)&a4, out, sizeof(out),
+	       &port) == 0 &&
+	       strcmp(out, "192.0.2.1") == 0 && port == 25,
+	    "IPv4 address and port");
+	a6.sin6_addr.s6_addr[15] = 1;
+	a6.sin6_port = htons(993);
+	ok(net_sockaddr_text((struct sockaddr *)&a6, out, sizeof(out),
+	       &port) == 0 &&
+	       strcmp(out, "::1") == 0 && port == 993,
+	    "IPv6 address (no brackets) and port");
+	snprintf(out, sizeof(out), "untouched");
+	port = 7;
+	ok(net_sockaddr_text((struct sockaddr *)&au, out, sizeof(out),
+	       &port) == -1 &&
+	       strcmp(out, "untouched") == 0 && port == 7,
+	    "other families: -1, nothing written");
+}
+
 int
 main(void)
 {
+	test_sockaddr_text();
 	test_parse();
 	test_inet4();
 	test_inet6();

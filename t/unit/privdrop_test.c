@@ -104,6 +104,17 @@ child_bad_chroot(struct report *r)
 	r->uid[1] = geteuid();
 }
 
+static void
+child_become(struct report *r)
+{
+	struct why why = { "" };
+
+	r->rc = privdrop_become("nobody", &why);
+	snprintf(r->why, sizeof(r->why), "%s", why.msg);
+	r->uid[0] = getuid();
+	r->uid[1] = geteuid();
+}
+
 /* Run fn in a child; true when its report arrived and it exited 0. */
 static bool
 in_child(void (*fn)(struct report *), struct report *r)
@@ -209,10 +220,24 @@ test_not_root(void)
 	check_dev_mode(&r);
 }
 
+/* privdrop_become: as root, the user for good; else nothing happens. */
+static void
+test_become(void)
+{
+	struct report r;
+	uid_t want = geteuid() == 0 ? nobody_uid : geteuid();
+
+	ok(in_child(child_become, &r), "become: child reported back");
+	ok(r.rc == 0 && r.uid[0] == want && r.uid[1] == want,
+	    "become: %s (%s)", geteuid() == 0 ? "now nobody" : "unchanged",
+	    r.why);
+}
+
 int
 main(void)
 {
 	test_lookup();
+	test_become();
 	if (geteuid() == 0)
 		test_as_root();
 	else
