@@ -165,7 +165,8 @@ do_store(struct change_job *j)
 			imapd_view_own(v, m[i].uid, m[i].modseq);
 	}
 	/* RFC 7162 3.2: MODSEQs were shown while older changes wait. */
-	if (!clean && n > 0 && j->condstore)
+	if (!clean && n > 0 && j->condstore &&
+	    (!j->silent || j->unchangedsince))
 		buf_addf(&j->out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
 		    (unsigned long long)v->modseq);
 	modified_numbers(j);
