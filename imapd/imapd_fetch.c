@@ -273,6 +273,16 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 	return r;
 }
 
+/* The response shows the new FLAGS: the update need not again. */
+static void
+seen_shown(void *arg, const struct store_msg *m, bool changed)
+{
+	struct fetch_job *j = arg;
+
+	if (changed && (j->f->items & (1u << IMAPCMD_FI_FLAGS)))
+		imapd_view_own(j->s->view, m->uid, m->modseq);
+}
+
 static void
 set_seen(struct fetch_job *j)
 {
@@ -290,8 +300,8 @@ set_seen(struct fetch_job *j)
 	for (i = k = 0; i < j->n; i++)
 		uids[k++] = v->uid[j->msn[i] - 1];
 	/* The FLAGS the client sees in the response are the new ones. */
-	if (store_flags_change(j->s->store, v->mailbox, uids, k, &fl, NULL,
-		NULL, &j->why) != STORE_OK)
+	if (store_flags_change(j->s->store, v->mailbox, uids, k, &fl,
+		seen_shown, j, &j->why) != STORE_OK)
 		log_warn("%s: setting \\Seen: %s", j->s->id, j->why.msg);
 	free(uids);
 }

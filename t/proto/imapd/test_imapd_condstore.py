@@ -270,6 +270,12 @@ class CondstoreTest(pt.InstanceTest):
         self.assertEqual(b.ok("NOOP")[1], [])
         b.ok("STORE 2 +FLAGS.SILENT (\\Seen)")
         self.assertEqual(b.ok("NOOP")[1], [])
+        # A FETCH that sets \Seen shows UID, FLAGS and MODSEQ: once.
+        _, lines = b.ok("FETCH 6 (BODY[])")
+        text = "\n".join(lines)
+        self.assertRegex(text, re.compile(
+            r"UID 6 .*FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$", re.S))
+        self.assertEqual(b.ok("NOOP")[1], [])
         # Another session's change comes first: that one is reported at
         # NOOP, the own one not, and the STORE says how far the client
         # has seen everything.
@@ -295,7 +301,7 @@ class CondstoreTest(pt.InstanceTest):
         f = fetches(lines)
         self.assertEqual(set(f), {6})
         self.assertEqual((f[6]["uid"], f[6]["flags"], f[6]["modseq"]),
-                         (None, {"\\Draft"}, None))
+                         (None, {"\\Seen", "\\Draft"}, None))
         _, lines = a.ok("NOOP")
         self.assertEqual(set(fetches(lines)), {1, 2, 4, 5},
                          "b's changes, not a's own")
