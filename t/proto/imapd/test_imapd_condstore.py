@@ -306,6 +306,26 @@ class CondstoreTest(pt.InstanceTest):
         self.assertEqual(set(fetches(lines)), {1, 2, 4, 5},
                          "b's changes, not a's own")
 
+    def test_new_mail_changed_before_noop(self):
+        # The change log runs in modseq order: UID 7 flagged after UID 8
+        # came must still be announced as new, in UID order.
+        a = self.session()
+        self.select(a)
+        b = self.session()
+        b.ok("ENABLE CONDSTORE")
+        self.select(b)
+        self.inst.deliver(USER)
+        self.inst.deliver(USER)
+        a.ok("NOOP")
+        a.ok("UID STORE 7 +FLAGS (\\Flagged)")
+        _, lines = b.ok("NOOP")
+        self.assertIn("* 8 EXISTS", lines)
+        self.assertEqual(fetches(lines), {})
+        _, lines = b.ok("FETCH 7:8 (UID FLAGS)")
+        f = fetches(lines)
+        self.assertEqual(sorted(f), [7, 8])
+        self.assertEqual((f[7]["flags"], f[8]["flags"]), ({"\\Flagged"}, set()))
+
     def test_unchangedsince(self):
         a = self.session()
         self.select(a)
