@@ -9,7 +9,11 @@
  * store) the session reads nothing and is freed only when the job's done
  * callback has run.  The view holds the UIDs of the selected mailbox in
  * message-number order, so that untagged EXPUNGE and EXISTS keep message
- * numbers right; flags are not kept (changes come from the store).
+ * numbers right; flags are not kept (changes come from the store).  Its
+ * modseq is the point up to which every change has been reported to the
+ * client (RFC 7162: the HIGHESTMODSEQ it may be told), and own[] lists
+ * flag changes past it that the client has already been shown (its own
+ * STORE), so that the next update does not report them again.
  *
  * Linked into: imapd.  Runs as store_owner, not chrooted.  Trust: every
  * byte a client sends is hostile; the user name comes from authd.
@@ -51,6 +55,12 @@ enum imapd_state {
 	IMAPD_LOGOUT,
 };
 
+/* A flag change the client was shown by its own command. */
+struct imapd_own {
+	uint32_t uid;
+	uint64_t modseq;
+};
+
 /* The selected mailbox as this session has announced it. */
 struct imapd_view {
 	uint32_t mailbox;		/* store id */
@@ -63,6 +73,8 @@ struct imapd_view {
 	size_t n;
 	size_t cap;
 	uint32_t first_recent;
+	struct imapd_own *own;		/* changes shown, past modseq */
+	size_t nown;
 };
 
 struct imapd_sess {
@@ -82,6 +94,8 @@ struct imapd_sess {
 	struct store *store;		/* after login */
 	struct imapd_view *view;	/* SELECTED */
 	bool utf8_accept;		/* ENABLE UTF8=ACCEPT */
+	bool condstore;			/* a CONDSTORE-enabling command came */
+	bool qresync;			/* ENABLE QRESYNC: VANISHED, not EXPUNGE */
 	bool idling;			/* IDLE: waiting for DONE */
 	bool idle_pending;		/* a change came during an update */
 	int idle_fd;			/* the store's change notice, or -1 */
@@ -139,6 +153,8 @@ void	imapd_close(struct imapd_sess *s, bool expunge);
  * command (NOOP, CHECK) when tagged, else alone (IDLE). */
 void	imapd_updates(struct imapd_sess *s, bool tagged);
 void	imapd_view_free(struct imapd_view **vp);
+/* The message number of uid (1-based), or 0 when the view lacks it. */
+size_t	imapd_view_msn(const struct imapd_view *v, uint32_t uid);
 
 /* imapd_change.c: STORE, EXPUNGE, UID EXPUNGE, COPY, MOVE. */
 void	imapd_change(struct imapd_sess *s);

@@ -1,8 +1,10 @@
 /*
  * imapd_change.c - the commands that change a selected mailbox: STORE
- * (with CONDSTORE's UNCHANGEDSINCE), EXPUNGE and UID EXPUNGE (UIDPLUS),
- * COPY and MOVE (with COPYUID), on a worker; the untagged FETCH and
- * EXPUNGE responses keep message numbers right (RFC 3501 7.4.1).
+ * (with CONDSTORE's UNCHANGEDSINCE and MODIFIED), EXPUNGE and UID
+ * EXPUNGE (UIDPLUS), COPY and MOVE (with COPYUID), on a worker; the
+ * untagged FETCH and EXPUNGE (or VANISHED) responses keep message numbers
+ * right (RFC 3501 7.4.1), and what the client is shown of its own
+ * changes is not reported to it again (RFC 7162 3.1).
  * Linked into: imapd.  Trust: sets and flags come from the client
  * (parsed by mail/imapcmd); the store checks names and quotas.
  */
@@ -13,6 +15,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "imapd.h"
+#include "imapd_condstore.h"
 #include "mail/imapenc.h"
 
 struct change_job {
@@ -25,11 +28,16 @@ struct change_job {
 	char **kw;
 	bool silent;
 	bool unchangedsince;
+	bool condstore;			/* the session's, at the start */
 	char dest[STORE_MAX_NAME + 1];	/* COPY, MOVE */
 	struct store_mailbox m;
 	struct buf out;
-	struct buf modified;		/* STORE: UIDs not changed */
+	struct buf modified;		/* STORE: uint32_t UIDs (or numbers)
+					   that failed UNCHANGEDSINCE;
+					   EXPUNGE: the \Deleted UIDs */
 	struct buf changed;		/* STORE: struct store_msg each */
+	struct buf gone;		/* EXPUNGE: uint32_t UIDs expunged */
+	uint64_t before;		/* the mailbox's modseq before */
 	const char *status;
 	char text[400];
 	struct why why;
@@ -66,83 +74,104 @@ store_failed(struct change_job *j, enum store_res r)
 
 /* ---- STORE ---- */
 
+/* The mailbox's highestmodseq now (into j->m, keywords too). */
+static enum store_res
+reread(struct change_job *j, uint64_t *out)
+{
+	enum store_res r = store_mailbox_by_id(j->s->store,
+	    j->s->view->mailbox, &j->m, &j->why);
+
+	*out = j->m.highestmodseq;
+	return r;
+}
+
 static void
 on_stored(void *arg, const struct store_msg *m, bool changed)
 {
 	struct change_job *j = arg;
 
-	if (!changed)
-		buf_addf(&j->modified, "%s%u", j->modified.len > 0 ? "," : "",
-		    m->uid);
-	else
+	if (changed)
 		buf_add(&j->changed, m, sizeof(*m));
+	/* Not changed: no change was needed, or it failed the test. */
+	else if (j->unchangedsince && m->modseq > j->fl.unchangedsince)
+		buf_add(&j->modified, &m->uid, sizeof(m->uid));
 }
 
-/* The FETCH response of one changed message. */
+/* The FETCH response of one changed message (RFC 7162 3.1.3: with
+ * UNCHANGEDSINCE one is sent even for .SILENT, holding MODSEQ). */
 static void
 report_stored(struct change_job *j, const struct store_msg *m)
 {
 	const struct imapd_view *v = j->s->view;
-	const char *names[STORE_MAX_KEYWORDS];
-	size_t msn = 0, lo = 0, hi = v->n, i;
+	size_t msn = imapd_view_msn(v, m->uid);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v->uid[mid] == m->uid) {
-			msn = mid + 1;
-			break;
-		}
-		if (v->uid[mid] < m->uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (msn == 0 || (j->silent && !j->unchangedsince))
 		return;
-	for (i = 0; i < j->m.nkeywords; i++)
-		names[i] = j->m.keywords[i];
-	buf_addf(&j->out, "* %zu FETCH (", msn);
-	if (!j->silent) {
-		buf_adds(&j->out, "FLAGS ");
-		imapenc_flags(&j->out, m->flags |
-		    (m->uid >= v->first_recent ? IMAPENC_RECENT : 0),
-		    m->keywords, (const char *const *)names, j->m.nkeywords);
-		buf_adds(&j->out, " ");
-	}
-	if (j->uid_cmd)
-		buf_addf(&j->out, "UID %u ", m->uid);
-	buf_addf(&j->out, "MODSEQ (%llu))\r\n", (unsigned long long)m->modseq);
+	if (!j->silent)
+		imapd_fetch_flags(&j->out, v, msn, &j->m, m, j->condstore,
+		    j->uid_cmd);
+	else
+		buf_addf(&j->out, "* %zu FETCH (UID %u MODSEQ (%llu))\r\n", msn,
+		    m->uid, (unsigned long long)m->modseq);
+}
+
+/* MODIFIED names message numbers for STORE, UIDs for UID STORE. */
+static void
+modified_numbers(struct change_job *j)
+{
+	uint32_t *u = (uint32_t *)(void *)j->modified.p;
+	size_t i, n = j->modified.len / sizeof(*u);
+
+	for (i = 0; !j->uid_cmd && i < n; i++)
+		u[i] = (uint32_t)imapd_view_msn(j->s->view, u[i]);
 }
 
 static void
 do_store(struct change_job *j)
 {
 	struct store *st = j->s->store;
-	uint32_t box = j->s->view->mailbox;
+	struct imapd_view *v = j->s->view;
 	const struct store_msg *m;
+	uint64_t after;
 	enum store_res r;
-	size_t i;
+	size_t i, n;
+	bool clean;
 
-	r = store_flags_change(st, box, j->uid, j->n, &j->fl, on_stored, j,
-	    &j->why);
+	r = reread(j, &j->before);
+	/* UNCHANGEDSINCE 0 fails for every message (the store reads 0 as
+	 * "no test"). */
+	for (i = 0; j->unchangedsince && j->fl.unchangedsince == 0 &&
+	     i < j->n; i++)
+		buf_add(&j->modified, &j->uid[i], sizeof(j->uid[i]));
+	if (r == STORE_OK && j->modified.len == 0)
+		r = store_flags_change(st, v->mailbox, j->uid, j->n, &j->fl,
+		    on_stored, j, &j->why);
 	/* Keywords the change defined have names by now. */
 	if (r == STORE_OK)
-		r = store_mailbox_by_id(st, box, &j->m, &j->why);
+		r = reread(j, &after);
 	if (r != STORE_OK) {
 		store_failed(j, r);
 		return;
 	}
 	m = (const struct store_msg *)(const void *)j->changed.p;
-	for (i = 0; i < j->changed.len / sizeof(*m); i++)
+	n = j->changed.len / sizeof(*m);
+	clean = imapd_view_advance(v, j->before, after, n > 0);
+	for (i = 0; i < n; i++) {
 		report_stored(j, &m[i]);
-	if (j->modified.len > 0)
-		snprintf(j->text, sizeof(j->text), "[MODIFIED %.300s] "
-						   "Conditional STORE failed",
-		    (const char *)j->modified.p);
-	else
-		snprintf(j->text, sizeof(j->text), "%sSTORE completed",
-		    j->uid_cmd ? "UID " : "");
+		/* Others' changes came between: the next update reports
+		 * them, but not what the client has just been shown (the
+		 * flags, or with FLAGS.SILENT the flags it set). */
+		if (!clean && (!j->silent || j->fl.op == STORE_FLAGS_SET))
+			imapd_view_own(v, m[i].uid, m[i].modseq);
+	}
+	/* RFC 7162 3.2: MODSEQs were shown while older changes wait. */
+	if (!clean && n > 0 && j->condstore &&
+	    (!j->silent || j->unchangedsince))
+		buf_addf(&j->out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+		    (unsigned long long)v->modseq);
+	modified_numbers(j);
+	snprintf(j->text, sizeof(j->text), "%sSTORE completed",
+	    j->uid_cmd ? "UID " : "");
 	j->status = "OK";
 }
 
@@ -158,27 +187,34 @@ add_deleted(void *arg, const struct store_msg *m)
 	return true;
 }
 
-/* Drop uid from the view with an EXPUNGE response. */
-static void
-view_expunged(struct change_job *j, uint32_t uid)
-{
-	struct imapd_view *v = j->s->view;
-	size_t i;
-
-	for (i = 0; i < v->n; i++)
-		if (v->uid[i] == uid) {
-			buf_addf(&j->out, "* %zu EXPUNGE\r\n", i + 1);
-			memmove(&v->uid[i], &v->uid[i + 1],
-			    (v->n - i - 1) * sizeof(*v->uid));
-			v->n--;
-			return;
-		}
-}
-
 static void
 on_expunged(void *arg, uint32_t uid)
 {
-	view_expunged(arg, uid);
+	struct change_job *j = arg;
+
+	buf_add(&j->gone, &uid, sizeof(uid));
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The expunges told, the view's modseq moved if it may (ours: whether
+ * the store was changed), and HIGHESTMODSEQ for the tagged OK. */
+static void
+expunged(struct change_job *j, bool ours)
+{
+	struct imapd_view *v = j->s->view;
+	uint64_t after;
+
+	imapd_view_expunge(j->s, (uint32_t *)(void *)j->gone.p,
+	    j->gone.len / sizeof(uint32_t), &j->out);
+	if (reread(j, &after) == STORE_OK)
+		imapd_view_advance(v, j->before, after, ours);
 }
 
 static void
@@ -190,33 +226,39 @@ do_expunge(struct change_job *j)
 	size_t ndel, i, k;
 	enum store_res r;
 
-	r = store_msg_list(st, v->mailbox, 1, add_deleted, j, &j->why);
+	r = reread(j, &j->before);
+	if (r == STORE_OK)
+		r = store_msg_list(st, v->mailbox, 1, add_deleted, j, &j->why);
 	if (r != STORE_OK) {
 		store_failed(j, r);
 		return;
 	}
 	del = (uint32_t *)(void *)j->modified.p;
 	ndel = j->modified.len / sizeof(uint32_t);
-	/* UID EXPUNGE: only the \Deleted messages of its set. */
-	if (j->uid_cmd) {
-		for (i = k = 0; i < ndel; i++) {
-			size_t x;
-
-			for (x = 0; x < j->n && j->uid[x] != del[i]; x++)
-				;
-			if (x < j->n)
-				del[k++] = del[i];
-		}
+	/* UID EXPUNGE: only the \Deleted messages of its set (j->uid is in
+	 * message-number order, so ascending). */
+	for (i = k = 0; j->uid_cmd && i < ndel; i++)
+		if (bsearch(&del[i], j->uid, j->n, sizeof(*j->uid), cmp_u32) !=
+		    NULL)
+			del[k++] = del[i];
+	if (j->uid_cmd)
 		ndel = k;
-	}
 	r = ndel == 0 ? STORE_OK :
 	    store_expunge(st, v->mailbox, del, ndel, on_expunged, j, &j->why);
 	if (r != STORE_OK) {
 		store_failed(j, r);
 		return;
 	}
-	job_set(j, "OK", j->uid_cmd ? "UID EXPUNGE completed" :
-				      "EXPUNGE completed");
+	expunged(j, ndel > 0);
+	j->status = "OK";
+	/* RFC 7162 3.2.7: the modseq the client may resync from now. */
+	if (j->condstore)
+		snprintf(j->text, sizeof(j->text), "[HIGHESTMODSEQ %llu] %s",
+		    (unsigned long long)v->modseq, j->uid_cmd ?
+		    "UID EXPUNGE completed" : "EXPUNGE completed");
+	else
+		snprintf(j->text, sizeof(j->text), "%s", j->uid_cmd ?
+		    "UID EXPUNGE completed" : "EXPUNGE completed");
 }
 
 /* ---- COPY and MOVE ---- */
@@ -236,7 +278,9 @@ do_copy(struct change_job *j)
 	enum store_res r;
 	size_t i;
 
-	r = store_mailbox_get(st, j->dest, &to, &j->why);
+	r = move ? reread(j, &j->before) : STORE_OK;
+	if (r == STORE_OK)
+		r = store_mailbox_get(st, j->dest, &to, &j->why);
 	if (r == STORE_OK && to.noselect)
 		r = STORE_NOTALLOWED;
 	if (r == STORE_OK && j->n > 0)
@@ -273,7 +317,13 @@ do_copy(struct change_job *j)
 		    uidvalidity, (const char *)a.p, (const char *)b.p);
 		for (i = 0; i < j->n; i++)
 			if (nu[i] != 0)
-				view_expunged(j, j->uid[i]);
+				buf_add(&j->gone, &j->uid[i], sizeof(j->uid[i]));
+		/* RFC 6851 4.4: VANISHED after ENABLE QRESYNC, and the
+		 * modseq the client may resync from. */
+		expunged(j, true);
+		if (j->condstore)
+			buf_addf(&j->out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+			    (unsigned long long)v->modseq);
 		job_set(j, "OK", "MOVE completed");
 	} else {
 		j->status = "OK";
@@ -314,7 +364,24 @@ change_free(void *arg)
 	buf_fini(&j->out);
 	buf_fini(&j->modified);
 	buf_fini(&j->changed);
+	buf_fini(&j->gone);
 	free(j);
+}
+
+/* RFC 7162 3.1.3: the messages that failed UNCHANGEDSINCE, all of
+ * them, so written whole rather than through the bounded reply. */
+static void
+tagged_modified(struct change_job *j)
+{
+	struct buf line;
+
+	buf_init(&line, 256 * 1024 * 1024);
+	buf_addf(&line, "%s OK [MODIFIED ", j->s->tag);
+	imapd_uidset_format((uint32_t *)(void *)j->modified.p,
+	    j->modified.len / sizeof(uint32_t), &line);
+	buf_adds(&line, "] Conditional STORE failed\r\n");
+	imapd_write(j->s, line.p, line.len);
+	buf_fini(&line);
 }
 
 static void
@@ -325,7 +392,11 @@ change_done(void *arg)
 
 	if (!s->ended) {
 		imapd_write(s, j->out.p, j->out.len);
-		imapd_tagged(s, j->status, "%s", j->text);
+		if (j->modified.len > 0 && j->name == IMAPCMD_STORE &&
+		    strcmp(j->status, "OK") == 0)
+			tagged_modified(j);
+		else
+			imapd_tagged(s, j->status, "%s", j->text);
 	}
 	change_free(j);
 	imapd_job_end(s);
@@ -367,6 +438,7 @@ imapd_change(struct imapd_sess *s)
 	buf_init(&j->out, 256 * 1024 * 1024);
 	buf_init(&j->modified, 64 * 1024 * 1024);
 	buf_init(&j->changed, 256 * 1024 * 1024);
+	buf_init(&j->gone, 64 * 1024 * 1024);
 	if (c->name == IMAPCMD_STORE) {
 		const struct imapcmd_store *st = &c->u.store;
 
@@ -383,6 +455,8 @@ imapd_change(struct imapd_sess *s)
 		    st->unchangedsince : 0;
 		j->unchangedsince = st->has_unchangedsince;
 		j->silent = st->silent;
+		if (st->has_unchangedsince)
+			imapd_condstore_on(s);
 	} else if (c->name == IMAPCMD_COPY || c->name == IMAPCMD_MOVE) {
 		if (imapd_name_in(s, &c->u.copy.mbox, j->dest, &why) == -1) {
 			imapd_tagged(s, "NO", "[CANNOT] %s", why.msg);
@@ -390,5 +464,6 @@ imapd_change(struct imapd_sess *s)
 			return;
 		}
 	}
+	j->condstore = s->condstore;
 	imapd_job(s, change_work, change_done, change_free, j);
 }

@@ -1,8 +1,9 @@
 /*
  * imapd_fetch.c - FETCH and UID FETCH: every RFC 3501 item (the
  * structures and header fields from the store's cache, never by parsing
- * the message again; body sections read from the message file), MODSEQ,
- * and \Seen set by a BODY[...] or RFC822 fetch of a read-write mailbox.
+ * the message again; body sections read from the message file), MODSEQ
+ * and the CHANGEDSINCE and VANISHED modifiers (RFC 7162), and \Seen set
+ * by a BODY[...] or RFC822 fetch of a read-write mailbox.
  * The work runs on a worker, a batch of messages at a time: a batch ends
  * when its output passes IMAPD_FETCH_BATCH bytes, and the next starts
  * when the client has read most of it.
@@ -20,6 +21,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "imapd.h"
+#include "imapd_condstore.h"
 #include "mail/imapenc.h"
 #include "mail/imapsect.h"
 
@@ -28,7 +30,10 @@
 
 struct fetch_job {
 	struct imapd_sess *s;
-	const struct imapcmd_fetch *f;	/* borrowed: the session's command */
+	const struct imapcmd_fetch *f;	/* &fc */
+	struct imapcmd_fetch fc;	/* the command's, with the items the
+					   RFCs imply; borrows its arena */
+	struct imapseq vset;		/* VANISHED: the UID set (arena) */
 	bool uid_cmd;
 	uint32_t *msn;			/* the messages, by number */
 	size_t n;
@@ -268,6 +273,16 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 	return r;
 }
 
+/* The response shows the new FLAGS: the update need not again. */
+static void
+seen_shown(void *arg, const struct store_msg *m, bool changed)
+{
+	struct fetch_job *j = arg;
+
+	if (changed && (j->f->items & (1u << IMAPCMD_FI_FLAGS)))
+		imapd_view_own(j->s->view, m->uid, m->modseq);
+}
+
 static void
 set_seen(struct fetch_job *j)
 {
@@ -285,10 +300,22 @@ set_seen(struct fetch_job *j)
 	for (i = k = 0; i < j->n; i++)
 		uids[k++] = v->uid[j->msn[i] - 1];
 	/* The FLAGS the client sees in the response are the new ones. */
-	if (store_flags_change(j->s->store, v->mailbox, uids, k, &fl, NULL,
-		NULL, &j->why) != STORE_OK)
+	if (store_flags_change(j->s->store, v->mailbox, uids, k, &fl,
+		seen_shown, j, &j->why) != STORE_OK)
 		log_warn("%s: setting \\Seen: %s", j->s->id, j->why.msg);
 	free(uids);
+}
+
+/* CHANGEDSINCE: only the messages changed since; with VANISHED, the
+ * UIDs of the set expunged since come first. */
+static int
+changed_only(struct fetch_job *j)
+{
+	const struct imapd_view *v = j->s->view;
+
+	return imapd_changedsince(j->s->store, v, j->m.highestmodseq,
+		   j->f->changedsince, j->f->vanished ? &j->vset : NULL,
+		   j->msn, &j->n, &j->out, &j->why) == STORE_OK ? 0 : -1;
 }
 
 static void
@@ -299,6 +326,10 @@ fetch_work(void *arg)
 	if (j->next == 0) {
 		if (store_mailbox_by_id(j->s->store, j->s->view->mailbox, &j->m,
 			&j->why) != STORE_OK) {
+			j->failed = true;
+			return;
+		}
+		if (j->f->has_changedsince && changed_only(j) == -1) {
 			j->failed = true;
 			return;
 		}
@@ -384,16 +415,80 @@ imapd_set_msns(struct imapd_sess *s, struct imapseq *set, bool uid,
 	return 0;
 }
 
+/* Add item to the job's copy of the command (arena); -1 when full. */
+static int
+imply(struct fetch_job *j, enum imapcmd_fetch_item item)
+{
+	struct imapcmd_fetch_att *att;
+
+	if (j->fc.items & (1u << item))
+		return 0;
+	att = arena_allocarray(&j->s->arena, j->fc.natt + 1, sizeof(*att));
+	if (att == NULL)
+		return -1;
+	if (j->fc.natt > 0)
+		memcpy(att, j->fc.att, j->fc.natt * sizeof(*att));
+	att[j->fc.natt].item = item;
+	j->fc.att = att;
+	j->fc.natt++;
+	j->fc.items |= 1u << item;
+	return 0;
+}
+
+/* The items the RFCs add, and the UID set VANISHED reads (before the
+ * set is resolved against the view's last UID). */
+static int
+fetch_prepare(struct fetch_job *j)
+{
+	const struct imapd_view *v = j->s->view;
+	const struct imapseq *set = &j->fc.set;
+	struct imapseq_range *r;
+	bool seen = false;
+	size_t i;
+
+	for (i = 0; i < j->fc.natt; i++)
+		seen |= sets_seen(&j->fc.att[i]);
+	/* RFC 7162 3.1.4.1: CHANGEDSINCE implies MODSEQ; 3.1: a FETCH that
+	 * sets \Seen shows UID, FLAGS and MODSEQ once CONDSTORE is on. */
+	if (j->fc.has_changedsince && imply(j, IMAPCMD_FI_MODSEQ) == -1)
+		return -1;
+	if (seen && !v->readonly && j->s->condstore &&
+	    (imply(j, IMAPCMD_FI_UID) == -1 ||
+		imply(j, IMAPCMD_FI_FLAGS) == -1 ||
+		imply(j, IMAPCMD_FI_MODSEQ) == -1))
+		return -1;
+	if (!j->fc.vanished)
+		return 0;
+	r = arena_allocarray(&j->s->arena, set->n + 1, sizeof(*r));
+	if (r == NULL)
+		return -1;
+	if (set->n > 0)
+		memcpy(r, set->r, set->n * sizeof(*r));
+	j->vset = *set;
+	j->vset.r = r;
+	j->vset.max = set->n + 1;
+	/* "*" is the highest UID the client may have known. */
+	return imapseq_resolve(&j->vset, v->uidnext - 1);
+}
+
 void
 imapd_fetch(struct imapd_sess *s)
 {
 	struct fetch_job *j = xcalloc(1, sizeof(*j));
 
 	j->s = s;
-	j->f = &s->cmd.u.fetch;
+	j->fc = s->cmd.u.fetch;
+	j->f = &j->fc;
 	j->uid_cmd = s->cmd.uid;
-	if (imapd_set_msns(s, &s->cmd.u.fetch.set, s->cmd.uid, &j->msn,
-		&j->n) == -1) {
+	/* RFC 7162 3.1: CONDSTORE-enabling. */
+	if (j->fc.has_changedsince || (j->fc.items & (1u << IMAPCMD_FI_MODSEQ)))
+		imapd_condstore_on(s);
+	if (fetch_prepare(j) == -1) {
+		imapd_tagged(s, "BAD", "[LIMIT] FETCH too large");
+		free(j);
+		return;
+	}
+	if (imapd_set_msns(s, &j->fc.set, s->cmd.uid, &j->msn, &j->n) == -1) {
 		imapd_tagged(s, "BAD", "Invalid message number");
 		free(j);
 		return;

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "imapd.h"
+#include "imapd_condstore.h"
 #include "mail/imapenc.h"
 
 struct mbox_job {
@@ -410,6 +411,9 @@ imapd_mailbox_cmd(struct imapd_sess *s)
 		break;
 	case IMAPCMD_STATUS:
 		j->items = c->u.status.items;
+		/* RFC 7162 3.1: CONDSTORE-enabling. */
+		if (j->items & IMAPCMD_ST_HIGHESTMODSEQ)
+			imapd_condstore_on(s);
 		r = imapd_name_in(s, &c->u.status.mbox, j->a, &why);
 		break;
 	default:

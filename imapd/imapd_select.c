@@ -1,9 +1,11 @@
 /*
- * imapd_select.c - SELECT and EXAMINE, CLOSE and UNSELECT, and the
- * updates a selected session gets: new messages (EXISTS, RECENT), flag
- * changes (FETCH FLAGS) and expunges (EXPUNGE, numbers renumbered as
- * RFC 3501 7.4.1 says), read from the store's change log since the
- * modseq the session last saw, never by reading the whole mailbox.
+ * imapd_select.c - SELECT and EXAMINE (with CONDSTORE's HIGHESTMODSEQ
+ * and QRESYNC's resync, RFC 7162), CLOSE and UNSELECT, and the updates a
+ * selected session gets: new messages (EXISTS, RECENT), flag changes
+ * (FETCH FLAGS, with UID and MODSEQ once CONDSTORE is on) and expunges
+ * (EXPUNGE, numbers renumbered as RFC 3501 7.4.1 says, or VANISHED once
+ * QRESYNC is on), read from the store's change log since the modseq the
+ * session last saw, never by reading the whole mailbox.
  * Linked into: imapd.  Runs as store_owner.  Trust: the store's records
  * are checked by the store; the mailbox name comes from the client.
  */
@@ -14,6 +16,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "imapd.h"
+#include "imapd_condstore.h"
 #include "mail/imapenc.h"
 
 _Static_assert((unsigned)STORE_SEEN == (unsigned)IMAPENC_SEEN &&
@@ -31,6 +34,7 @@ imapd_view_free(struct imapd_view **vp)
 	if (v == NULL)
 		return;
 	free(v->uid);
+	free(v->own);
 	free(v);
 	*vp = NULL;
 }
@@ -45,9 +49,8 @@ view_add(struct imapd_view *v, uint32_t uid)
 	v->uid[v->n++] = uid;
 }
 
-/* The message number of uid (1-based), or 0. */
-static size_t
-view_msn(const struct imapd_view *v, uint32_t uid)
+size_t
+imapd_view_msn(const struct imapd_view *v, uint32_t uid)
 {
 	size_t lo = 0, hi = v->n;
 
@@ -78,29 +81,18 @@ flag_names(struct buf *out, const struct store_mailbox *m, bool perm)
 	buf_adds(out, ")");
 }
 
-static void
-msg_flags(struct buf *out, const struct store_mailbox *m,
-    const struct store_msg *msg, bool recent)
-{
-	const char *names[STORE_MAX_KEYWORDS];
-	unsigned i;
-
-	for (i = 0; i < m->nkeywords; i++)
-		names[i] = m->keywords[i];
-	/* The store's system flag bits are imapenc's, in the same order. */
-	imapenc_flags(out, msg->flags | (recent ? IMAPENC_RECENT : 0),
-	    msg->keywords, names, m->nkeywords);
-}
-
 struct select_job {
 	struct imapd_sess *s;
 	bool examine;
+	bool condstore;			/* HIGHESTMODSEQ */
+	const struct imapcmd_select *sel; /* borrowed: the command's */
 	char name[STORE_MAX_NAME + 1];
 	struct imapd_view *view;
 	struct buf out;
 	const char *status;
 	char text[200];
 	uint32_t first_unseen;
+	uint64_t min_modseq;		/* of the messages listed */
 };
 
 static bool
@@ -111,7 +103,43 @@ add_msg(void *arg, const struct store_msg *m)
 	view_add(j->view, m->uid);
 	if (j->first_unseen == 0 && !(m->flags & STORE_SEEN))
 		j->first_unseen = (uint32_t)j->view->n;
+	if (m->modseq < j->min_modseq)
+		j->min_modseq = m->modseq;
 	return true;
+}
+
+/* The untagged responses of a successful SELECT; 0 or -1 (out full). */
+static int
+select_responses(struct select_job *j, const struct store_mailbox *m)
+{
+	const struct imapd_view *v = j->view;
+	size_t i, recent = 0;
+	int r;
+
+	for (i = 0; i < v->n; i++)
+		recent += v->uid[i] >= v->first_recent;
+	r = buf_adds(&j->out, "* FLAGS ");
+	flag_names(&j->out, m, false);
+	r |= buf_addf(&j->out, "\r\n* %zu EXISTS\r\n* %zu RECENT\r\n", v->n,
+	    recent);
+	if (j->first_unseen != 0)
+		r |= buf_addf(&j->out, "* OK [UNSEEN %u] First unseen\r\n",
+		    j->first_unseen);
+	r |= buf_adds(&j->out, "* OK [PERMANENTFLAGS ");
+	if (j->examine)
+		r |= buf_adds(&j->out, "()");
+	else
+		flag_names(&j->out, m, true);
+	r |= buf_addf(&j->out, "] Flags permitted\r\n"
+			       "* OK [UIDVALIDITY %u] UIDs valid\r\n"
+			       "* OK [UIDNEXT %u] Predicted next UID\r\n",
+	    v->uidvalidity, v->uidnext);
+	/* RFC 7162 3.1.2.1: the modseq up to which the client now knows
+	 * everything (read before the messages were listed). */
+	if (j->condstore)
+		r |= buf_addf(&j->out, "* OK [HIGHESTMODSEQ %llu] Highest\r\n",
+		    (unsigned long long)v->modseq);
+	return r == 0 ? 0 : -1;
 }
 
 static void
@@ -123,9 +151,11 @@ select_work(void *arg)
 	struct store_mailbox m;
 	struct why why = { "" };
 	enum store_res r;
-	size_t i, recent = 0;
 
 	j->view = v;
+	j->min_modseq = UINT64_MAX;
+	/* The mailbox first, then its messages: a change between the two
+	 * is then past v->modseq and reported by the next update. */
 	r = store_mailbox_get(st, j->name, &m, &why);
 	if (r == STORE_OK && m.noselect)
 		r = STORE_NOTFOUND;
@@ -134,6 +164,23 @@ select_work(void *arg)
 	v->first_recent = UINT32_MAX;
 	if (r == STORE_OK && !j->examine)
 		r = store_claim_recent(st, m.id, &v->first_recent, &why);
+	if (r == STORE_OK) {
+		v->mailbox = m.id;
+		snprintf(v->name, sizeof(v->name), "%s", m.name);
+		v->readonly = j->examine;
+		v->uidvalidity = m.uidvalidity;
+		v->uidnext = m.uidnext;
+		if (v->n > 0 && v->uid[v->n - 1] >= v->uidnext)
+			v->uidnext = v->uid[v->n - 1] + 1;
+		v->modseq = m.highestmodseq;
+		if (select_responses(j, &m) == -1)
+			r = (why_set(&why, "response too large"), STORE_TEMP);
+	}
+	/* RFC 7162 3.2.5: a resync only for the UIDVALIDITY it knew. */
+	if (r == STORE_OK && j->sel->qresync &&
+	    j->sel->uidvalidity == m.uidvalidity)
+		r = imapd_qresync_select(st, v, &m, j->sel, j->min_modseq,
+		    &j->out, &why);
 	if (r != STORE_OK) {
 		j->status = "NO";
 		snprintf(j->text, sizeof(j->text), "%s", r == STORE_NOTFOUND ?
@@ -142,33 +189,10 @@ select_work(void *arg)
 		if (r == STORE_TEMP)
 			log_warn("%s: select %s: %s", j->s->id, j->name,
 			    why.msg);
+		buf_reset(&j->out);
 		imapd_view_free(&j->view);
 		return;
 	}
-	v->mailbox = m.id;
-	snprintf(v->name, sizeof(v->name), "%s", m.name);
-	v->readonly = j->examine;
-	v->uidvalidity = m.uidvalidity;
-	v->uidnext = m.uidnext;
-	v->modseq = m.highestmodseq;
-	for (i = 0; i < v->n; i++)
-		recent += v->uid[i] >= v->first_recent;
-	buf_adds(&j->out, "* FLAGS ");
-	flag_names(&j->out, &m, false);
-	buf_addf(&j->out, "\r\n* %zu EXISTS\r\n* %zu RECENT\r\n", v->n,
-	    recent);
-	if (j->first_unseen != 0)
-		buf_addf(&j->out, "* OK [UNSEEN %u] First unseen\r\n",
-		    j->first_unseen);
-	buf_adds(&j->out, "* OK [PERMANENTFLAGS ");
-	if (j->examine)
-		buf_adds(&j->out, "()");
-	else
-		flag_names(&j->out, &m, true);
-	buf_addf(&j->out, "] Flags permitted\r\n"
-			  "* OK [UIDVALIDITY %u] UIDs valid\r\n"
-			  "* OK [UIDNEXT %u] Predicted next UID\r\n",
-	    m.uidvalidity, m.uidnext);
 	j->status = "OK";
 	snprintf(j->text, sizeof(j->text), "[%s] %s completed",
 	    j->examine ? "READ-ONLY" : "READ-WRITE",
@@ -185,6 +209,17 @@ select_free(void *arg)
 	free(j);
 }
 
+/* A failed SELECT leaves no mailbox selected (RFC 3501); the client is
+ * told where the old one's responses end (RFC 7162 3.2.11). */
+static void
+unselect_old(struct imapd_sess *s)
+{
+	if (s->view != NULL)
+		imapd_untagged(s, "OK [CLOSED] Previous mailbox closed");
+	imapd_view_free(&s->view);
+	s->state = IMAPD_AUTH;
+}
+
 static void
 select_done(void *arg)
 {
@@ -192,9 +227,7 @@ select_done(void *arg)
 	struct imapd_sess *s = j->s;
 
 	if (!s->ended) {
-		/* A failed SELECT leaves no mailbox selected (RFC 3501). */
-		imapd_view_free(&s->view);
-		s->state = IMAPD_AUTH;
+		unselect_old(s);
 		if (j->view != NULL) {
 			s->view = j->view;
 			j->view = NULL;
@@ -210,15 +243,25 @@ select_done(void *arg)
 void
 imapd_select(struct imapd_sess *s)
 {
-	struct select_job *j = xcalloc(1, sizeof(*j));
+	const struct imapcmd_select *sel = &s->cmd.u.select;
+	struct select_job *j;
 	struct why why = { "" };
 
+	/* RFC 7162 3.2.5: QRESYNC parameters only after ENABLE QRESYNC. */
+	if (sel->qresync && !s->qresync) {
+		imapd_tagged(s, "BAD", "QRESYNC is not enabled");
+		return;
+	}
+	if (sel->condstore || sel->qresync)
+		s->condstore = true;
+	j = xcalloc(1, sizeof(*j));
 	j->s = s;
 	j->examine = s->cmd.name == IMAPCMD_EXAMINE;
-	buf_init(&j->out, 1024 * 1024);
-	if (imapd_name_in(s, &s->cmd.u.select.mbox, j->name, &why) == -1) {
-		imapd_view_free(&s->view);
-		s->state = IMAPD_AUTH;
+	j->condstore = s->condstore;
+	j->sel = sel;
+	buf_init(&j->out, 256 * 1024 * 1024);
+	if (imapd_name_in(s, &sel->mbox, j->name, &why) == -1) {
+		unselect_old(s);
 		imapd_tagged(s, "NO", "[CANNOT] %s", why.msg);
 		buf_fini(&j->out);
 		free(j);
@@ -262,13 +305,69 @@ on_gone(void *arg, uint32_t uid)
 	j->gone[j->ngone++] = uid;
 }
 
+static int
+cmp_msg_uid(const void *a, const void *b)
+{
+	const struct store_msg *x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+static int
+cmp_own(const void *a, const void *b)
+{
+	const struct imapd_own *x = a, *y = b;
+
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return x->modseq < y->modseq ? -1 : x->modseq > y->modseq;
+}
+
+/* Was this change shown to the client by its own command? */
+static bool
+shown(const struct imapd_view *v, const struct store_msg *m)
+{
+	struct imapd_own key = { m->uid, m->modseq };
+
+	return v->nown > 0 && bsearch(&key, v->own, v->nown,
+				  sizeof(*v->own), cmp_own) != NULL;
+}
+
+/* FETCH FLAGS of the known messages that changed, but not twice what
+ * the client's own STORE showed it. */
+static void
+report_flags(struct update_job *j, size_t known)
+{
+	struct imapd_view *v = j->s->view;
+	size_t i, msn;
+
+	if (v->nown > 1)
+		qsort(v->own, v->nown, sizeof(*v->own), cmp_own);
+	for (i = 0; i < j->nchanged; i++) {
+		const struct store_msg *m = &j->changed[i];
+
+		if (m->modseq > v->modseq)
+			v->modseq = m->modseq;
+		msn = imapd_view_msn(v, m->uid);
+		if (msn == 0 || msn > known || shown(v, m))
+			continue;
+		imapd_fetch_flags(&j->out, v, msn, &j->m, m, j->s->condstore,
+		    false);
+	}
+	free(v->own);
+	v->own = NULL;
+	v->nown = 0;
+}
+
 static void
 update_work(void *arg)
 {
 	struct update_job *j = arg;
 	struct imapd_view *v = j->s->view;
-	size_t i, k, msn;
+	size_t i, k;
 
+	/* The mailbox before its changes: every change up to its modseq is
+	 * in what store_changes reads, so the view may move there. */
 	if (store_mailbox_by_id(j->s->store, v->mailbox, &j->m, &j->why) !=
 		STORE_OK ||
 	    store_changes(j->s->store, v->mailbox, v->modseq, on_changed,
@@ -277,16 +376,12 @@ update_work(void *arg)
 		return;
 	}
 	/* Expunges first, each with the number the client has now. */
-	for (i = 0; i < j->ngone; i++) {
-		msn = view_msn(v, j->gone[i]);
-		if (msn == 0)
-			continue;
-		buf_addf(&j->out, "* %zu EXPUNGE\r\n", msn);
-		memmove(&v->uid[msn - 1], &v->uid[msn],
-		    (v->n - msn) * sizeof(*v->uid));
-		v->n--;
-	}
-	/* New messages (in UID order), then flag changes of known ones. */
+	imapd_view_expunge(j->s, j->gone, j->ngone, &j->out);
+	/* New messages in UID order (the log is in modseq order), then flag
+	 * changes of the ones the client knew. */
+	if (j->nchanged > 1)
+		qsort(j->changed, j->nchanged, sizeof(*j->changed),
+		    cmp_msg_uid);
 	k = v->n;
 	for (i = 0; i < j->nchanged; i++)
 		if (j->changed[i].uid >= v->uidnext &&
@@ -294,20 +389,13 @@ update_work(void *arg)
 			view_add(v, j->changed[i].uid);
 	if (v->n != k)
 		buf_addf(&j->out, "* %zu EXISTS\r\n", v->n);
-	for (i = 0; i < j->nchanged; i++) {
-		msn = view_msn(v, j->changed[i].uid);
-		if (msn == 0 || msn > k)
-			continue;
-		buf_addf(&j->out, "* %zu FETCH (FLAGS ", msn);
-		msg_flags(&j->out, &j->m, &j->changed[i],
-		    j->changed[i].uid >= v->first_recent);
-		buf_adds(&j->out, ")\r\n");
-	}
+	report_flags(j, k);
 	if (v->n > 0 && v->uid[v->n - 1] >= v->uidnext)
 		v->uidnext = v->uid[v->n - 1] + 1;
 	if (j->m.uidnext > v->uidnext)
 		v->uidnext = j->m.uidnext;
-	v->modseq = j->m.highestmodseq;
+	if (j->m.highestmodseq > v->modseq)
+		v->modseq = j->m.highestmodseq;
 }
 
 static void

@@ -16,6 +16,7 @@
 #include "base/net.h"
 #include "base/xmem.h"
 #include "imapd.h"
+#include "imapd_condstore.h"
 #include "tls/tls.h"
 
 /* BAD replies in a row before the session is closed. */
@@ -24,6 +25,9 @@
 #define IMAPD_MAX_PENDING (4 * 1024 * 1024)
 
 static void session_free(struct imapd_sess *s);
+
+static void vreply(struct imapd_sess *s, const char *head, const char *status,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
 static void
 vreply(struct imapd_sess *s, const char *head, const char *status,
@@ -85,7 +89,7 @@ void
 imapd_capability(const struct imapd_sess *s, struct buf *out)
 {
 	buf_adds(out, "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS "
-		      "UNSELECT CHILDREN MOVE SPECIAL-USE");
+		      "UNSELECT CHILDREN MOVE SPECIAL-USE CONDSTORE QRESYNC");
 	if (s->state != IMAPD_NOTAUTH)
 		return;
 	if (!s->tls && s->d->tls_ctx != NULL)
@@ -237,6 +241,16 @@ cmd_enable(struct imapd_sess *s)
 		    !s->utf8_accept) {
 			s->utf8_accept = true;
 			buf_adds(&b, " UTF8=ACCEPT");
+		} else if (span_eq_nocase(e->cap[i], "CONDSTORE") &&
+		    !s->condstore) {
+			buf_adds(&b, " CONDSTORE");
+			imapd_condstore_on(s);
+		} else if (span_eq_nocase(e->cap[i], "QRESYNC") &&
+		    !s->qresync) {
+			/* RFC 7162 3.2.3: QRESYNC implies CONDSTORE. */
+			s->qresync = true;
+			buf_adds(&b, " QRESYNC");
+			imapd_condstore_on(s);
 		}
 	imapd_untagged(s, "ENABLED%s", b.len > 0 ? (const char *)b.p : "");
 	buf_fini(&b);
