@@ -90,6 +90,9 @@ struct imapd_sess {
 	unsigned errors;		/* BAD replies in a row */
 	unsigned auth_failures;
 	bool busy;			/* a job is in flight */
+	worker_fn *wait_more;		/* imapd_wait_output, or NULL */
+	worker_fn *wait_release;
+	void *wait_arg;			/* owned by the waiting job */
 	bool ended;			/* connection gone */
 	bool quitting;
 	struct imapd_sess *next;
@@ -115,6 +118,14 @@ void	imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
 void	imapd_job_end(struct imapd_sess *s);
 /* The same without ending the command (IDLE goes on). */
 void	imapd_job_resume(struct imapd_sess *s);
+/*
+ * Inside a job's done callback, instead of ending the job: call
+ * more(arg) on the loop once the client has left no more than low bytes
+ * of its output unread (at once when it already has), or release(arg)
+ * when the connection ends first.  The session stays busy meanwhile.
+ */
+void	imapd_wait_output(struct imapd_sess *s, size_t low, worker_fn *more,
+	    worker_fn *release, void *arg);
 /* BYE and close. */
 void	imapd_bye(struct imapd_sess *s, const char *text);
 /* The CAPABILITY list for s's state (into out). */

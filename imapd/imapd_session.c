@@ -168,6 +168,33 @@ imapd_job_end(struct imapd_sess *s)
 	imapd_job_resume(s);
 }
 
+static void
+on_drain(void *arg)
+{
+	struct imapd_sess *s = arg;
+	worker_fn *more = s->wait_more;
+
+	lineio_set_drain(s->io, 0, NULL);
+	s->wait_more = NULL;
+	s->wait_release = NULL;
+	more(s->wait_arg);
+}
+
+void
+imapd_wait_output(struct imapd_sess *s, size_t low, worker_fn *more,
+    worker_fn *release, void *arg)
+{
+	ASSERT(s->busy && s->wait_more == NULL);
+	if (lineio_pending(s->io) <= low) {
+		more(arg);
+		return;
+	}
+	s->wait_more = more;
+	s->wait_release = release;
+	s->wait_arg = arg;
+	lineio_set_drain(s->io, low, on_drain);
+}
+
 /* ---- commands that need no store ---- */
 
 static void
@@ -446,7 +473,8 @@ on_event(void *arg, enum lineio_event ev)
 	    s->client_port, s->user != NULL ? " user=" : "",
 	    s->user != NULL ? s->user : "");
 	s->ended = true;
-	if (!s->busy)
+	/* A job waiting for the client to read is released with it. */
+	if (!s->busy || s->wait_release != NULL)
 		session_free(s);
 }
 
@@ -457,6 +485,10 @@ session_free(struct imapd_sess *s)
 	if (s->next != NULL)
 		s->next->prevp = s->prevp;
 	s->d->nsessions--;
+	if (s->wait_release != NULL) {
+		s->wait_release(s->wait_arg);
+		s->wait_release = NULL;
+	}
 	imapd_idle_end(s);
 	imapd_view_free(&s->view);
 	store_free(&s->store);
