@@ -23,6 +23,9 @@
 #include <openssl/ssl.h>
 
 struct event;
+struct event_timer;
+struct hmap;
+struct imapd_watch;
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -42,6 +45,11 @@ struct imapd {
 	struct imapcmd_limits lim;
 	size_t nsessions;
 	struct imapd_sess *sessions;
+	/* IDLE: one change-notice descriptor for the process (or -1), and
+	 * its watches by id (struct imapd_watch, imapd_idle.c). */
+	int watch_fd;
+	struct event *watch_ev;
+	struct hmap *watches;
 };
 
 enum imapd_state {
@@ -84,8 +92,10 @@ struct imapd_sess {
 	bool utf8_accept;		/* ENABLE UTF8=ACCEPT */
 	bool idling;			/* IDLE: waiting for DONE */
 	bool idle_pending;		/* a change came during an update */
-	int idle_fd;			/* the store's change notice, or -1 */
-	struct event *idle_ev;
+	struct imapd_watch *idle_watch;	/* the mailbox's notices, or NULL */
+	struct imapd_sess *idle_next;	/* others on idle_watch */
+	struct imapd_sess **idle_prevp;
+	struct event_timer *idle_timer;	/* imapd_idle_recheck */
 	char idle_tag[128];
 	unsigned errors;		/* BAD replies in a row */
 	unsigned auth_failures;
@@ -162,6 +172,8 @@ void	imapd_idle(struct imapd_sess *s);
 void	imapd_idle_line(struct imapd_sess *s, struct span line);
 /* The session ends while idling. */
 void	imapd_idle_end(struct imapd_sess *s);
+/* The process ends: the change-notice descriptor goes. */
+void	imapd_idle_fini(struct imapd *d);
 
 /* imapd_append.c */
 void	imapd_append(struct imapd_sess *s);

@@ -542,7 +542,6 @@ imapd_session_new(struct imapd *d, int fd)
 	imapcmd_frame_init(&s->frame, &d->lim);
 	arena_init(&s->arena, d->lim.max_command + 1024 * 1024);
 	s->state = IMAPD_NOTAUTH;
-	s->idle_fd = -1;
 	s->next = d->sessions;
 	if (s->next != NULL)
 		s->next->prevp = &s->next;
@@ -560,4 +559,5 @@ imapd_session_free_all(struct imapd *d)
 {
 	while (d->sessions != NULL)
 		session_free(d->sessions);
+	imapd_idle_fini(d);
 }
