@@ -1,8 +1,8 @@
 /*
  * imapd_mbox.c - commands on mailboxes: NAMESPACE, CREATE, DELETE,
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST (with the SPECIAL-USE and CHILDREN
- * attributes, and the LIST-EXTENDED selection and return options),
- * LSUB, STATUS.  One hierarchy separator, "/"; names are UTF-8 in the
+ * attributes, the LIST-EXTENDED selection and return options, and
+ * LIST-STATUS), LSUB, STATUS.  One hierarchy separator, "/"; names are UTF-8 in the
  * store and modified UTF-7 on the wire unless UTF8=ACCEPT is enabled.
  * The store calls run on a worker; the responses are built there and
  * written by the loop.
@@ -174,43 +174,212 @@ static const char *const role_attr[] = {
 	[STORE_ROLE_JUNK] = "\\Junk", [STORE_ROLE_ARCHIVE] = "\\Archive",
 };
 
+/* A name LIST or LSUB may answer with: a mailbox, a subscription, or
+ * (RECURSIVEMATCH) the parent of a subscription. */
+struct entry {
+	char name[STORE_MAX_NAME + 1];
+	const struct store_mailbox *m;	/* borrowed from boxes; NULL: none */
+	bool subscribed;
+	bool parent;			/* a descendant is subscribed */
+};
+
+struct entries {
+	struct entry *v;
+	size_t n;
+};
+
+static struct entry *
+entry_add(struct entries *e, const char *name, size_t len)
+{
+	struct entry *x;
+
+	e->v = xreallocarray(e->v, e->n + 1, sizeof(*e->v));
+	x = &e->v[e->n++];
+	memset(x, 0, sizeof(*x));
+	memcpy(x->name, name, len);
+	x->name[len] = '\0';
+	return x;
+}
+
+static bool
+add_sub(void *arg, const char *name)
+{
+	entry_add(arg, name, strlen(name))->subscribed = true;
+	return true;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name,
+	    ((const struct entry *)b)->name);
+}
+
+/* Sort by name and merge the entries of one name. */
 static void
-list_one(struct mbox_job *j, const struct boxes *b,
-    const struct store_mailbox *m, bool lsub)
+entries_merge(struct entries *e)
+{
+	size_t i, k = 0;
+
+	qsort(e->v, e->n, sizeof(*e->v), entry_cmp);
+	for (i = 0; i < e->n; i++) {
+		if (k > 0 && strcmp(e->v[k - 1].name, e->v[i].name) == 0) {
+			struct entry *x = &e->v[k - 1];
+
+			x->m = x->m != NULL ? x->m : e->v[i].m;
+			x->subscribed |= e->v[i].subscribed;
+			x->parent |= e->v[i].parent;
+			continue;
+		}
+		e->v[k++] = e->v[i];
+	}
+	e->n = k;
+}
+
+/*
+ * What the command may list: every mailbox, and with the SUBSCRIBED
+ * selection (or LSUB) every subscribed name too, which may have no
+ * mailbox (RFC 5258 \NonExistent); with RECURSIVEMATCH also the
+ * ancestors of subscribed names, marked parent (RFC 5258 3.5, CHILDINFO).
+ */
+static enum store_res
+gather(struct mbox_job *j, struct store *st, const struct boxes *b,
+    bool subs, struct entries *e, struct why *why)
+{
+	enum store_res r = STORE_OK;
+	char name[STORE_MAX_NAME + 1];
+	size_t i, n;
+	const char *p;
+
+	for (i = 0; i < b->n; i++) {
+		struct entry *x = entry_add(e, b->v[i].name,
+		    strlen(b->v[i].name));
+
+		x->m = &b->v[i];
+		x->subscribed = b->v[i].subscribed;
+	}
+	if (subs)
+		r = store_subscription_list(st, add_sub, e, why);
+	if (r == STORE_OK && j->list.sel & IMAPCMD_LSEL_RECURSIVEMATCH &&
+	    j->list.sel & IMAPCMD_LSEL_SUBSCRIBED) {
+		n = e->n;
+		for (i = 0; i < n; i++) {
+			if (!e->v[i].subscribed)
+				continue;
+			/* A copy: entry_add moves e->v. */
+			memcpy(name, e->v[i].name, sizeof(name));
+			for (p = strchr(name, '/'); p != NULL;
+			     p = strchr(p + 1, '/'))
+				entry_add(e, name, (size_t)(p - name))->parent =
+				    true;
+		}
+	}
+	entries_merge(e);
+	return r;
+}
+
+/* The STATUS items of m (RFC 3501 STATUS, RFC 5819 LIST-STATUS). */
+static void
+status_line(struct mbox_job *j, const struct store_mailbox *m,
+    unsigned items)
+{
+	const char *sep = "";
+
+	buf_adds(&j->out, "* STATUS ");
+	imapenc_mailbox(&j->out, span_str(m->name), j->utf8);
+	buf_adds(&j->out, " (");
+#define ITEM(bit, fmt, val)                                                \
+	if (items & (bit)) {                                               \
+		buf_addf(&j->out, "%s" fmt, sep, val);                     \
+		sep = " ";                                                 \
+	}
+	ITEM(IMAPCMD_ST_MESSAGES, "MESSAGES %u", m->messages);
+	ITEM(IMAPCMD_ST_RECENT, "RECENT %u", m->recent);
+	ITEM(IMAPCMD_ST_UIDNEXT, "UIDNEXT %u", m->uidnext);
+	ITEM(IMAPCMD_ST_UIDVALIDITY, "UIDVALIDITY %u", m->uidvalidity);
+	ITEM(IMAPCMD_ST_UNSEEN, "UNSEEN %u", m->unseen);
+	ITEM(IMAPCMD_ST_HIGHESTMODSEQ, "HIGHESTMODSEQ %llu",
+	    (unsigned long long)m->highestmodseq);
+	ITEM(IMAPCMD_ST_SIZE, "SIZE %llu", (unsigned long long)m->size);
+#undef ITEM
+	buf_adds(&j->out, ")\r\n");
+}
+
+static void
+list_one(struct mbox_job *j, const struct boxes *b, const struct entry *x,
+    bool lsub, bool childinfo)
 {
 	const struct imapcmd_list *l = &j->list;
-	bool children = has_children(b, m->name);
+	const struct store_mailbox *m = x->m;
 	const char *sep = "";
 
 	buf_addf(&j->out, "* %s (", lsub ? "LSUB" : "LIST");
-	if (m->noselect) {
+	if (m == NULL && !lsub) {
+		buf_adds(&j->out, "\\NonExistent");
+		sep = " ";
+	} else if (m != NULL && m->noselect) {
 		buf_adds(&j->out, "\\Noselect");
 		sep = " ";
 	}
 	if (!lsub) {
-		buf_addf(&j->out, "%s%s", sep, children ? "\\HasChildren" :
-							   "\\HasNoChildren");
-		sep = " ";
-		if (role_attr[m->role] != NULL) {
+		buf_addf(&j->out, "%s%s", sep,
+		    has_children(b, x->name) ? "\\HasChildren" :
+					       "\\HasNoChildren");
+		if (m != NULL && role_attr[m->role] != NULL)
 			buf_addf(&j->out, " %s", role_attr[m->role]);
-		}
 		if ((l->ret & IMAPCMD_LRET_SUBSCRIBED ||
 			l->sel & IMAPCMD_LSEL_SUBSCRIBED) &&
-		    m->subscribed)
+		    x->subscribed)
 			buf_adds(&j->out, " \\Subscribed");
 	}
 	buf_adds(&j->out, ") \"/\" ");
-	imapenc_mailbox(&j->out, span_str(m->name), j->utf8);
+	imapenc_mailbox(&j->out, span_str(x->name), j->utf8);
+	if (childinfo)
+		buf_adds(&j->out, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 	buf_adds(&j->out, "\r\n");
+	/* RFC 5819: the mailbox's STATUS right after its LIST, and none
+	 * for a name that cannot be selected. */
+	if (!lsub && l->ret & IMAPCMD_LRET_STATUS && m != NULL &&
+	    !m->noselect)
+		status_line(j, m, l->status);
+}
+
+/* Does x meet the selection options (LSUB: is it subscribed)? */
+static bool
+selected(const struct mbox_job *j, const struct entry *x, bool lsub)
+{
+	unsigned sel = j->list.sel;
+
+	if (lsub || sel & IMAPCMD_LSEL_SUBSCRIBED) {
+		if (!x->subscribed)
+			return false;
+	} else if (x->m == NULL) {
+		return false;
+	}
+	return !(sel & IMAPCMD_LSEL_SPECIAL_USE) ||
+	    (x->m != NULL && x->m->role != STORE_ROLE_NONE);
+}
+
+static bool
+matches(const struct mbox_job *j, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < j->npat; k++)
+		if (match_name(j->pat[k], name))
+			return true;
+	return false;
 }
 
 static void
 do_list(struct mbox_job *j, struct store *st, bool lsub)
 {
 	struct boxes b = { NULL, 0 };
+	struct entries e = { NULL, 0 };
 	struct why why = { "" };
 	enum store_res r;
-	size_t i, k;
+	size_t i;
+	bool subs = lsub || j->list.sel & IMAPCMD_LSEL_SUBSCRIBED;
 
 	/* LIST "" "": the hierarchy separator and the root. */
 	if (!lsub && j->npat == 1 && j->pat[0][0] == '\0') {
@@ -219,28 +388,25 @@ do_list(struct mbox_job *j, struct store *st, bool lsub)
 		return;
 	}
 	r = store_mailbox_list(st, collect, &b, &why);
-	if (r != STORE_OK) {
-		set_res(j, r, &why);
-		free(b.v);
-		return;
-	}
-	for (i = 0; i < b.n; i++) {
-		const struct store_mailbox *m = &b.v[i];
+	if (r == STORE_OK)
+		r = gather(j, st, &b, subs, &e, &why);
+	for (i = 0; r == STORE_OK && i < e.n; i++) {
+		const struct entry *x = &e.v[i];
+		bool sel = selected(j, x, lsub);
 
-		if ((lsub || j->list.sel & IMAPCMD_LSEL_SUBSCRIBED) &&
-		    !m->subscribed)
-			continue;
-		if (j->list.sel & IMAPCMD_LSEL_SPECIAL_USE &&
-		    m->role == STORE_ROLE_NONE)
-			continue;
-		for (k = 0; k < j->npat; k++)
-			if (match_name(j->pat[k], m->name)) {
-				list_one(j, &b, m, lsub);
-				break;
-			}
+		/* RECURSIVEMATCH: a name that does not meet the selection
+		 * itself is listed for its subscribed descendants. */
+		if ((sel || x->parent) && matches(j, x->name))
+			list_one(j, &b, x, lsub, !sel);
 	}
+	if (r != STORE_OK) {
+		buf_reset(&j->out);
+		set_res(j, r, &why);
+	} else {
+		set(j, "OK", lsub ? "LSUB completed" : "LIST completed");
+	}
+	free(e.v);
 	free(b.v);
-	set(j, "OK", lsub ? "LSUB completed" : "LIST completed");
 }
 
 /* ---- STATUS ---- */
@@ -251,30 +417,12 @@ do_status(struct mbox_job *j, struct store *st)
 	struct store_mailbox m;
 	struct why why = { "" };
 	enum store_res r = store_mailbox_get(st, j->a, &m, &why);
-	const char *sep = "";
 
 	if (r != STORE_OK || m.noselect) {
 		set_res(j, r != STORE_OK ? r : STORE_NOTFOUND, &why);
 		return;
 	}
-	buf_adds(&j->out, "* STATUS ");
-	imapenc_mailbox(&j->out, span_str(m.name), j->utf8);
-	buf_adds(&j->out, " (");
-#define ITEM(bit, fmt, val)                                                \
-	if (j->items & (bit)) {                                            \
-		buf_addf(&j->out, "%s" fmt, sep, val);                     \
-		sep = " ";                                                 \
-	}
-	ITEM(IMAPCMD_ST_MESSAGES, "MESSAGES %u", m.messages);
-	ITEM(IMAPCMD_ST_RECENT, "RECENT %u", m.recent);
-	ITEM(IMAPCMD_ST_UIDNEXT, "UIDNEXT %u", m.uidnext);
-	ITEM(IMAPCMD_ST_UIDVALIDITY, "UIDVALIDITY %u", m.uidvalidity);
-	ITEM(IMAPCMD_ST_UNSEEN, "UNSEEN %u", m.unseen);
-	ITEM(IMAPCMD_ST_HIGHESTMODSEQ, "HIGHESTMODSEQ %llu",
-	    (unsigned long long)m.highestmodseq);
-	ITEM(IMAPCMD_ST_SIZE, "SIZE %llu", (unsigned long long)m.size);
-#undef ITEM
-	buf_adds(&j->out, ")\r\n");
+	status_line(j, &m, j->items);
 	set(j, "OK", "STATUS completed");
 }
 

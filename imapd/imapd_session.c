@@ -86,6 +86,7 @@ imapd_capability(const struct imapd_sess *s, struct buf *out)
 {
 	buf_adds(out, "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS "
 		      "UNSELECT CHILDREN MOVE SPECIAL-USE");
+	buf_adds(out, " LIST-EXTENDED LIST-STATUS");
 	if (s->state != IMAPD_NOTAUTH)
 		return;
 	if (!s->tls && s->d->tls_ctx != NULL)

@@ -153,6 +153,11 @@ enum store_res store_mailbox_rename(struct store *s, const char *from,
 /* Subscriptions, kept for names with or without a mailbox. */
 enum store_res store_subscribe(struct store *s, const char *name, bool on,
 	    struct why *why);
+/* Every subscribed name (with or without a mailbox), in name order; fn
+ * returns false to stop. */
+typedef bool store_name_fn(void *arg, const char *name);
+enum store_res store_subscription_list(struct store *s, store_name_fn *fn,
+	    void *arg, struct why *why);
 /* Check a client's mailbox name: UTF-8, no control characters, no
  * empty level, not too long or deep.  Pure. */
 bool	store_name_ok(const char *name);

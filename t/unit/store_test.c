@@ -2,7 +2,7 @@
  * store_test.c - unit tests for lib/store: layout, mailbox names, default
  * mailboxes, append and read back, UID order, flags, keywords, MODSEQ and
  * changes, expunge, copy and move by hard link, quota, create/delete/
- * rename with RFC 3501 semantics (INBOX too), \Recent, change
+ * rename with RFC 3501 semantics (INBOX too), subscriptions, \Recent, change
  * notification across processes, many mailboxes on one notice descriptor,
  * concurrent appends from two processes,
  * check and repair, rebuild from files (index unreadable or marked
@@ -450,6 +450,45 @@ test_concurrency(void)
 	store_free(&s);
 }
 
+static bool
+add_sub(void *arg, const char *name)
+{
+	struct buf *b = arg;
+
+	buf_addf(b, "%s|", name);
+	return true;
+}
+
+static void
+test_subscriptions(struct store *s)
+{
+	struct buf b;
+	struct why why = { "" };
+
+	buf_init(&b, 4096);
+	ok(store_subscribe(s, "zz/gone", true, &why) == STORE_OK &&
+	       store_subscribe(s, "Sent", true, &why) == STORE_OK &&
+	       store_subscribe(s, "inbox", true, &why) == STORE_OK &&
+	       store_subscribe(s, "Junk", true, &why) == STORE_OK &&
+	       store_subscribe(s, "Junk", false, &why) == STORE_OK,
+	    "subscribe and unsubscribe");
+	ok(store_subscription_list(s, add_sub, &b, &why) == STORE_OK,
+	    "list subscriptions");
+	ok(strstr((char *)b.p, "INBOX|") != NULL &&
+	       strstr((char *)b.p, "Sent|") != NULL &&
+	       strstr((char *)b.p, "zz/gone|") != NULL &&
+	       strstr((char *)b.p, "Junk|") == NULL,
+	    "names with and without a mailbox, INBOX in capitals: %s",
+	    (char *)b.p);
+	ok(strstr((char *)b.p, "INBOX|") < strstr((char *)b.p, "Sent|") &&
+	       strstr((char *)b.p, "Sent|") < strstr((char *)b.p, "zz/gone|"),
+	    "in name order");
+	store_subscribe(s, "zz/gone", false, &why);
+	store_subscribe(s, "Sent", false, &why);
+	store_subscribe(s, "INBOX", false, &why);
+	buf_fini(&b);
+}
+
 /* Has one of out[0..n) the id (and gone)? */
 static bool
 noticed(const struct store_notice *out, size_t n, int id, bool gone)
@@ -635,6 +674,7 @@ main(void)
 	test_copy(s);
 	test_quota(s);
 	test_hierarchy(s);
+	test_subscriptions(s);
 	store_free(&s);
 	test_concurrency();
 	test_watchset();
