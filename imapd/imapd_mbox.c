@@ -2,7 +2,7 @@
  * imapd_mbox.c - commands on mailboxes: NAMESPACE, CREATE, DELETE,
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST (with the SPECIAL-USE and CHILDREN
  * attributes, the LIST-EXTENDED selection and return options, and
- * LIST-STATUS), LSUB, STATUS.  One hierarchy separator, "/"; names are UTF-8 in the
+ * LIST-STATUS), LSUB, STATUS, and the read-only QUOTA commands.  One hierarchy separator, "/"; names are UTF-8 in the
  * store and modified UTF-7 on the wire unless UTF8=ACCEPT is enabled.
  * The store calls run on a worker; the responses are built there and
  * written by the loop.
@@ -27,6 +27,7 @@ struct mbox_job {
 	char **pat;			/* LIST patterns, UTF-8 */
 	size_t npat;
 	unsigned items;			/* STATUS */
+	bool root_empty;		/* GETQUOTA: the root is "" */
 	bool utf8;
 	struct buf out;			/* untagged responses */
 	const char *status;		/* the tagged reply */
@@ -278,13 +279,40 @@ gather(struct mbox_job *j, struct store *st, const struct boxes *b,
 	return r;
 }
 
-/* The STATUS items of m (RFC 3501 STATUS, RFC 5819 LIST-STATUS). */
-static void
-status_line(struct mbox_job *j, const struct store_mailbox *m,
-    unsigned items)
-{
-	const char *sep = "";
+/* \Deleted messages of a mailbox: how many, and their octets. */
+struct deleted {
+	uint32_t n;
+	uint64_t bytes;
+};
 
+static bool
+count_deleted(void *arg, const struct store_msg *m)
+{
+	struct deleted *d = arg;
+
+	if (m->flags & STORE_DELETED) {
+		d->n++;
+		d->bytes += m->size;
+	}
+	return true;
+}
+
+/* The STATUS items of m (RFC 3501 STATUS, RFC 5819 LIST-STATUS, RFC
+ * 8438 SIZE, RFC 9208 DELETED and DELETED-STORAGE). */
+static enum store_res
+status_line(struct mbox_job *j, struct store *st,
+    const struct store_mailbox *m, unsigned items, struct why *why)
+{
+	struct deleted del = { 0, 0 };
+	const char *sep = "";
+	enum store_res r;
+
+	/* The only items the index does not count: a walk of the
+	 * mailbox's records, made only when asked for. */
+	if (items & (IMAPCMD_ST_DELETED | IMAPCMD_ST_DELETED_STORAGE) &&
+	    (r = store_msg_list(st, m->id, 1, count_deleted, &del, why)) !=
+		STORE_OK)
+		return r;
 	buf_adds(&j->out, "* STATUS ");
 	imapenc_mailbox(&j->out, span_str(m->name), j->utf8);
 	buf_adds(&j->out, " (");
@@ -301,13 +329,18 @@ status_line(struct mbox_job *j, const struct store_mailbox *m,
 	ITEM(IMAPCMD_ST_HIGHESTMODSEQ, "HIGHESTMODSEQ %llu",
 	    (unsigned long long)m->highestmodseq);
 	ITEM(IMAPCMD_ST_SIZE, "SIZE %llu", (unsigned long long)m->size);
+	ITEM(IMAPCMD_ST_DELETED, "DELETED %u", del.n);
+	/* In units of 1024 octets, as the STORAGE resource. */
+	ITEM(IMAPCMD_ST_DELETED_STORAGE, "DELETED-STORAGE %llu",
+	    (unsigned long long)(del.bytes / 1024));
 #undef ITEM
 	buf_adds(&j->out, ")\r\n");
+	return STORE_OK;
 }
 
-static void
-list_one(struct mbox_job *j, const struct boxes *b, const struct entry *x,
-    bool lsub, bool childinfo)
+static enum store_res
+list_one(struct mbox_job *j, struct store *st, const struct boxes *b,
+    const struct entry *x, bool lsub, bool childinfo, struct why *why)
 {
 	const struct imapcmd_list *l = &j->list;
 	const struct store_mailbox *m = x->m;
@@ -341,7 +374,8 @@ list_one(struct mbox_job *j, const struct boxes *b, const struct entry *x,
 	 * for a name that cannot be selected. */
 	if (!lsub && l->ret & IMAPCMD_LRET_STATUS && m != NULL &&
 	    !m->noselect)
-		status_line(j, m, l->status);
+		return status_line(j, st, m, l->status, why);
+	return STORE_OK;
 }
 
 /* Does x meet the selection options (LSUB: is it subscribed)? */
@@ -397,7 +431,7 @@ do_list(struct mbox_job *j, struct store *st, bool lsub)
 		/* RECURSIVEMATCH: a name that does not meet the selection
 		 * itself is listed for its subscribed descendants. */
 		if ((sel || x->parent) && matches(j, x->name))
-			list_one(j, &b, x, lsub, !sel);
+			r = list_one(j, st, &b, x, lsub, !sel, &why);
 	}
 	if (r != STORE_OK) {
 		buf_reset(&j->out);
@@ -418,12 +452,77 @@ do_status(struct mbox_job *j, struct store *st)
 	struct why why = { "" };
 	enum store_res r = store_mailbox_get(st, j->a, &m, &why);
 
-	if (r != STORE_OK || m.noselect) {
-		set_res(j, r != STORE_OK ? r : STORE_NOTFOUND, &why);
+	if (r == STORE_OK && m.noselect)
+		r = STORE_NOTFOUND;
+	if (r == STORE_OK)
+		r = status_line(j, st, &m, j->items, &why);
+	if (r != STORE_OK) {
+		buf_reset(&j->out);
+		set_res(j, r, &why);
 		return;
 	}
-	status_line(j, &m, j->items);
 	set(j, "OK", "STATUS completed");
+}
+
+/* ---- QUOTA (RFC 9208), read-only ---- */
+
+/*
+ * One quota root, "", for the whole store, with the limits authd gave
+ * at login.  A resource without a limit is not reported; without any
+ * limit the root has no QUOTA response at all (it needs a resource).
+ */
+static enum store_res
+quota_line(struct mbox_job *j, struct store *st, struct why *why)
+{
+	struct store_usage q, u;
+	enum store_res r;
+
+	store_quota(st, &q);
+	if (q.bytes == 0 && q.messages == 0)
+		return STORE_OK;
+	if ((r = store_usage(st, &u, why)) != STORE_OK)
+		return r;
+	buf_adds(&j->out, "* QUOTA \"\" (");
+	/* STORAGE counts units of 1024 octets. */
+	if (q.bytes > 0)
+		buf_addf(&j->out, "STORAGE %llu %llu",
+		    (unsigned long long)(u.bytes / 1024),
+		    (unsigned long long)(q.bytes / 1024));
+	if (q.messages > 0)
+		buf_addf(&j->out, "%sMESSAGE %llu %llu",
+		    q.bytes > 0 ? " " : "", (unsigned long long)u.messages,
+		    (unsigned long long)q.messages);
+	buf_adds(&j->out, ")\r\n");
+	return STORE_OK;
+}
+
+static void
+do_quota(struct mbox_job *j, struct store *st)
+{
+	struct store_mailbox m;
+	struct why why = { "" };
+	enum store_res r = STORE_OK;
+
+	if (j->name == IMAPCMD_GETQUOTA && !j->root_empty) {
+		set(j, "NO", "[NONEXISTENT] No such quota root");
+		return;
+	}
+	if (j->name == IMAPCMD_GETQUOTAROOT) {
+		r = store_mailbox_get(st, j->a, &m, &why);
+		if (r == STORE_OK) {
+			buf_adds(&j->out, "* QUOTAROOT ");
+			imapenc_mailbox(&j->out, span_str(m.name), j->utf8);
+			buf_adds(&j->out, " \"\"\r\n");
+		}
+	}
+	if (r == STORE_OK)
+		r = quota_line(j, st, &why);
+	if (r != STORE_OK) {
+		buf_reset(&j->out);
+		set_res(j, r, &why);
+		return;
+	}
+	set(j, "OK", "completed");
 }
 
 static void
@@ -460,6 +559,10 @@ mbox_work(void *arg)
 		break;
 	case IMAPCMD_STATUS:
 		do_status(j, st);
+		break;
+	case IMAPCMD_GETQUOTA:
+	case IMAPCMD_GETQUOTAROOT:
+		do_quota(j, st);
 		break;
 	default:
 		set(j, "BAD", "unexpected command");
@@ -537,6 +640,12 @@ imapd_mailbox_cmd(struct imapd_sess *s)
 		imapd_tagged(s, "OK", "NAMESPACE completed");
 		return;
 	}
+	if (c->name == IMAPCMD_SETQUOTA) {
+		/* No QUOTASET: limits come from the user's directory entry. */
+		imapd_tagged(s, "NO", "[NOPERM] Quotas are set by the "
+				      "administrator");
+		return;
+	}
 	j = xcalloc(1, sizeof(*j));
 	j->s = s;
 	j->name = c->name;
@@ -559,6 +668,9 @@ imapd_mailbox_cmd(struct imapd_sess *s)
 	case IMAPCMD_STATUS:
 		j->items = c->u.status.items;
 		r = imapd_name_in(s, &c->u.status.mbox, j->a, &why);
+		break;
+	case IMAPCMD_GETQUOTA:
+		j->root_empty = c->u.quota.root.len == 0;
 		break;
 	default:
 		r = imapd_name_in(s, &c->u.mbox, j->a, &why);

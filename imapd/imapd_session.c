@@ -86,7 +86,8 @@ imapd_capability(const struct imapd_sess *s, struct buf *out)
 {
 	buf_adds(out, "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS "
 		      "UNSELECT CHILDREN MOVE SPECIAL-USE");
-	buf_adds(out, " LIST-EXTENDED LIST-STATUS");
+	buf_adds(out, " LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE "
+		      "QUOTA=RES-MESSAGE STATUS=SIZE");
 	if (s->state != IMAPD_NOTAUTH)
 		return;
 	if (!s->tls && s->d->tls_ctx != NULL)
@@ -317,6 +318,9 @@ static const struct rule {
 	{ IMAPCMD_LIST, AU | SE, imapd_mailbox_cmd },
 	{ IMAPCMD_LSUB, AU | SE, imapd_mailbox_cmd },
 	{ IMAPCMD_STATUS, AU | SE, imapd_mailbox_cmd },
+	{ IMAPCMD_GETQUOTA, AU | SE, imapd_mailbox_cmd },
+	{ IMAPCMD_GETQUOTAROOT, AU | SE, imapd_mailbox_cmd },
+	{ IMAPCMD_SETQUOTA, AU | SE, imapd_mailbox_cmd },
 	{ IMAPCMD_SELECT, AU | SE, imapd_select },
 	{ IMAPCMD_EXAMINE, AU | SE, imapd_select },
 	{ IMAPCMD_CHECK, SE, cmd_noop },
