@@ -1,9 +1,9 @@
 """FETCH of a 100 MB message streams from the file with back-pressure: while
 a raw-socket client reads slowly, the imapd processes' resident memory
 (VmRSS) stays far below the message size, and the literal arrives whole
-and unchanged.  A client that disconnects in the middle of such a FETCH
-leaves the process serving other sessions (the sanitizers check the rest
-when the instance stops)."""
+and unchanged, over TLS too.  A client that disconnects in the middle of
+such a FETCH leaves the process serving other sessions (the sanitizers
+check the rest when the instance stops)."""
 
 import hashlib
 import os
@@ -133,6 +133,18 @@ class Stream(pt.InstanceTest):
         self.assertTrue(stored.endswith(self.body))
         s.sendall(b"g LOGOUT\r\n")
         s.close()
+
+    def test_over_tls(self):
+        # The drain callback also comes through the TLS layer.
+        for c in (self.inst.imap(), self.inst.imaps()):
+            c.login("alice@example.org", "secret")
+            c.select("INBOX", readonly=True)
+            typ, data = c.fetch("1:2", "(BODY.PEEK[])")
+            self.assertEqual(typ, "OK")
+            self.assertEqual(hashlib.sha256(data[0][1]).hexdigest(),
+                             hashlib.sha256(self.inst.message("alice@example.org", 1)).hexdigest())
+            self.assertEqual(data[2][1], self.inst.message("alice@example.org", 2))
+            c.logout()
 
     def test_disconnect_mid_fetch(self):
         for _ in range(3):
