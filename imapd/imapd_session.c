@@ -24,6 +24,9 @@
 #define IMAPD_MAX_PENDING (4 * 1024 * 1024)
 
 static void session_free(struct imapd_sess *s);
+static void vreply(struct imapd_sess *s, const char *head,
+    const char *status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 static void
 vreply(struct imapd_sess *s, const char *head, const char *status,
