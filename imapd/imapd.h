@@ -7,9 +7,13 @@
  * store handle (after login) and its view (while a mailbox is selected).
  * While a job runs on the worker pool (anything that touches authd or the
  * store) the session reads nothing and is freed only when the job's done
- * callback has run.  The view holds the UIDs of the selected mailbox in
- * message-number order, so that untagged EXPUNGE and EXISTS keep message
- * numbers right; flags are not kept (changes come from the store).
+ * callback has run; a job waiting for the client to read its output
+ * (imapd_wait_output, a long FETCH) is released when the connection
+ * ends.  Sessions in IDLE are linked from the watch of their mailbox
+ * (imapd_idle.c), which the last of them frees.  The view holds the
+ * UIDs of the selected mailbox in message-number order, so that untagged
+ * EXPUNGE and EXISTS keep message numbers right; flags are not kept
+ * (changes come from the store).
  *
  * Linked into: imapd.  Runs as store_owner, not chrooted.  Trust: every
  * byte a client sends is hostile; the user name comes from authd.
