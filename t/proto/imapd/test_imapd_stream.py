@@ -113,6 +113,8 @@ class Stream(pt.InstanceTest):
                 next_sample = time.monotonic() + 0.1
             time.sleep(0.005)
         self.assertLess(done, size // 2, "the client was meant to read slowly")
+        sys.stderr.write("# VmRSS growth while streaming: %s kB\n"
+                         % ", ".join(str(peak[p] - base[p]) for p in self.pids))
         for pid in self.pids:
             growth = peak[pid] - base[pid]
             self.assertLess(growth, MAX_GROWTH_KB,
