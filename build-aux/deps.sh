@@ -7,7 +7,7 @@ PKGS="gcc make pkg-config clang libclang-rt-dev
 libssl-dev libevent-dev libsasl2-dev libldap2-dev libdb5.3-dev liblmdb-dev
 libcrypt-dev libsasl2-modules sasl2-bin db5.3-util lmdb-utils
 openssl python3 perl man-db groff-base procps iproute2 passwd
-slapd ldap-utils swaks"
+slapd ldap-utils swaks isync fetchmail curl"
 
 missing=""
 for p in $PKGS; do

@@ -160,6 +160,8 @@ rcpt_work(void *arg)
 	}
 	r = ask("DOMAIN", j->domain, &ans, &why);
 	if (r != AUTHC_OK || ans.nfield != 1) {
+		log_warn("%s: authd DOMAIN %s: %s", j->sess->srv.id, j->domain,
+		    r == AUTHC_OK ? "bad answer" : why.msg);
 		set(j, 451, "4.3.0", "Temporary directory failure");
 	} else if (span_eq(ans.field[0], "remote")) {
 		if (j->trusted)
@@ -178,8 +180,11 @@ rcpt_work(void *arg)
 		else if (r == AUTHC_PERM)
 			set(j, 550, "5.1.1", "Recipient address rejected: "
 					     "alias error");
-		else
+		else {
+			log_warn("%s: authd EXPAND %s: %s", j->sess->srv.id,
+			    j->addr, why.msg);
 			set(j, 451, "4.3.0", "Temporary directory failure");
+		}
 	}
 	authproto_fini(&ans);
 }

@@ -20,6 +20,10 @@ int	postern_status(const char *dir, int argc, char **argv);
 int	postern_run(int argc, char **argv);
 int	postern_auth(const char *dir, int argc, char **argv);
 int	postern_user(const char *dir, int argc, char **argv);
+/* Add user addr with password (for postern run's demo user).  The exit
+ * status of "postern user add". */
+int	postern_user_add(const char *dir, const char *addr,
+	    const char *password);
 int	postern_store(const char *dir, int argc, char **argv);
 int	postern_queue(const char *dir, int argc, char **argv);
 

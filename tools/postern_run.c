@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,18 +18,25 @@
 #include "base/xmem.h"
 #include "postern.h"
 
-/* Listen addresses of a development instance (postern(1)), and local
- * mail to its LMTP port. */
+/* The demo user a development instance gets on first use; its password
+ * is kept in DIR/demo-password (mode 0600). */
+#define RUN_DEMO_DOMAIN "example.com"
+#define RUN_DEMO_USER "demo@" RUN_DEMO_DOMAIN
+#define RUN_DEMO_PWLEN 16
+
+/* Listen addresses of a development instance (postern(1)), local mail to
+ * its LMTP port, and the demo user's domain. */
 static const char *const run_ports[] = {
 	"smtp_listen = 127.0.0.1:2525",
 	"submission_listen = 127.0.0.1:2587",
 	"smtps_listen = 127.0.0.1:2465",
-	"lmtp_listen = 127.0.0.1:2024",
-	"local_transport = lmtp:inet:127.0.0.1:2024",
+	"lmtp_listen = 127.0.0.1:2424",
+	"local_transport = lmtp:inet:127.0.0.1:2424",
 	"imap_listen = 127.0.0.1:2143",
 	"imaps_listen = 127.0.0.1:2993",
 	"pop3_listen = 127.0.0.1:2110",
 	"pop3s_listen = 127.0.0.1:2995",
+	"virtual_mailbox_domains = " RUN_DEMO_DOMAIN,
 	NULL,
 };
 
@@ -55,7 +63,10 @@ static const char run_master_conf[] =
     "delivery-lmtp  unix  $queue_directory/private/deliver-lmtp  n  -  -  "
     "delivery lmtp\n"
     "delivery-smtp  unix  $queue_directory/private/deliver-smtp  y  -  -  "
-    "delivery smtp\n";
+    "delivery smtp\n"
+    "imap   inet  $imap_listen  n  -  $store_owner  imapd\n"
+    "imaps  inet  $imaps_listen  n  -  $store_owner  imapd\n"
+    "    -o imapd_tls_wrappermode=yes\n";
 
 static int
 usage(void)
@@ -124,7 +135,40 @@ make_dir(const char *path)
 	return -1;
 }
 
-/* First use: DIR, its config, its certificate. */
+/* A new instance's demo user, with a random password kept in
+ * DIR/demo-password.  0 or -1 (printed). */
+static int
+create_demo_user(const char *dir)
+{
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+	unsigned char rnd[RUN_DEMO_PWLEN];
+	char pw[RUN_DEMO_PWLEN + 2];
+	char path[PATH_MAX + 32];
+	struct why why;
+	size_t i;
+	int r;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		fprintf(stderr, "postern: getrandom: %s\n", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < RUN_DEMO_PWLEN; i++)
+		pw[i] = alphabet[rnd[i] % (sizeof(alphabet) - 1)];
+	pw[RUN_DEMO_PWLEN] = '\n';
+	pw[RUN_DEMO_PWLEN + 1] = '\0';
+	snprintf(path, sizeof(path), "%s/demo-password", dir);
+	r = file_write_atomic(path, span_make(pw, RUN_DEMO_PWLEN + 1), 0600,
+	    &why);
+	if (r == -1)
+		fprintf(stderr, "postern: %s\n", why.msg);
+	pw[RUN_DEMO_PWLEN] = '\0';
+	if (r == 0 && postern_user_add(dir, RUN_DEMO_USER, pw) != 0)
+		r = -1;
+	secret_wipe(pw, sizeof(pw));
+	return r;
+}
+
+/* First use: DIR, its config, its certificate, the demo user. */
 static int
 create_instance(const char *dir)
 {
@@ -149,7 +193,48 @@ create_instance(const char *dir)
 		fprintf(stderr, "postern: %s\n", why.msg);
 		return -1;
 	}
-	return 0;
+	return create_demo_user(dir);
+}
+
+/* The first listen address of service name, or NULL. */
+static const char *
+first_listen(const struct instance *inst, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < inst->services.n; i++)
+		if (strcmp(inst->services.v[i].name, name) == 0 &&
+		    inst->services.v[i].nlisten > 0)
+			return inst->services.v[i].listen[0];
+	return NULL;
+}
+
+/* How to try the instance: the demo user and two commands. */
+static void
+describe_demo(const struct instance *inst)
+{
+	char path[PATH_MAX + 32];
+	char pw[64] = "";
+	const char *smtp = first_listen(inst, "smtp");
+	const char *imaps = first_listen(inst, "imaps");
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/demo-password", inst->config_dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	if (fgets(pw, sizeof(pw), f) != NULL)
+		pw[strcspn(pw, "\n")] = '\0';
+	fclose(f);
+	printf("postern: demo user %s, password %s\n", RUN_DEMO_USER, pw);
+	if (smtp != NULL)
+		printf("postern: send it mail:  swaks --server %s --to %s\n",
+		    smtp, RUN_DEMO_USER);
+	if (imaps != NULL)
+		printf("postern: read it:       curl --insecure "
+		       "'imaps://%s/INBOX;UID=1' -u %s:%s\n",
+		    imaps, RUN_DEMO_USER, pw);
+	secret_wipe(pw, sizeof(pw));
 }
 
 static void
@@ -169,8 +254,40 @@ describe(const struct instance *inst)
 	}
 	if (inst->services.n == 0)
 		printf("postern:   (no services in master.conf yet)\n");
+	describe_demo(inst);
 	printf("postern: stop with Ctrl-C\n");
 	fflush(stdout);
+}
+
+/* As root the daemons run as the instance's system users: they must be
+ * able to reach dir.  1 when a directory on the way is closed to them
+ * (printed), else 0. */
+static int
+closed_path(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (geteuid() != 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s", dir);
+	for (;;) {
+		if (stat(path, &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
+			fprintf(stderr, "postern: %s is closed to other users "
+					"(mode %03o), but the daemons of an "
+					"instance run by root run as system "
+					"users: use a directory they can "
+					"reach, or run as another user\n",
+			    path[0] != '\0' ? path : "/",
+			    (unsigned)(st.st_mode & 0777));
+			return 1;
+		}
+		slash = strrchr(path, '/');
+		if (slash == NULL || slash == path)
+			return 0;
+		*slash = '\0';
+	}
 }
 
 static int
@@ -201,7 +318,8 @@ postern_run(int argc, char **argv)
 
 	if (parse_args(argc, argv, &arg_dir, overrides, &noverrides) == -1)
 		return usage();
-	if (make_dir(arg_dir) == -1 || realpath(arg_dir, dir) == NULL)
+	if (make_dir(arg_dir) == -1 || realpath(arg_dir, dir) == NULL ||
+	    closed_path(dir))
 		return 1;
 	if (create_instance(dir) == -1)
 		return 1;

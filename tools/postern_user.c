@@ -34,6 +34,7 @@ struct uopts {
 	struct userrec rec;	/* name, quotas, host, enabled; the spans
 				 * are borrowed from argv */
 	bool password_stdin;
+	const char *password;	/* given by the caller: not read */
 	enum passwd_scheme scheme;
 };
 
@@ -218,7 +219,11 @@ new_hash(const struct uopts *o, char *hash, size_t size)
 	struct why why;
 	int r;
 
-	r = usertab_password(o->password_stdin, pw, sizeof(pw), &why);
+	if (o->password != NULL)
+		r = snprintf(pw, sizeof(pw), "%s", o->password) <
+			(int)sizeof(pw) - 1 ? 0 : why_set(&why, "password too long");
+	else
+		r = usertab_password(o->password_stdin, pw, sizeof(pw), &why);
 	if (r == 0 && pw[0] == '\0')
 		r = why_set(&why, "empty password refused");
 	if (r == 0)
@@ -464,6 +469,18 @@ run(const char *dir, size_t sub, const char *addr, const struct uopts *o)
 	usertab_close(&t);
 	instance_fini(&inst);
 	return r == 0 ? 0 : 1;
+}
+
+int
+postern_user_add(const char *dir, const char *addr, const char *password)
+{
+	struct uopts o;
+
+	memset(&o, 0, sizeof(o));
+	o.rec.enabled = true;
+	o.scheme = PASSWD_YESCRYPT;
+	o.password = password;
+	return run(dir, 0, addr, &o);
 }
 
 int

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,15 +65,22 @@ dial_start(struct event_base *base, const struct sockaddr *sa, socklen_t len,
 {
 	struct dial *d = xcalloc(1, sizeof(*d));
 	struct timeval tv;
+	int one = 1;
 
 	d->fn = fn;
 	d->arg = arg;
 	d->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
-	if (d->fd == -1)
+	if (d->fd == -1) {
 		d->err = errno;
-	else if (connect(d->fd, sa, len) == -1 && errno != EINPROGRESS)
-		d->err = errno;
+	} else {
+		/* Commands and the end of a message go out whole: no Nagle
+		 * delay (see lib/mail/service.c).  Not TCP: ignored. */
+		(void)setsockopt(d->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+		if (connect(d->fd, sa, len) == -1 && errno != EINPROGRESS)
+			d->err = errno;
+	}
 	d->ev = event_new(base, d->err == 0 ? d->fd : -1, EV_WRITE, on_ready,
 	    d);
 	if (d->ev == NULL)

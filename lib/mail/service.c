@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,12 +182,17 @@ static void
 on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct listener *l = arg;
-	int fd;
+	int fd, one = 1;
 
 	(void)what;
 	while (!l->svc->stopping) {
 		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
+			/* A reply goes out whole when its command is done:
+			 * Nagle would only hold its tail back until the
+			 * client's delayed ACK (40 ms).  Not TCP: ignored. */
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
 			ops->accept(l->svc, fd, l->index);
 			continue;
 		}

@@ -166,7 +166,8 @@ env_open(struct store_env *e, uint64_t mapsize, struct why *why)
 	return rc != 0 ? store_mdb(rc, "open", why) : STORE_TEMP;
 }
 
-/* A new index: the version, then INBOX and the default mailboxes. */
+/* A new index: the version, then INBOX and the default mailboxes; nothing
+ * when another process has done it meanwhile. */
 static enum store_res
 init_index(struct store *s, struct why *why)
 {
@@ -178,11 +179,19 @@ init_index(struct store *s, struct why *why)
 		{ s->conf->junk, STORE_ROLE_JUNK },
 	};
 	MDB_txn *t;
+	MDB_val k = { 7, "version" };
+	MDB_val v;
 	uint32_t version;
 	enum store_res r = store_txn(s, true, &t, why);
 
 	if (r != STORE_OK)
 		return r;
+	/* Another process may have set it up since we looked: once only
+	 * (a second set-up would move the version on). */
+	if (mdb_get(t, s->e->dbi[DB_META], &k, &v) == 0) {
+		mdb_txn_abort(t);
+		return STORE_OK;
+	}
 	r = store_meta_next(s, t, "version", STORE_VERSION, &version, why);
 	for (size_t i = 0; r == STORE_OK && i < 5; i++) {
 		struct store_mailbox m;
@@ -249,7 +258,7 @@ env_get(const struct store_conf *conf, const char *dir,
 	enum store_res r;
 
 	for (e = registry; e != NULL; e = e->next)
-		if (strcmp(e->dir, dir) == 0) {
+		if (strcmp(e->dir, dir) == 0 && !store_index_replaced(e)) {
 			e->refs++;
 			*out = e;
 			return STORE_OK;
@@ -262,6 +271,7 @@ env_get(const struct store_conf *conf, const char *dir,
 		return r;
 	}
 	e->refs = 1;
+	e->registered = true;
 	e->next = registry;
 	registry = e;
 	*out = e;

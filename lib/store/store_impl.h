@@ -41,6 +41,9 @@ struct store_env {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	unsigned refs;			/* under the registry lock */
+	bool registered;		/* in the registry (not a rebuild's) */
+	bool replaced;			/* a rebuild put a new index in its
+					 * place: not handed out again */
 	struct store_env *next;
 };
 
@@ -75,6 +78,11 @@ int	store_mbox_encode(const struct store_mailbox *m, struct buf *out);
 int	store_mbox_decode(MDB_val v, struct store_mailbox *m);
 
 /* Transactions: STORE_OK, or STORE_TEMP with why. */
+/* Whether another process's rebuild has renamed a new index over the one
+ * e (a registry environment) has open: what is written to the old one
+ * would be lost, so write transactions on it are refused and opens make
+ * a new environment. */
+bool	store_index_replaced(struct store_env *e);
 enum store_res store_txn(struct store *s, bool write, MDB_txn **out,
 	    struct why *why);
 enum store_res store_commit(MDB_txn *t, struct why *why);

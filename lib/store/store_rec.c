@@ -5,8 +5,10 @@
  * records come from an index that may be damaged; each is checked.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store_impl.h"
@@ -226,9 +228,38 @@ store_mdb(int rc, const char *what, struct why *why)
 	return STORE_TEMP;
 }
 
+bool
+store_index_replaced(struct store_env *e)
+{
+	char path[4200];
+	struct stat open_st, now_st;
+	mdb_filehandle_t fd;
+	bool replaced;
+
+	if (!e->registered)
+		return false;
+	if (__atomic_load_n(&e->replaced, __ATOMIC_RELAXED))
+		return true;
+	snprintf(path, sizeof(path), "%s/index/data.mdb", e->dir);
+	if (mdb_env_get_fd(e->env, &fd) != 0 || fstat(fd, &open_st) == -1 ||
+	    stat(path, &now_st) == -1)
+		return false;	/* the transaction reports what is wrong */
+	replaced = open_st.st_ino != now_st.st_ino ||
+	    open_st.st_dev != now_st.st_dev;
+	if (replaced)
+		__atomic_store_n(&e->replaced, true, __ATOMIC_RELAXED);
+	return replaced;
+}
+
 enum store_res
 store_txn(struct store *s, bool write, MDB_txn **out, struct why *why)
 {
+	*out = NULL;
+	if (write && store_index_replaced(s->e)) {
+		why_set(why, "the index was rebuilt meanwhile: open the store "
+			     "again");
+		return STORE_TEMP;
+	}
 	return store_mdb(mdb_txn_begin(s->e->env, NULL, write ? 0 :
 	    MDB_RDONLY, out), "begin", why);
 }

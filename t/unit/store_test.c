@@ -2,11 +2,12 @@
  * store_test.c - unit tests for lib/store: layout, mailbox names, default
  * mailboxes, append and read back, UID order, flags, keywords, MODSEQ and
  * changes, expunge, copy and move by hard link, quota, create/delete/
- * rename with RFC 3501 semantics (INBOX too), subscriptions, \Recent, change
- * notification across processes, many mailboxes on one notice descriptor,
- * concurrent appends from two processes,
- * check and repair, rebuild from files (index unreadable or marked
- * damaged), and a 10,000-message mailbox.
+ * rename with RFC 3501 semantics (INBOX too), subscriptions, \Recent,
+ * change notification across processes, many mailboxes on one notice
+ * descriptor, concurrent appends from two processes, processes opening a
+ * new store at once, a rebuild under an open store, check and repair,
+ * rebuild from files (index unreadable or marked damaged), and a
+ * 10,000-message mailbox.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -545,6 +546,84 @@ test_watchset(void)
 	store_free(&b);
 }
 
+/*
+ * Processes opening a new user's store at once: one of them sets it up,
+ * and none may set it up again (a second set-up once bumped the version
+ * record, so the next open took the index for damaged and rebuilt it
+ * under the others, whose later writes then went to the replaced file).
+ */
+static void
+test_first_open_race(void)
+{
+	enum { ROUNDS = 30, KIDS = 6 };
+	int bad = 0, rebuilt = 0;
+
+	fflush(stdout);
+	for (int round = 0; round < ROUNDS; round++) {
+		char user[64];
+		int go[2];
+		pid_t kids[KIDS];
+		struct store *s;
+		int status;
+
+		snprintf(user, sizeof(user), "race%d@example.org", round);
+		if (pipe(go) == -1)
+			break;
+		for (int i = 0; i < KIDS; i++)
+			if ((kids[i] = fork()) == 0) {
+				char c;
+				struct store *ks;
+
+				close(go[1]);
+				/* Start together: when the pipe closes. */
+				(void)!read(go[0], &c, 1);
+				ks = open_user(user);
+				_exit(ks != NULL && store_rebuilt(ks) == NULL ?
+					0 : 1);
+			}
+		close(go[0]);
+		close(go[1]);
+		for (int i = 0; i < KIDS; i++)
+			bad += waitpid(kids[i], &status, 0) != kids[i] ||
+			    !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		s = open_user(user);
+		rebuilt += s == NULL || store_rebuilt(s) != NULL;
+		store_free(&s);
+	}
+	ok(bad == 0 && rebuilt == 0,
+	    "%d processes open new stores at once, %d times: no failure or "
+	    "rebuild (%d failed, %d rebuilt)", KIDS, ROUNDS, bad, rebuilt);
+}
+
+/* The index is rebuilt under an open store (by another process, or
+ * "postern store rebuild"): writes through the old handle are refused
+ * (they would go to the replaced file), and a new open gets the new
+ * index. */
+static void
+test_rebuilt_under_us(void)
+{
+	struct store *s = open_user("under@example.org");
+	struct store *again;
+	uint32_t inbox = box_id(s, "INBOX");
+	struct store_append req = { inbox, span_str("second\r\n"), 0, NULL,
+		0, 0 };
+	struct store_msg msg;
+	struct why why = { "" };
+
+	append(s, inbox, "first\r\n", 0);
+	ok(store_rebuild(&conf, "under@example.org", &why) == STORE_OK,
+	    "the index is rebuilt (as by another process): %s", why.msg);
+	ok(store_append(s, &req, &msg, &why) == STORE_TEMP &&
+	       strstr(why.msg, "rebuilt meanwhile") != NULL,
+	    "a write through the old handle is refused: %s", why.msg);
+	again = open_user("under@example.org");
+	ok(again != NULL && store_append(again, &req, &msg, &why) == STORE_OK &&
+	       msg.uid == 2, "a new open writes to the new index: %s",
+	    why.msg);
+	store_free(&again);
+	store_free(&s);
+}
+
 static void
 test_check(void)
 {
@@ -678,6 +757,8 @@ main(void)
 	store_free(&s);
 	test_concurrency();
 	test_watchset();
+	test_first_open_race();
+	test_rebuilt_under_us();
 	test_check();
 	test_rebuild();
 	test_big();

@@ -2,6 +2,7 @@
 (paths inside DIR, unprivileged loopback ports, a self-signed certificate)
 and runs it in the foreground until Ctrl-C, leaving nothing behind."""
 
+import imaplib
 import shutil
 import smtplib
 import ssl
@@ -20,12 +21,15 @@ import postern_test as pt  # noqa: E402
 class PosternRun(unittest.TestCase):
     def setUp(self):
         self.top = tempfile.mkdtemp(prefix="postern-run-")
+        # As root the daemons run as system users, who must reach it.
+        os.chmod(self.top, 0o755)
         self.dir = os.path.join(self.top, "inst")
 
     def tearDown(self):
         for pid in pt.pids_with_arg(self.dir):
             os.kill(pid, signal.SIGKILL)
-        shutil.rmtree(self.top)
+        if not os.environ.get("POSTERN_KEEP"):
+            shutil.rmtree(self.top)
 
     def test_first_run_and_ctrl_c(self):
         log = open(os.path.join(self.top, "log"), "w+")
@@ -33,10 +37,13 @@ class PosternRun(unittest.TestCase):
         env = pt.CHROOT_ENV
         port = "smtp_listen=127.0.0.1:%d" % pt.free_port()
         sub, smtps = pt.free_port(), pt.free_port()
-        lmtp = pt.free_port()
+        lmtp, imap, imaps = pt.free_port(), pt.free_port(), pt.free_port()
         ports = ["-o", port, "-o", "submission_listen=127.0.0.1:%d" % sub,
                  "-o", "smtps_listen=127.0.0.1:%d" % smtps,
-                 "-o", "lmtp_listen=127.0.0.1:%d" % lmtp]
+                 "-o", "lmtp_listen=127.0.0.1:%d" % lmtp,
+                 "-o", "local_transport=lmtp:inet:127.0.0.1:%d" % lmtp,
+                 "-o", "imap_listen=127.0.0.1:%d" % imap,
+                 "-o", "imaps_listen=127.0.0.1:%d" % imaps]
         proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir, "-o",
                                  "myhostname=run.example"] + ports, stdout=log,
                                 stderr=log, stdin=subprocess.DEVNULL, env=env)
@@ -60,12 +67,37 @@ class PosternRun(unittest.TestCase):
         with smtplib.LMTP("127.0.0.1", lmtp, timeout=30) as s:
             self.assertEqual(s.ehlo("run.test")[0], 250)
         self.assertTrue(os.path.isdir(os.path.join(self.dir, "data/store")))
+        # The demo user: mail sent to it over SMTP is read over IMAP with
+        # the password run printed (and keeps, private, in demo-password).
+        pwfile = os.path.join(self.dir, "demo-password")
+        self.assertEqual(os.stat(pwfile).st_mode & 0o777, 0o600)
+        pw = open(pwfile).read().strip()
+        self.assertGreaterEqual(len(pw), 16)
+        pt.wait_for(lambda: pt.try_connect_line(("127.0.0.1", int(port.rsplit(":", 1)[1]))),
+                    what="smtpd to answer")
+        with smtplib.SMTP("127.0.0.1", int(port.rsplit(":", 1)[1]), timeout=30) as s:
+            s.sendmail("someone@remote.test", ["demo@example.com"],
+                       b"Subject: hello demo\r\n\r\nfirst message\r\n")
+        pt.wait_for(lambda: (pt.try_connect_line(("127.0.0.1", imap)) or "").startswith("* OK"),
+                    what="imapd to answer")
+
+        def inbox_has_it():
+            with imaplib.IMAP4_SSL("127.0.0.1", imaps, ssl_context=ctx, timeout=30) as c:
+                c.login("demo@example.com", pw)
+                typ, data = c.select("INBOX", readonly=True)
+                if int(data[0]) == 0:
+                    return False
+                typ, data = c.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+                return b"Subject: hello demo" in data[0][1]
+        pt.wait_for(inbox_has_it, what="the message in the demo user's INBOX")
         conf = open(os.path.join(self.dir, "postern.conf")).read()
         for line in ("queue_directory = %s/queue" % self.dir,
                      "data_directory = %s/data" % self.dir,
                      "daemon_directory = %s" % pt.LIBEXEC,
                      "smtp_listen = 127.0.0.1:2525", "submission_listen = 127.0.0.1:2587",
-                     "smtps_listen = 127.0.0.1:2465", "lmtp_listen = 127.0.0.1:2024",
+                     "smtps_listen = 127.0.0.1:2465", "lmtp_listen = 127.0.0.1:2424",
+                     "local_transport = lmtp:inet:127.0.0.1:2424",
+                     "virtual_mailbox_domains = example.com",
                      "imap_listen = 127.0.0.1:2143", "imaps_listen = 127.0.0.1:2993",
                      "pop3_listen = 127.0.0.1:2110", "pop3s_listen = 127.0.0.1:2995"):
             self.assertIn(line + "\n", conf)
@@ -82,6 +114,11 @@ class PosternRun(unittest.TestCase):
         log.seek(0)
         text = log.read()
         self.assertIn("postern: creating a development instance in " + self.dir, text)
+        self.assertIn("postern: demo user demo@example.com, password %s\n" % pw, text)
+        self.assertIn("postern: send it mail:  swaks --server 127.0.0.1:%s --to demo@example.com"
+                      % port.rsplit(":", 1)[1], text)
+        self.assertIn("postern: read it:       curl --insecure 'imaps://127.0.0.1:%d/INBOX;UID=1'"
+                      " -u demo@example.com:%s\n" % (imaps, pw), text)
         self.assertIn("stopped", text)
         self.assertEqual(pt.pids_with_arg(self.dir), [])
 
@@ -101,6 +138,15 @@ class PosternRun(unittest.TestCase):
             self.assertNotIn(bad, text)
         self.assertIn("mine/master[", text)
         log.close()
+
+    @unittest.skipUnless(os.geteuid() == 0, "only root's instances run as system users")
+    def test_closed_directory(self):
+        os.chmod(self.top, 0o700)
+        r = subprocess.run([pt.POSTERN, "run", "--dir", self.dir], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("postern: %s is closed to other users (mode 700)" % self.top, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "postern.conf")))
 
     def test_bad_override(self):
         r = subprocess.run([pt.POSTERN, "run", "--dir", self.dir, "-o",
