@@ -7,13 +7,17 @@
  * store handle (after login) and its view (while a mailbox is selected).
  * While a job runs on the worker pool (anything that touches authd or the
  * store) the session reads nothing and is freed only when the job's done
- * callback has run.  The view holds the UIDs of the selected mailbox in
- * message-number order, so that untagged EXPUNGE and EXISTS keep message
- * numbers right; flags are not kept (changes come from the store).  Its
- * modseq is the point up to which every change has been reported to the
- * client (RFC 7162: the HIGHESTMODSEQ it may be told), and own[] lists
- * flag changes past it that the client has already been shown (its own
- * STORE), so that the next update does not report them again.
+ * callback has run; a job waiting for the client to read its output
+ * (imapd_wait_output, a long FETCH) is released when the connection
+ * ends.  Sessions in IDLE are linked from the watch of their mailbox
+ * (imapd_idle.c), which the last of them frees.  The view holds the
+ * UIDs of the selected mailbox in message-number order, so that untagged
+ * EXPUNGE and EXISTS keep message numbers right; flags are not kept
+ * (changes come from the store).  Its modseq is the point up to which
+ * every change has been reported to the client (RFC 7162: the
+ * HIGHESTMODSEQ it may be told), and own[] lists flag changes past it
+ * that the client has already been shown (its own STORE), so that the
+ * next update does not report them again.
  *
  * Linked into: imapd.  Runs as store_owner, not chrooted.  Trust: every
  * byte a client sends is hostile; the user name comes from authd.
@@ -27,6 +31,9 @@
 #include <openssl/ssl.h>
 
 struct event;
+struct event_timer;
+struct hmap;
+struct imapd_watch;
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -46,6 +53,11 @@ struct imapd {
 	struct imapcmd_limits lim;
 	size_t nsessions;
 	struct imapd_sess *sessions;
+	/* IDLE: one change-notice descriptor for the process (or -1), and
+	 * its watches by id (struct imapd_watch, imapd_idle.c). */
+	int watch_fd;
+	struct event *watch_ev;
+	struct hmap *watches;
 };
 
 enum imapd_state {
@@ -98,12 +110,17 @@ struct imapd_sess {
 	bool qresync;			/* ENABLE QRESYNC: VANISHED, not EXPUNGE */
 	bool idling;			/* IDLE: waiting for DONE */
 	bool idle_pending;		/* a change came during an update */
-	int idle_fd;			/* the store's change notice, or -1 */
-	struct event *idle_ev;
+	struct imapd_watch *idle_watch;	/* the mailbox's notices, or NULL */
+	struct imapd_sess *idle_next;	/* others on idle_watch */
+	struct imapd_sess **idle_prevp;
+	struct event_timer *idle_timer;	/* imapd_idle_recheck */
 	char idle_tag[128];
 	unsigned errors;		/* BAD replies in a row */
 	unsigned auth_failures;
 	bool busy;			/* a job is in flight */
+	worker_fn *wait_more;		/* imapd_wait_output, or NULL */
+	worker_fn *wait_release;
+	void *wait_arg;			/* owned by the waiting job */
 	bool ended;			/* connection gone */
 	bool quitting;
 	struct imapd_sess *next;
@@ -129,6 +146,14 @@ void	imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
 void	imapd_job_end(struct imapd_sess *s);
 /* The same without ending the command (IDLE goes on). */
 void	imapd_job_resume(struct imapd_sess *s);
+/*
+ * Inside a job's done callback, instead of ending the job: call
+ * more(arg) on the loop once the client has left no more than low bytes
+ * of its output unread (at once when it already has), or release(arg)
+ * when the connection ends first.  The session stays busy meanwhile.
+ */
+void	imapd_wait_output(struct imapd_sess *s, size_t low, worker_fn *more,
+	    worker_fn *release, void *arg);
 /* BYE and close. */
 void	imapd_bye(struct imapd_sess *s, const char *text);
 /* The CAPABILITY list for s's state (into out). */
@@ -167,6 +192,8 @@ void	imapd_idle(struct imapd_sess *s);
 void	imapd_idle_line(struct imapd_sess *s, struct span line);
 /* The session ends while idling. */
 void	imapd_idle_end(struct imapd_sess *s);
+/* The process ends: the change-notice descriptor goes. */
+void	imapd_idle_fini(struct imapd *d);
 
 /* imapd_append.c */
 void	imapd_append(struct imapd_sess *s);

@@ -4,9 +4,16 @@
  * the message again; body sections read from the message file), MODSEQ
  * and the CHANGEDSINCE and VANISHED modifiers (RFC 7162), and \Seen set
  * by a BODY[...] or RFC822 fetch of a read-write mailbox.
- * The work runs on a worker, a batch of messages at a time: a batch ends
- * when its output passes IMAPD_FETCH_BATCH bytes, and the next starts
- * when the client has read most of it.
+ *
+ * The work runs on a worker, a batch at a time, and never holds a whole
+ * message: one message's response is kept as segments (bytes built from
+ * the cache, and byte ranges of the message file, which stays open), and
+ * a batch renders at most IMAPD_FETCH_CHUNK bytes of them, reading a
+ * long literal from the file a chunk at a time.  The next batch starts
+ * only when the client has read all but IMAPD_FETCH_LOW bytes of the
+ * output (the connection's drain callback), so a client that reads
+ * slowly holds imapd's memory at about a chunk and a half.
+ *
  * Linked into: imapd.  Trust: the items and sets are the client's (parsed
  * by mail/imapcmd); records and caches come from the store, which checks
  * them; message bytes are sent as they are (NULs made 0x80).
@@ -25,8 +32,20 @@
 #include "mail/imapenc.h"
 #include "mail/imapsect.h"
 
-/* Output of one batch, roughly (one message may take it past). */
-#define IMAPD_FETCH_BATCH (1024 * 1024)
+/* Output of one batch, at most: a literal longer than this is read from
+ * the message file and sent a chunk at a time. */
+#define IMAPD_FETCH_CHUNK (256 * 1024)
+/* The next batch is prepared once the client has left no more than this
+ * of the output unread (so that the connection does not run dry). */
+#define IMAPD_FETCH_LOW (64 * 1024)
+
+/* A piece of the response of the message in progress: len bytes at off
+ * of the built bytes (text), or of the message file when file. */
+struct fetch_seg {
+	uint64_t off;
+	uint64_t len;
+	bool file;
+};
 
 struct fetch_job {
 	struct imapd_sess *s;
@@ -37,10 +56,21 @@ struct fetch_job {
 	bool uid_cmd;
 	uint32_t *msn;			/* the messages, by number */
 	size_t n;
-	size_t next;			/* first not yet done */
+	size_t next;			/* first not yet started */
+	bool started;			/* keywords read, \Seen set */
 	struct store_mailbox m;		/* keywords, for FLAGS */
-	struct buf out;
-	bool failed;
+	struct buf out;			/* this batch's output */
+	/* The message in progress: its response, sent segment by segment. */
+	struct buf text;		/* the built bytes */
+	size_t text_mark;		/* text not yet in a segment from here */
+	struct fetch_seg *seg;
+	size_t nseg;
+	size_t segcap;
+	size_t seg_at;			/* the segment being sent */
+	uint64_t seg_done;		/* bytes of it sent */
+	int fd;				/* the message file, or -1 */
+	bool failed;			/* between two responses: tagged NO */
+	bool broken;			/* inside a response: the end */
 	struct why why;
 };
 
@@ -84,6 +114,82 @@ read_range(int fd, uint64_t off, uint64_t n, struct buf *out,
 	}
 	out->p[out->len] = '\0';
 	imapsect_fix_nul(out->p + at, out->len - at);
+	return 0;
+}
+
+/* A segment of the message in progress. */
+static void
+add_seg(struct fetch_job *j, uint64_t off, uint64_t len, bool file)
+{
+	if (len == 0)
+		return;
+	if (j->nseg == j->segcap) {
+		j->segcap = j->segcap == 0 ? 8 : j->segcap * 2;
+		j->seg = xreallocarray(j->seg, j->segcap, sizeof(*j->seg));
+	}
+	j->seg[j->nseg].off = off;
+	j->seg[j->nseg].len = len;
+	j->seg[j->nseg].file = file;
+	j->nseg++;
+}
+
+/* The bytes built since the last segment become one. */
+static void
+end_text_seg(struct fetch_job *j)
+{
+	add_seg(j, j->text_mark, j->text.len - j->text_mark, false);
+	j->text_mark = j->text.len;
+}
+
+static void
+add_file_seg(struct fetch_job *j, uint64_t off, uint64_t len)
+{
+	end_text_seg(j);
+	add_seg(j, off, len, true);
+}
+
+/* Done with the message in progress (sent, or dropped). */
+static void
+msg_reset(struct fetch_job *j)
+{
+	buf_reset(&j->text);
+	j->text_mark = 0;
+	j->nseg = 0;
+	j->seg_at = 0;
+	j->seg_done = 0;
+	if (j->fd != -1) {
+		close(j->fd);
+		j->fd = -1;
+	}
+}
+
+/* Move the message's segments into out until out holds a chunk.  0, or
+ * -1 with why (the response is then cut short). */
+static int
+render(struct fetch_job *j)
+{
+	while (j->seg_at < j->nseg && j->out.len < IMAPD_FETCH_CHUNK) {
+		const struct fetch_seg *g = &j->seg[j->seg_at];
+		uint64_t n = g->len - j->seg_done;
+
+		if (n > IMAPD_FETCH_CHUNK - j->out.len)
+			n = IMAPD_FETCH_CHUNK - j->out.len;
+		if (g->file) {
+			if (read_range(j->fd, g->off + j->seg_done, n, &j->out,
+				&j->why) == -1)
+				return -1;
+		} else if (buf_add(&j->out, j->text.p + g->off + j->seg_done,
+			       (size_t)n) == -1) {
+			return why_set(&j->why, "response too large");
+		}
+		j->seg_done += n;
+		if (j->seg_done == g->len) {
+			j->seg_at++;
+			j->seg_done = 0;
+		}
+	}
+	if (j->seg_at == j->nseg)
+		msg_reset(j);
 	return 0;
 }
 
@@ -137,29 +243,32 @@ add_section(struct fetch_job *j, const struct imapcmd_fetch_att *a,
 	}
 	if (r == 0) {
 		if (a->item == IMAPCMD_FI_RFC822)
-			buf_adds(&j->out, "RFC822");
+			buf_adds(&j->text, "RFC822");
 		else if (a->item == IMAPCMD_FI_RFC822_HEADER)
-			buf_adds(&j->out, "RFC822.HEADER");
+			buf_adds(&j->text, "RFC822.HEADER");
 		else if (a->item == IMAPCMD_FI_RFC822_TEXT)
-			buf_adds(&j->out, "RFC822.TEXT");
+			buf_adds(&j->text, "RFC822.TEXT");
 		else
-			r = imapsect_label(&j->out, &spec);
+			r = imapsect_label(&j->text, &spec);
 	}
 	if (r == 0) {
-		buf_addc(&j->out, ' ');
-		r = imapenc_literal_head(&j->out, is.len);
+		buf_addc(&j->text, ' ');
+		r = imapenc_literal_head(&j->text, is.len);
 	}
 	for (i = 0; r == 0 && i < is.npieces; i++) {
 		const struct imapsect_piece *p = imapsect_piece(&is, i);
 
 		if (p->in_text) {
-			size_t at = j->out.len;
+			size_t at = j->text.len;
 
-			r = buf_add(&j->out, is.text.p + p->off, (size_t)p->len);
+			r = buf_add(&j->text, is.text.p + p->off, (size_t)p->len);
 			if (r == 0)
-				imapsect_fix_nul(j->out.p + at, (size_t)p->len);
+				imapsect_fix_nul(j->text.p + at, (size_t)p->len);
+			else
+				why_set(&j->why, "response too large");
 		} else {
-			r = read_range(fd, p->off, p->len, &j->out, &j->why);
+			/* Read when it is sent, a chunk at a time. */
+			add_file_seg(j, p->off, p->len);
 		}
 	}
 	buf_fini(&hdr);
@@ -180,7 +289,7 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 	struct msgcache mc;
 	struct buf blob;
 	bool have_cache = false, flags_done = false;
-	int fd = -1, r = 0;
+	int r = 0;
 	const char *sep = "";
 	size_t i;
 	enum store_res sr;
@@ -193,9 +302,9 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 	for (i = 0; i < j->m.nkeywords; i++)
 		names[i] = j->m.keywords[i];
 	buf_init(&blob, 16 * 1024 * 1024);
-	buf_addf(&j->out, "* %u FETCH (", msn);
+	buf_addf(&j->text, "* %u FETCH (", msn);
 	if (j->uid_cmd || (f->items & (1u << IMAPCMD_FI_UID))) {
-		buf_addf(&j->out, "UID %u", uid);
+		buf_addf(&j->text, "UID %u", uid);
 		sep = " ";
 	}
 	for (i = 0; r == 0 && i < f->natt; i++) {
@@ -208,22 +317,22 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 			if (flags_done)
 				continue;
 			flags_done = true;
-			buf_addf(&j->out, "%sFLAGS ", sep);
-			r = imapenc_flags(&j->out, msg.flags |
+			buf_addf(&j->text, "%sFLAGS ", sep);
+			r = imapenc_flags(&j->text, msg.flags |
 			    (uid >= v->first_recent ? IMAPENC_RECENT : 0),
 			    msg.keywords, names, j->m.nkeywords);
 			break;
 		case IMAPCMD_FI_INTERNALDATE:
-			buf_addf(&j->out, "%sINTERNALDATE ", sep);
-			r = imapenc_date_time(&j->out, msg.internaldate,
+			buf_addf(&j->text, "%sINTERNALDATE ", sep);
+			r = imapenc_date_time(&j->text, msg.internaldate,
 			    local_zone(msg.internaldate));
 			break;
 		case IMAPCMD_FI_RFC822_SIZE:
-			buf_addf(&j->out, "%sRFC822.SIZE %llu", sep,
+			buf_addf(&j->text, "%sRFC822.SIZE %llu", sep,
 			    (unsigned long long)msg.size);
 			break;
 		case IMAPCMD_FI_MODSEQ:
-			buf_addf(&j->out, "%sMODSEQ (%llu)", sep,
+			buf_addf(&j->text, "%sMODSEQ (%llu)", sep,
 			    (unsigned long long)msg.modseq);
 			break;
 		default:
@@ -237,38 +346,37 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 				}
 				have_cache = true;
 			}
-			buf_adds(&j->out, sep);
+			buf_adds(&j->text, sep);
 			if (a->item == IMAPCMD_FI_ENVELOPE) {
-				buf_adds(&j->out, "ENVELOPE ");
-				r = imapenc_envelope(&j->out, &mc, 0);
+				buf_adds(&j->text, "ENVELOPE ");
+				r = imapenc_envelope(&j->text, &mc, 0);
 			} else if (a->item == IMAPCMD_FI_BODYSTRUCTURE ||
 			    a->item == IMAPCMD_FI_BODY) {
 				bool ext = a->item == IMAPCMD_FI_BODYSTRUCTURE;
 
-				buf_adds(&j->out, ext ? "BODYSTRUCTURE " :
+				buf_adds(&j->text, ext ? "BODYSTRUCTURE " :
 							"BODY ");
-				r = imapenc_bodystructure(&j->out, &mc, 0,
+				r = imapenc_bodystructure(&j->text, &mc, 0,
 				    ext);
 			} else if (a->item == IMAPCMD_FI_BINARY ||
 			    a->item == IMAPCMD_FI_BINARY_SIZE) {
 				r = why_set(&j->why, "BINARY is not "
 						     "supported");
 			} else {
-				if (fd == -1 &&
-				    store_msg_open(st, v->mailbox, uid, &fd,
+				if (j->fd == -1 &&
+				    store_msg_open(st, v->mailbox, uid, &j->fd,
 					&j->why) != STORE_OK) {
 					r = -1;
 					break;
 				}
-				r = add_section(j, a, &mc, fd);
+				r = add_section(j, a, &mc, j->fd);
 			}
 			break;
 		}
 		sep = " ";
 	}
-	buf_adds(&j->out, ")\r\n");
-	if (fd != -1)
-		close(fd);
+	buf_adds(&j->text, ")\r\n");
+	end_text_seg(j);
 	buf_fini(&blob);
 	return r;
 }
@@ -323,7 +431,8 @@ fetch_work(void *arg)
 {
 	struct fetch_job *j = arg;
 
-	if (j->next == 0) {
+	if (!j->started) {
+		j->started = true;
 		if (store_mailbox_by_id(j->s->store, j->s->view->mailbox, &j->m,
 			&j->why) != STORE_OK) {
 			j->failed = true;
@@ -335,11 +444,21 @@ fetch_work(void *arg)
 		}
 		set_seen(j);
 	}
-	while (j->next < j->n && j->out.len < IMAPD_FETCH_BATCH)
+	for (;;) {
+		if (render(j) == -1) {
+			j->broken = true;
+			return;
+		}
+		if (j->nseg > 0 || j->out.len >= IMAPD_FETCH_CHUNK ||
+		    j->next == j->n)
+			return;
 		if (fetch_one(j, j->msn[j->next++]) == -1) {
+			/* Nothing of this response went out: drop it. */
+			msg_reset(j);
 			j->failed = true;
 			return;
 		}
+	}
 }
 
 static void
@@ -347,9 +466,35 @@ fetch_free(void *arg)
 {
 	struct fetch_job *j = arg;
 
+	msg_reset(j);
+	free(j->seg);
+	buf_fini(&j->text);
 	buf_fini(&j->out);
 	free(j->msn);
 	free(j);
+}
+
+static void fetch_done(void *arg);
+
+/* The client has read enough of the last batch: the next one. */
+static void
+fetch_next(void *arg)
+{
+	struct fetch_job *j = arg;
+	struct imapd_sess *s = j->s;
+
+	if (worker_submit(s->d->pool, fetch_work, fetch_done, j) == 0)
+		return;
+	if (j->nseg > 0) {
+		/* Inside a literal nothing else may be said. */
+		log_warn("%s: fetch: no worker to go on with", s->id);
+		s->quitting = true;
+		lineio_close_flush(s->io);
+	} else {
+		imapd_tagged(s, "NO", "[UNAVAILABLE] Server busy");
+	}
+	fetch_free(j);
+	imapd_job_end(s);
 }
 
 static void
@@ -365,14 +510,21 @@ fetch_done(void *arg)
 	}
 	imapd_write(s, j->out.p, j->out.len);
 	buf_reset(&j->out);
-	if (j->failed) {
+	if (j->broken) {
+		/* The literal was announced with its length and cannot be
+		 * finished: the client sees the connection end instead. */
+		log_warn("%s: fetch: %s; closing", s->id, j->why.msg);
+		s->quitting = true;
+		lineio_close_flush(s->io);
+	} else if (j->failed) {
 		log_warn("%s: fetch: %s", s->id, j->why.msg);
 		imapd_tagged(s, "NO", "[SERVERBUG] FETCH failed: %s", j->why.msg);
-	} else if (j->next < j->n) {
-		/* The next batch, on the same job (the session stays busy). */
-		if (worker_submit(s->d->pool, fetch_work, fetch_done, j) == 0)
-			return;
-		imapd_tagged(s, "NO", "[UNAVAILABLE] Server busy");
+	} else if (j->nseg > 0 || j->next < j->n) {
+		/* The session stays busy; the job goes on once the client
+		 * has read most of what is queued (back-pressure). */
+		imapd_wait_output(s, IMAPD_FETCH_LOW, fetch_next, fetch_free,
+		    j);
+		return;
 	} else {
 		imapd_tagged(s, "OK", "%sFETCH completed",
 		    j->uid_cmd ? "UID " : "");
@@ -493,6 +645,8 @@ imapd_fetch(struct imapd_sess *s)
 		free(j);
 		return;
 	}
-	buf_init(&j->out, (size_t)4 << 30);
+	buf_init(&j->out, 2 * IMAPD_FETCH_CHUNK);
+	buf_init(&j->text, 64 * 1024 * 1024);
+	j->fd = -1;
 	imapd_job(s, fetch_work, fetch_done, fetch_free, j);
 }

@@ -25,9 +25,9 @@
 #define IMAPD_MAX_PENDING (4 * 1024 * 1024)
 
 static void session_free(struct imapd_sess *s);
-
-static void vreply(struct imapd_sess *s, const char *head, const char *status,
-    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+static void vreply(struct imapd_sess *s, const char *head,
+    const char *status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 static void
 vreply(struct imapd_sess *s, const char *head, const char *status,
@@ -90,6 +90,8 @@ imapd_capability(const struct imapd_sess *s, struct buf *out)
 {
 	buf_adds(out, "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS "
 		      "UNSELECT CHILDREN MOVE SPECIAL-USE CONDSTORE QRESYNC");
+	buf_adds(out, " LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE "
+		      "QUOTA=RES-MESSAGE STATUS=SIZE");
 	if (s->state != IMAPD_NOTAUTH)
 		return;
 	if (!s->tls && s->d->tls_ctx != NULL)
@@ -170,6 +172,33 @@ imapd_job_end(struct imapd_sess *s)
 {
 	command_done(s);
 	imapd_job_resume(s);
+}
+
+static void
+on_drain(void *arg)
+{
+	struct imapd_sess *s = arg;
+	worker_fn *more = s->wait_more;
+
+	lineio_set_drain(s->io, 0, NULL);
+	s->wait_more = NULL;
+	s->wait_release = NULL;
+	more(s->wait_arg);
+}
+
+void
+imapd_wait_output(struct imapd_sess *s, size_t low, worker_fn *more,
+    worker_fn *release, void *arg)
+{
+	ASSERT(s->busy && s->wait_more == NULL);
+	if (lineio_pending(s->io) <= low) {
+		more(arg);
+		return;
+	}
+	s->wait_more = more;
+	s->wait_release = release;
+	s->wait_arg = arg;
+	lineio_set_drain(s->io, low, on_drain);
 }
 
 /* ---- commands that need no store ---- */
@@ -303,6 +332,9 @@ static const struct rule {
 	{ IMAPCMD_LIST, AU | SE, imapd_mailbox_cmd },
 	{ IMAPCMD_LSUB, AU | SE, imapd_mailbox_cmd },
 	{ IMAPCMD_STATUS, AU | SE, imapd_mailbox_cmd },
+	{ IMAPCMD_GETQUOTA, AU | SE, imapd_mailbox_cmd },
+	{ IMAPCMD_GETQUOTAROOT, AU | SE, imapd_mailbox_cmd },
+	{ IMAPCMD_SETQUOTA, AU | SE, imapd_mailbox_cmd },
 	{ IMAPCMD_SELECT, AU | SE, imapd_select },
 	{ IMAPCMD_EXAMINE, AU | SE, imapd_select },
 	{ IMAPCMD_CHECK, SE, cmd_noop },
@@ -460,7 +492,8 @@ on_event(void *arg, enum lineio_event ev)
 	    s->client_port, s->user != NULL ? " user=" : "",
 	    s->user != NULL ? s->user : "");
 	s->ended = true;
-	if (!s->busy)
+	/* A job waiting for the client to read is released with it. */
+	if (!s->busy || s->wait_release != NULL)
 		session_free(s);
 }
 
@@ -471,6 +504,10 @@ session_free(struct imapd_sess *s)
 	if (s->next != NULL)
 		s->next->prevp = s->prevp;
 	s->d->nsessions--;
+	if (s->wait_release != NULL) {
+		s->wait_release(s->wait_arg);
+		s->wait_release = NULL;
+	}
 	imapd_idle_end(s);
 	imapd_view_free(&s->view);
 	store_free(&s->store);
@@ -524,7 +561,6 @@ imapd_session_new(struct imapd *d, int fd)
 	imapcmd_frame_init(&s->frame, &d->lim);
 	arena_init(&s->arena, d->lim.max_command + 1024 * 1024);
 	s->state = IMAPD_NOTAUTH;
-	s->idle_fd = -1;
 	s->next = d->sessions;
 	if (s->next != NULL)
 		s->next->prevp = &s->next;
@@ -542,4 +578,5 @@ imapd_session_free_all(struct imapd *d)
 {
 	while (d->sessions != NULL)
 		session_free(d->sessions);
+	imapd_idle_fini(d);
 }

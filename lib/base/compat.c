@@ -90,3 +90,50 @@ compat_watch_drain(int fd)
 	while (read(fd, ev, sizeof(ev)) > 0)
 		;
 }
+
+int
+compat_watch_open(void)
+{
+	return inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+}
+
+int
+compat_watch_add(int fd, const char *path)
+{
+	return inotify_add_watch(fd, path, IN_MODIFY);
+}
+
+void
+compat_watch_rm(int fd, int wd)
+{
+	/* EINVAL when the kernel ended it already: nothing to do. */
+	(void)inotify_rm_watch(fd, wd);
+}
+
+size_t
+compat_watch_read(int fd, struct compat_watch_ev *out)
+{
+	/* Watched files (not directories) give events without names. */
+	char buf[COMPAT_WATCH_MAX * sizeof(struct inotify_event)]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct inotify_event ev;
+	ssize_t r;
+	size_t at = 0, n = 0;
+
+	do
+		r = read(fd, buf, sizeof(buf));
+	while (r == -1 && errno == EINTR);
+	while (r > 0 && at + sizeof(ev) <= (size_t)r && n < COMPAT_WATCH_MAX) {
+		memcpy(&ev, buf + at, sizeof(ev));
+		at += sizeof(ev) + ev.len;
+		out[n].wd = ev.wd;
+		if (ev.mask & IN_Q_OVERFLOW)
+			out[n].what = COMPAT_WATCH_OVERFLOW;
+		else if (ev.mask & IN_IGNORED)
+			out[n].what = COMPAT_WATCH_GONE;
+		else
+			out[n].what = COMPAT_WATCH_WRITTEN;
+		n++;
+	}
+	return n;
+}

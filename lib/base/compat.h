@@ -32,4 +32,29 @@ int	compat_watch_file(const char *path);
 /* Read and drop what a watch descriptor has to say. */
 void	compat_watch_drain(int fd);
 
+/*
+ * One descriptor watching many files (one inotify instance, however
+ * many files): compat_watch_open() makes it (non-blocking,
+ * close-on-exec; -1 with errno), compat_watch_add() adds a file and
+ * returns its watch number (>= 0; a file already watched on fd gives
+ * its number again), compat_watch_rm() removes one, and
+ * compat_watch_read() reads what is pending.
+ */
+enum compat_watch_what {
+	COMPAT_WATCH_WRITTEN,	/* the file was written to */
+	COMPAT_WATCH_GONE,	/* the watch ended (file deleted, or removed) */
+	COMPAT_WATCH_OVERFLOW,	/* notices were lost (wd -1): assume all */
+};
+struct compat_watch_ev {
+	int wd;
+	enum compat_watch_what what;
+};
+/* Most notices one compat_watch_read returns. */
+#define COMPAT_WATCH_MAX 256
+int	compat_watch_open(void);
+int	compat_watch_add(int fd, const char *path);
+void	compat_watch_rm(int fd, int wd);
+/* Up to COMPAT_WATCH_MAX pending notices into out; how many (0: none). */
+size_t	compat_watch_read(int fd, struct compat_watch_ev *out);
+
 #endif

@@ -158,6 +158,7 @@ const struct cfg_param params_table[] = {
 	P_BOOL(imapd_tls_wrappermode, "no", "TLS from the first byte (imaps, port 993) instead of STARTTLS."),
 	P_SIZE(imapd_max_line, "64k", 1024, 1048576, "Longest IMAP command line imapd accepts (literals apart)."),
 	P_SIZE(imapd_max_literal, "$message_size_limit", 1024, 1073741824, "Largest literal (an APPENDed message) imapd accepts."),
+	P_TIME(imapd_idle_recheck, "2m", 1, 3600, "How often imapd looks for changes to a mailbox in IDLE without a change notice, and tells the client it is still there."),
 	P_LIST(imaps_listen, "0.0.0.0:993, [::]:993", "Addresses of the IMAP service with implicit TLS."),
 	P_LIST(pop3_listen, "0.0.0.0:110, [::]:110", "Addresses of the POP3 service."),
 	P_LIST(pop3s_listen, "0.0.0.0:995, [::]:995", "Addresses of the POP3 service with implicit TLS."),

@@ -146,6 +146,7 @@ struct params {
 	bool imapd_tls_wrappermode;
 	uint64_t imapd_max_line;
 	uint64_t imapd_max_literal;
+	uint64_t imapd_idle_recheck;
 	const char *imaps_listen;
 	const char *pop3_listen;
 	const char *pop3s_listen;

@@ -381,6 +381,13 @@ store_set_quota(struct store *s, uint64_t bytes, uint64_t messages)
 	s->quota_messages = messages;
 }
 
+void
+store_quota(const struct store *s, struct store_usage *out)
+{
+	out->bytes = s->quota_bytes;
+	out->messages = s->quota_messages;
+}
+
 enum store_res
 store_usage(struct store *s, struct store_usage *out, struct why *why)
 {

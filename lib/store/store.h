@@ -153,6 +153,11 @@ enum store_res store_mailbox_rename(struct store *s, const char *from,
 /* Subscriptions, kept for names with or without a mailbox. */
 enum store_res store_subscribe(struct store *s, const char *name, bool on,
 	    struct why *why);
+/* Every subscribed name (with or without a mailbox), in name order; fn
+ * returns false to stop. */
+typedef bool store_name_fn(void *arg, const char *name);
+enum store_res store_subscription_list(struct store *s, store_name_fn *fn,
+	    void *arg, struct why *why);
 /* Check a client's mailbox name: UTF-8, no control characters, no
  * empty level, not too long or deep.  Pure. */
 bool	store_name_ok(const char *name);
@@ -261,6 +266,30 @@ enum store_res store_changes(struct store *s, uint32_t mailbox,
 int	store_watch(struct store *s, uint32_t mailbox, struct why *why);
 void	store_watch_drain(int fd);
 
+/*
+ * Change notices of many mailboxes (of any users) on one descriptor, so
+ * that a daemon with thousands of watchers uses one inotify instance:
+ * store_watchset_open() makes it (the caller closes it; -1 with why),
+ * store_watchset_add() watches a mailbox and returns a watch id >= 0 (a
+ * mailbox already watched on fd gives the same id again, so the caller
+ * counts references and removes each id once, with store_watchset_rm),
+ * store_watchset_read() reads up to STORE_WATCHSET_MAX pending notices
+ * into out (0: none left).  A notice names the id of a mailbox another
+ * process or thread committed a change to; gone: that watch has ended
+ * (the mailbox was deleted; do not remove it); id -1: notices were lost,
+ * every mailbox may have changed.
+ */
+#define STORE_WATCHSET_MAX 256
+struct store_notice {
+	int id;
+	bool gone;
+};
+int	store_watchset_open(struct why *why);
+int	store_watchset_add(int fd, struct store *s, uint32_t mailbox,
+	    struct why *why);
+void	store_watchset_rm(int fd, int id);
+size_t	store_watchset_read(int fd, struct store_notice *out);
+
 /* Quota usage of the whole store. */
 struct store_usage {
 	uint64_t bytes;
@@ -268,6 +297,8 @@ struct store_usage {
 };
 enum store_res store_usage(struct store *s, struct store_usage *out,
 	    struct why *why);
+/* The limits store_set_quota set, in the same units (0: unlimited). */
+void	store_quota(const struct store *s, struct store_usage *out);
 
 /*
  * postern store check: compare the index with the message files.  With

@@ -322,3 +322,41 @@ store_subscribe(struct store *s, const char *name, bool on, struct why *why)
 		return r;
 	return finish(t, store_subscribe_txn(s, t, name, on, why), why);
 }
+
+enum store_res
+store_subscription_list(struct store *s, store_name_fn *fn, void *arg,
+    struct why *why)
+{
+	MDB_txn *t;
+	MDB_cursor *c;
+	MDB_val k;
+	MDB_val v;
+	enum store_res r = store_txn(s, false, &t, why);
+	char name[STORE_MAX_NAME + 1];
+	int rc;
+
+	if (r != STORE_OK)
+		return r;
+	if ((rc = mdb_cursor_open(t, s->e->dbi[DB_SUBS], &c)) != 0) {
+		mdb_txn_abort(t);
+		return store_mdb(rc, "subscriptions", why);
+	}
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0) {
+		/* Only store_subscribe writes here, with checked names. */
+		if (k.mv_size == 0 || k.mv_size > STORE_MAX_NAME) {
+			r = store_damaged(s, "subscription", why);
+			break;
+		}
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if (!store_name_ok(name)) {
+			r = store_damaged(s, "subscription", why);
+			break;
+		}
+		if (!fn(arg, name))
+			break;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(t);
+	return r;
+}

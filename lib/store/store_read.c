@@ -1,6 +1,7 @@
 /*
  * store_read.c - the reading calls: messages of a mailbox, one message,
- * its cache and its file, changes since a MODSEQ, and the change watch.
+ * its cache and its file, changes since a MODSEQ, and the change
+ * watches (one mailbox per descriptor, or many on one).
  * Readers never block writers (LMDB snapshots).
  * Linked into: whatever links lib/store.  Runs as store_owner.  Trust:
  * index records may be damaged and are checked as they are read.
@@ -194,4 +195,48 @@ void
 store_watch_drain(int fd)
 {
 	compat_watch_drain(fd);
+}
+
+int
+store_watchset_open(struct why *why)
+{
+	int fd = compat_watch_open();
+
+	if (fd == -1)
+		why_syserr(why, "change notices");
+	return fd;
+}
+
+int
+store_watchset_add(int fd, struct store *s, uint32_t mailbox,
+    struct why *why)
+{
+	char path[4200];
+	int id;
+
+	store_path_mbox(s, mailbox, "changes", path, sizeof(path));
+	if ((id = compat_watch_add(fd, path)) == -1)
+		return why_syserr(why, "watch %s", path);
+	return id;
+}
+
+void
+store_watchset_rm(int fd, int id)
+{
+	compat_watch_rm(fd, id);
+}
+
+_Static_assert(STORE_WATCHSET_MAX == COMPAT_WATCH_MAX, "notice batch");
+
+size_t
+store_watchset_read(int fd, struct store_notice *out)
+{
+	struct compat_watch_ev ev[COMPAT_WATCH_MAX];
+	size_t n = compat_watch_read(fd, ev), i;
+
+	for (i = 0; i < n; i++) {
+		out[i].id = ev[i].what == COMPAT_WATCH_OVERFLOW ? -1 : ev[i].wd;
+		out[i].gone = ev[i].what == COMPAT_WATCH_GONE;
+	}
+	return n;
 }

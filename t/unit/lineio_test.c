@@ -3,7 +3,8 @@
  * several lines per read, lines split byte by byte, no LF at EOF), the
  * line limit (exact fit, one TOO_LONG per over-long line, long stretches
  * without LF), EOF, the idle timeout, writes, close_flush from inside the
- * line callback, pause and resume.
+ * line callback, pause and resume, the drain callback (a writer that
+ * refills only when the output has fallen to the low mark).
  *
  * One end of a socketpair goes to lineio_new; the test drives the other
  * end from the loop thread (small writes never block) or, for a large
@@ -693,6 +694,94 @@ test_pause(void)
 	teardown();
 }
 
+/*
+ * Drain: a writer that queues DRAIN_CHUNK at a time, refilling only from
+ * the drain callback, while the peer reads a little per millisecond.
+ * What lineio holds never passes low + one chunk, every call comes at or
+ * below the low mark, and the peer gets every byte in order.
+ */
+#define DRAIN_TOTAL (2 * 1024 * 1024)
+#define DRAIN_CHUNK (64 * 1024)
+#define DRAIN_LOW (16 * 1024)
+
+static struct {
+	size_t written;
+	size_t got;
+	size_t max_pending;
+	size_t calls;
+	size_t calls_above_low;
+	bool bad;
+	bool stopped;		/* the writer unset the callback */
+} D;
+
+static void
+drain_refill(void *arg)
+{
+	unsigned char chunk[DRAIN_CHUNK];
+	size_t i, n;
+
+	(void)arg;
+	D.calls++;
+	if (lineio_pending(T.l) > DRAIN_LOW)
+		D.calls_above_low++;
+	n = DRAIN_TOTAL - D.written < DRAIN_CHUNK ? DRAIN_TOTAL - D.written :
+						    DRAIN_CHUNK;
+	for (i = 0; i < n; i++)
+		chunk[i] = (unsigned char)((D.written + i) % 251);
+	lineio_write(T.l, chunk, n);
+	D.written += n;
+	if (lineio_pending(T.l) > D.max_pending)
+		D.max_pending = lineio_pending(T.l);
+	if (D.written == DRAIN_TOTAL) {
+		lineio_set_drain(T.l, 0, NULL);
+		D.stopped = true;
+	}
+}
+
+/* The peer reads up to 8 KB a tick, from the loop thread. */
+static bool
+drain_peer_read(void)
+{
+	unsigned char buf[8192];
+	ssize_t n, i;
+
+	n = recv(T.peer, buf, sizeof(buf), MSG_DONTWAIT);
+	for (i = 0; i < n; i++)
+		if (buf[i] != (unsigned char)((D.got + (size_t)i) % 251))
+			D.bad = true;
+	if (n > 0)
+		D.got += (size_t)n;
+	return D.got == DRAIN_TOTAL;
+}
+
+static void
+test_drain(void)
+{
+	size_t calls;
+
+	setup(64, 0);
+	memset(&D, 0, sizeof(D));
+	lineio_set_drain(T.l, DRAIN_LOW, drain_refill);
+	drain_refill(NULL);	/* the first chunk; then the callback */
+	run_while_not(drain_peer_read);
+	is_int((long long)D.got, DRAIN_TOTAL, "drain: the peer got it all");
+	ok(!D.bad, "drain: in order, unchanged");
+	ok(D.stopped, "drain: the writer was called until it was done");
+	ok(D.calls >= DRAIN_TOTAL / DRAIN_CHUNK,
+	    "drain: one call a chunk (%zu)", D.calls);
+	is_int((long long)D.calls_above_low, 0,
+	    "drain: never called above the low mark");
+	ok(D.max_pending <= DRAIN_LOW + DRAIN_CHUNK,
+	    "drain: at most low + one chunk queued (%zu)", D.max_pending);
+	calls = D.calls;
+	lineio_write(T.l, "x", 1);
+	run_while_not(all_sent);
+	is_int((long long)D.calls, (long long)calls,
+	    "drain: no call once unset");
+	ok(!T.guard_fired, "drain: no guard");
+	teardown();
+}
+
 int
 main(void)
 {
@@ -706,5 +795,6 @@ main(void)
 	test_close_flush_empty();
 	test_close_flush_big();
 	test_pause();
+	test_drain();
 	return done_testing();
 }

@@ -2,10 +2,12 @@
  * store_test.c - unit tests for lib/store: layout, mailbox names, default
  * mailboxes, append and read back, UID order, flags, keywords, MODSEQ and
  * changes, expunge, copy and move by hard link, quota, create/delete/
- * rename with RFC 3501 semantics (INBOX too), \Recent, change
- * notification across processes, concurrent appends from two processes,
- * check and repair, rebuild from files (index unreadable or marked
- * damaged), and a 10,000-message mailbox.
+ * rename with RFC 3501 semantics (INBOX too), subscriptions, \Recent,
+ * change notification across processes, many mailboxes on one notice
+ * descriptor, concurrent appends from two processes, processes opening a
+ * new store at once, a rebuild under an open store, check and repair,
+ * rebuild from files (index unreadable or marked damaged), and a
+ * 10,000-message mailbox.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -312,15 +314,19 @@ test_quota(struct store *s)
 {
 	uint32_t inbox = box_id(s, "INBOX");
 	struct store_append a = { inbox, span_str("x\r\n"), 0, NULL, 0, 0 };
-	struct store_usage u;
+	struct store_usage u, q, u2;
 	struct store_msg m;
 	uint32_t uids[] = { 1 };
 	uint32_t out[1];
 	uint32_t uv;
 	struct why why;
 
+	store_quota(s, &q);
+	ok(q.bytes == 0 && q.messages == 0, "unlimited until set");
 	store_usage(s, &u, &why);
 	store_set_quota(s, u.bytes + 2, 0);
+	store_quota(s, &q);
+	ok(q.bytes == u.bytes + 2 && q.messages == 0, "the limits set");
 	ok(store_append(s, &a, &m, &why) == STORE_OVERQUOTA,
 	    "over the byte quota");
 	store_set_quota(s, 0, u.messages);
@@ -330,6 +336,10 @@ test_quota(struct store *s)
 	       &why) == STORE_OVERQUOTA, "a copy counts");
 	store_set_quota(s, 0, 0);
 	ok(store_append(s, &a, &m, &why) == STORE_OK, "unlimited again");
+	ok(store_usage(s, &u2, &why) == STORE_OK &&
+	       u2.bytes == u.bytes + 3 && u2.messages == u.messages + 1,
+	    "usage counts the append (%llu bytes, %llu messages)",
+	    (unsigned long long)u2.bytes, (unsigned long long)u2.messages);
 }
 
 static void
@@ -439,6 +449,101 @@ test_concurrency(void)
 	    last[0]);
 	close(fd);
 	store_free(&s);
+}
+
+static bool
+add_sub(void *arg, const char *name)
+{
+	struct buf *b = arg;
+
+	buf_addf(b, "%s|", name);
+	return true;
+}
+
+static void
+test_subscriptions(struct store *s)
+{
+	struct buf b;
+	struct why why = { "" };
+
+	buf_init(&b, 4096);
+	ok(store_subscribe(s, "zz/gone", true, &why) == STORE_OK &&
+	       store_subscribe(s, "Sent", true, &why) == STORE_OK &&
+	       store_subscribe(s, "inbox", true, &why) == STORE_OK &&
+	       store_subscribe(s, "Junk", true, &why) == STORE_OK &&
+	       store_subscribe(s, "Junk", false, &why) == STORE_OK,
+	    "subscribe and unsubscribe");
+	ok(store_subscription_list(s, add_sub, &b, &why) == STORE_OK,
+	    "list subscriptions");
+	ok(strstr((char *)b.p, "INBOX|") != NULL &&
+	       strstr((char *)b.p, "Sent|") != NULL &&
+	       strstr((char *)b.p, "zz/gone|") != NULL &&
+	       strstr((char *)b.p, "Junk|") == NULL,
+	    "names with and without a mailbox, INBOX in capitals: %s",
+	    (char *)b.p);
+	ok(strstr((char *)b.p, "INBOX|") < strstr((char *)b.p, "Sent|") &&
+	       strstr((char *)b.p, "Sent|") < strstr((char *)b.p, "zz/gone|"),
+	    "in name order");
+	store_subscribe(s, "zz/gone", false, &why);
+	store_subscribe(s, "Sent", false, &why);
+	store_subscribe(s, "INBOX", false, &why);
+	buf_fini(&b);
+}
+
+/* Has one of out[0..n) the id (and gone)? */
+static bool
+noticed(const struct store_notice *out, size_t n, int id, bool gone)
+{
+	for (size_t i = 0; i < n; i++)
+		if (out[i].id == id && out[i].gone == gone)
+			return true;
+	return false;
+}
+
+static void
+test_watchset(void)
+{
+	struct store *a = open_user("wa@example.org");
+	struct store *b = open_user("wb@example.org");
+	struct store_notice out[STORE_WATCHSET_MAX];
+	struct why why = { "" };
+	uint32_t ainbox = box_id(a, "INBOX"), binbox = box_id(b, "INBOX");
+	int fd = store_watchset_open(&why);
+	int ia, ia2, ib, it;
+	size_t n;
+
+	ok(fd >= 0, "watchset: %s", why.msg);
+	ia = store_watchset_add(fd, a, ainbox, &why);
+	ia2 = store_watchset_add(fd, a, ainbox, &why);
+	ib = store_watchset_add(fd, b, binbox, &why);
+	ok(store_mailbox_create(a, "Temp", STORE_ROLE_NONE, &why) == STORE_OK,
+	    "create Temp");
+	it = store_watchset_add(fd, a, box_id(a, "Temp"), &why);
+	ok(ia >= 0 && ib >= 0 && it >= 0, "three mailboxes watched");
+	ok(ia2 == ia, "the same mailbox twice: the same id");
+	ok(ib != ia && it != ia && it != ib, "others: other ids");
+	is_int((long long)store_watchset_read(fd, out), 0, "nothing yet");
+	ok(append(b, binbox, "Subject: b\r\n\r\nb\r\n", 0) != 0,
+	    "append to b");
+	n = store_watchset_read(fd, out);
+	ok(n >= 1 && noticed(out, n, ib, false) && !noticed(out, n, ia, false),
+	    "b's INBOX noticed, a's not");
+	ok(append(a, ainbox, "Subject: a\r\n\r\na\r\n", 0) != 0,
+	    "append to a");
+	n = store_watchset_read(fd, out);
+	ok(noticed(out, n, ia, false) && !noticed(out, n, ib, false),
+	    "a's INBOX noticed, b's not");
+	ok(store_mailbox_delete(a, "Temp", &why) == STORE_OK, "delete Temp");
+	n = store_watchset_read(fd, out);
+	ok(noticed(out, n, it, true), "a deleted mailbox's watch is gone");
+	store_watchset_rm(fd, ib);
+	ok(append(b, binbox, "Subject: b\r\n\r\nb\r\n", 0) != 0,
+	    "append to b again");
+	n = store_watchset_read(fd, out);
+	ok(!noticed(out, n, ib, false), "no notice once removed");
+	close(fd);
+	store_free(&a);
+	store_free(&b);
 }
 
 /*
@@ -648,8 +753,10 @@ main(void)
 	test_copy(s);
 	test_quota(s);
 	test_hierarchy(s);
+	test_subscriptions(s);
 	store_free(&s);
 	test_concurrency();
+	test_watchset();
 	test_first_open_race();
 	test_rebuilt_under_us();
 	test_check();
