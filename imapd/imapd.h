@@ -98,6 +98,7 @@ struct imapd_sess {
 	struct imapd_auth *auth;	/* AUTHENTICATE in progress, or NULL */
 	struct event_timer *auth_delay;	/* holds back a failed login's NO */
 	bool counted_addr;		/* in d->conns under its address */
+	bool over_limit;		/* refused: BYE as the greeting */
 	bool counted_user;		/* and under user and address */
 	bool busy;			/* a job is in flight */
 	bool ended;			/* connection gone */

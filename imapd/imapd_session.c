@@ -413,7 +413,7 @@ greet(struct imapd_sess *s)
 {
 	struct buf b;
 
-	if (!s->counted_addr && !imapd_limit_connect(s)) {
+	if (s->over_limit) {
 		imapd_bye(s, "[UNAVAILABLE] Too many connections");
 		return;
 	}
@@ -535,6 +535,9 @@ imapd_session_new(struct imapd *d, int fd)
 	d->nsessions++;
 	log_info("%s: connect from [%s]:%u", s->id, s->client_addr,
 	    s->client_port);
+	/* Counted from the start, TLS handshakes included; the BYE is the
+	 * greeting. */
+	s->over_limit = !imapd_limit_connect(s);
 	if (!p->imapd_tls_wrappermode)
 		greet(s);
 }
