@@ -27,6 +27,7 @@
 #include "auth/authsasl_authd.h"
 #include "auth/sasl.h"
 #include "base/base64.h"
+#include "base/cfg.h"
 #include "base/event.h"
 #include "base/log.h"
 #include "base/parse.h"
@@ -91,7 +92,7 @@ mech_offered(const struct imapd_sess *s, struct span mech)
 
 	if (!s->d->sasl_ok || imapd_login_disabled(s))
 		return false;
-	while (span_token(&list, " \t,", &m))
+	while (cfg_list_next(&list, &m))
 		if (span_eq_span_nocase(m, mech))
 			return true;
 	return false;
@@ -107,7 +108,7 @@ imapd_auth_capability(const struct imapd_sess *s, struct buf *out)
 	if (s->state != IMAPD_NOTAUTH || !s->d->sasl_ok ||
 	    imapd_login_disabled(s))
 		return;
-	while (span_token(&list, " \t,", &m)) {
+	while (cfg_list_next(&list, &m)) {
 		buf_adds(out, " AUTH=");
 		for (size_t i = 0; i < m.len; i++)
 			buf_addc(out, m.p[i] >= 'a' && m.p[i] <= 'z' ?

@@ -151,6 +151,15 @@ class Auth(Base):
         self.send(f, b"a3 AUTHENTICATE PLAIN")
         self.assertTrue(f.readline().startswith(b"a3 BAD"), "only before login")
 
+        # A response sent before the "+" (pipelined) is read after it.
+        s, f, greeting = self.raw(tls=True)
+        f.write(b"p1 AUTHENTICATE PLAIN\r\n" + b64(plain("", USER, PASSWORD)).encode() +
+                b"\r\np2 NOOP\r\n")
+        f.flush()
+        self.assertEqual(f.readline(), b"+ \r\n")
+        self.assertTrue(f.readline().startswith(b"p1 OK [CAPABILITY"))
+        self.assertEqual(f.readline(), b"p2 OK NOOP completed\r\n")
+
         # LOGIN with its user name as the initial response.
         s, f, greeting = self.raw(tls=True)
         self.send(f, b"b1 AUTHENTICATE LOGIN " + b64(USER.encode()).encode())
