@@ -4,7 +4,8 @@
  *
  * Lifetime: struct imapd lives for the process.  A session owns its
  * lineio, its command frame and arena (reset after each command), its
- * store handle (after login) and its view (while a mailbox is selected).
+ * store handle (after login), its view (while a mailbox is selected) and
+ * its AUTHENTICATE exchange (while one runs; imapd_auth_end frees it).
  * While a job runs on the worker pool (anything that touches authd or the
  * store) the session reads nothing and is freed only when the job's done
  * callback has run; a job waiting for the client to read its output
@@ -34,6 +35,8 @@ struct event;
 struct event_timer;
 struct hmap;
 struct imapd_watch;
+struct imapd_auth;
+struct shcount;
 
 #include "base/arena.h"
 #include "base/buf.h"
@@ -58,6 +61,8 @@ struct imapd {
 	int watch_fd;
 	struct event *watch_ev;
 	struct hmap *watches;
+	struct shcount *conns;		/* connection counts (imapd_limit.c) */
+	bool sasl_ok;			/* Cyrus SASL is set up */
 };
 
 enum imapd_state {
@@ -117,6 +122,11 @@ struct imapd_sess {
 	char idle_tag[128];
 	unsigned errors;		/* BAD replies in a row */
 	unsigned auth_failures;
+	struct imapd_auth *auth;	/* AUTHENTICATE in progress, or NULL */
+	struct event_timer *auth_delay;	/* holds back a failed login's NO */
+	bool counted_addr;		/* in d->conns under its address */
+	bool over_limit;		/* refused: BYE as the greeting */
+	bool counted_user;		/* and under user and address */
 	bool busy;			/* a job is in flight */
 	worker_fn *wait_more;		/* imapd_wait_output, or NULL */
 	worker_fn *wait_release;
@@ -159,10 +169,29 @@ void	imapd_bye(struct imapd_sess *s, const char *text);
 /* The CAPABILITY list for s's state (into out). */
 void	imapd_capability(const struct imapd_sess *s, struct buf *out);
 
-/* imapd_auth.c: LOGIN and the store opened after it. */
+/* imapd_auth.c: LOGIN, AUTHENTICATE and the store opened after them. */
 void	imapd_login(struct imapd_sess *s);
+void	imapd_authenticate(struct imapd_sess *s);
+/* A line while s->auth waits for the client's response. */
+void	imapd_auth_line(struct imapd_sess *s, struct span line);
+/* An over-long line while s->auth waits: the exchange ends (BAD). */
+void	imapd_auth_too_long(struct imapd_sess *s);
+/* The session ends: drop the exchange (secrets wiped). */
+void	imapd_auth_end(struct imapd_sess *s);
 /* LOGINDISABLED: no password over plaintext unless allowed. */
 bool	imapd_login_disabled(const struct imapd_sess *s);
+/* The AUTH= and SASL-IR capabilities s may use now (appended to out). */
+void	imapd_auth_capability(const struct imapd_sess *s, struct buf *out);
+
+/* imapd_limit.c: connections per client address and per user. */
+void	imapd_limit_open(struct imapd *d);
+void	imapd_limit_close(struct imapd *d);
+/* Count s's connection; false (not counted) when over the limit. */
+bool	imapd_limit_connect(struct imapd_sess *s);
+/* Count s's login as user; false (not counted) when over the limit. */
+bool	imapd_limit_login(struct imapd_sess *s, const char *user);
+/* Uncount what s counted (before s->user is freed). */
+void	imapd_limit_end(struct imapd_sess *s);
 
 /* imapd_mbox.c: commands on mailboxes (not selected). */
 void	imapd_mailbox_cmd(struct imapd_sess *s);

@@ -1,18 +1,34 @@
 /*
- * imapd_auth.c - LOGIN: the password checked by authd (VERIFY, which
- * also delays and locks out repeated failures), the user's record looked
- * up (LOOKUP: enabled, quota, mail host), then the user's store opened;
- * all on a worker.  No password travels over plaintext unless
- * auth_allow_plaintext says so (LOGINDISABLED, RFC 3501 6.2.3).
- * Linked into: imapd.  Runs as store_owner.  Trust: the user name and
- * password are the client's and are secrets (wiped, never logged); the
- * store's user is authd's canonical name, never the client's text.
+ * imapd_auth.c - LOGIN and AUTHENTICATE (RFC 3501 6.2.2, with SASL-IR,
+ * RFC 4959): the password checked by authd (VERIFY, which also delays and
+ * locks out repeated failures; AUTHENTICATE's PLAIN and LOGIN go through
+ * the SASL glue, lib/auth/sasl.h), the user's record looked up (LOOKUP:
+ * enabled, quota, mail host), the per-user connection limit, then the
+ * user's store opened; authd and the store on a worker.  No password
+ * travels over plaintext unless auth_allow_plaintext says so
+ * (LOGINDISABLED, RFC 3501 6.2.3; no AUTH= either).  A failed login's NO
+ * is held back on a timer, longer for each failure in the session.
+ *
+ *   AUTHENTICATE mech [initial-response]
+ *     -> "+ challenge" ... (the client answers a line of base64, or "*")
+ *     -> OK [CAPABILITY ...] | NO [AUTHENTICATIONFAILED] | NO [UNAVAILABLE]
+ *        | NO [LIMIT] | BAD (cancelled, bad base64, malformed response)
+ *
+ * Linked into: imapd.  Runs as store_owner.  Trust: the user name,
+ * password and SASL responses are the client's and are secrets (wiped,
+ * never logged); the store's user is authd's canonical name, never the
+ * client's text.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/authclient.h"
+#include "auth/authsasl_authd.h"
+#include "auth/sasl.h"
+#include "base/base64.h"
+#include "base/cfg.h"
+#include "base/event.h"
 #include "base/log.h"
 #include "base/parse.h"
 #include "base/xmem.h"
@@ -20,13 +36,36 @@
 
 /* Failed logins in one session before it is closed. */
 #define IMAPD_MAX_AUTH_FAILURES 3
+/* The longest response line: the base64 of the largest SASL response. */
+#define IMAPD_MAX_AUTH_LINE ((AUTHSASL_MAX_RESPONSE + 2) / 3 * 4)
 
-enum login_res { L_OK, L_FAIL, L_TEMP, L_ELSEWHERE };
+/* One AUTHENTICATE exchange; owned by the session (s->auth). */
+struct imapd_auth {
+	struct authsasl *sasl;
+	struct authsasl_authd check;	/* the password check's state */
+	char mech[32];
+	char tag[128];			/* AUTHENTICATE's tag */
+	char client_addr[64];		/* check.client_addr points here */
+};
+
+enum login_res {
+	L_OK,
+	L_FAIL,
+	L_TEMP,
+	L_ELSEWHERE,
+	L_CONTINUE,	/* AUTHENTICATE: send the challenge */
+	L_BADPROT,	/* AUTHENTICATE: malformed response */
+};
 
 struct login_job {
 	struct imapd_sess *s;
-	char *user;			/* as the client gave it */
-	struct buf pass;		/* secret */
+	char *user;			/* LOGIN: as the client gave it */
+	struct buf pass;		/* LOGIN: secret */
+	struct imapd_auth *auth;	/* AUTHENTICATE: borrowed, s->auth */
+	bool first;			/* authsasl_start, else _step */
+	bool has_in;			/* first: an initial response came */
+	struct buf in;			/* decoded response; secret */
+	struct buf out;			/* the next challenge */
 	char client_addr[64];
 	char authd_path[4096];
 	uint64_t timeout_ms;
@@ -42,6 +81,42 @@ bool
 imapd_login_disabled(const struct imapd_sess *s)
 {
 	return !s->tls && !s->d->p->auth_allow_plaintext;
+}
+
+/* Whether mech is one AUTHENTICATE takes now. */
+static bool
+mech_offered(const struct imapd_sess *s, struct span mech)
+{
+	struct span list = span_str(s->d->p->auth_mechanisms);
+	struct span m;
+
+	if (!s->d->sasl_ok || imapd_login_disabled(s))
+		return false;
+	while (cfg_list_next(&list, &m))
+		if (span_eq_span_nocase(m, mech))
+			return true;
+	return false;
+}
+
+void
+imapd_auth_capability(const struct imapd_sess *s, struct buf *out)
+{
+	struct span list = span_str(s->d->p->auth_mechanisms);
+	struct span m;
+	bool any = false;
+
+	if (s->state != IMAPD_NOTAUTH || !s->d->sasl_ok ||
+	    imapd_login_disabled(s))
+		return;
+	while (cfg_list_next(&list, &m)) {
+		buf_adds(out, " AUTH=");
+		for (size_t i = 0; i < m.len; i++)
+			buf_addc(out, m.p[i] >= 'a' && m.p[i] <= 'z' ?
+				m.p[i] - 'a' + 'A' : m.p[i]);
+		any = true;
+	}
+	if (any)
+		buf_adds(out, " SASL-IR");
 }
 
 /* LOOKUP: key enabled quota_bytes quota_messages mailhost name. */
@@ -79,6 +154,56 @@ lookup(struct login_job *j, struct authclient *c, uint64_t *qb,
 	return res;
 }
 
+/* LOGIN's password check. */
+static enum login_res
+verify(struct login_job *j, struct authclient *c)
+{
+	switch (authclient_verify(c, "imap", j->user, buf_span(&j->pass),
+	    j->client_addr, &j->canon, &j->why)) {
+	case AUTHC_OK:
+		return L_OK;
+	case AUTHC_FAIL:
+	case AUTHC_NOTFOUND:
+		return L_FAIL;
+	default:
+		return L_TEMP;
+	}
+}
+
+/* One AUTHENTICATE step; on success the user is in j->canon. */
+static enum login_res
+sasl_step(struct login_job *j, struct authclient *c)
+{
+	struct imapd_auth *a = j->auth;
+	struct span in = buf_span(&j->in);
+	enum authsasl_res r;
+
+	a->check.client = c;
+	buf_reset(&a->check.user);
+	if (j->first)
+		r = authsasl_start(a->sasl, a->mech, j->has_in ? &in : NULL,
+		    &j->out, &j->why);
+	else
+		r = authsasl_step(a->sasl, in, &j->out, &j->why);
+	switch (r) {
+	case AUTHSASL_CONTINUE:
+		return L_CONTINUE;
+	case AUTHSASL_OK:
+		if (a->check.user.len > 0)
+			buf_set(&j->canon, a->check.user.p, a->check.user.len);
+		else
+			buf_adds(&j->canon, authsasl_user(a->sasl));
+		return L_OK;
+	case AUTHSASL_FAIL:
+		return L_FAIL;
+	case AUTHSASL_TEMP:
+		why_set(&j->why, "%s", a->check.why.msg);
+		return L_TEMP;
+	default:
+		return L_BADPROT;
+	}
+}
+
 static void
 login_work(void *arg)
 {
@@ -87,18 +212,9 @@ login_work(void *arg)
 	uint64_t qb = 0, qm = 0;
 	char *user;
 
-	switch (authclient_verify(c, "imap", j->user, buf_span(&j->pass),
-	    j->client_addr, &j->canon, &j->why)) {
-	case AUTHC_OK:
-		break;
-	case AUTHC_FAIL:
-	case AUTHC_NOTFOUND:
-		j->res = L_FAIL;
+	j->res = j->auth != NULL ? sasl_step(j, c) : verify(j, c);
+	if (j->res != L_OK)
 		return;
-	default:
-		j->res = L_TEMP;
-		return;
-	}
 	j->res = lookup(j, c, &qb, &qm);
 	if (j->res != L_OK)
 		return;
@@ -116,10 +232,119 @@ login_free(void *arg)
 	struct login_job *j = arg;
 
 	buf_wipe(&j->pass);
+	buf_wipe(&j->in);
+	buf_fini(&j->out);
 	store_free(&j->store);
 	buf_fini(&j->canon);
 	free(j->user);
 	free(j);
+}
+
+/* The exchange is over (success, failure or cancel). */
+static void
+exchange_end(struct imapd_sess *s)
+{
+	struct imapd_auth *a = s->auth;
+
+	if (a == NULL)
+		return;
+	authsasl_free(&a->sasl);
+	buf_wipe(&a->check.user);
+	free(a);
+	s->auth = NULL;
+}
+
+void
+imapd_auth_end(struct imapd_sess *s)
+{
+	event_timer_free(&s->auth_delay);
+	exchange_end(s);
+}
+
+/* The delay is over: the NO, and BYE after too many failures. */
+static void
+failed(void *arg)
+{
+	struct imapd_sess *s = arg;
+
+	if (!s->ended) {
+		imapd_tagged(s, "NO", "[AUTHENTICATIONFAILED] Authentication "
+				      "failed");
+		if (s->auth_failures >= IMAPD_MAX_AUTH_FAILURES)
+			imapd_bye(s, "Too many failed logins");
+	}
+	imapd_job_end(s);
+}
+
+/*
+ * A failed login, inside a job's done callback (the session is busy and
+ * reads nothing): the NO comes after imapd_auth_failure_delay, doubled
+ * for each earlier failure in the session, on a timer, so that the loop
+ * and the other sessions go on meanwhile.
+ */
+static void
+fail_later(struct imapd_sess *s)
+{
+	const struct params *p = s->d->p;
+	uint64_t ms = p->imapd_auth_failure_delay * 1000;
+	uint64_t max = p->imapd_auth_failure_delay_max * 1000;
+
+	for (unsigned i = 0; i < s->auth_failures && ms < max; i++)
+		ms *= 2;
+	if (ms > max)
+		ms = max;
+	s->auth_failures++;
+	if (ms == 0) {
+		failed(s);
+		return;
+	}
+	if (s->auth_delay == NULL)
+		s->auth_delay = event_timer_new(s->d->svc->base, failed, s);
+	if (event_timer_start(s->auth_delay, ms, false) == -1)
+		failed(s);
+}
+
+/* Logged in: the per-user limit, then the state changes. */
+static void
+succeeded(struct imapd_sess *s, struct login_job *j, const char *mech)
+{
+	char *user = span_dup(buf_span(&j->canon));
+	struct buf cap;
+
+	if (!imapd_limit_login(s, user)) {
+		free(user);
+		imapd_tagged(s, "NO", "[LIMIT] Too many connections for this "
+				      "user");
+		return;
+	}
+	s->user = user;
+	s->store = j->store;
+	j->store = NULL;
+	s->state = IMAPD_AUTH;
+	if (store_rebuilt(s->store) != NULL)
+		log_warn("%s: store of %s: index rebuilt: %s", s->id, s->user,
+		    store_rebuilt(s->store));
+	log_info("%s: login user=%s%s%s", s->id, s->user, mech,
+	    s->tls ? " tls" : "");
+	buf_init(&cap, 1024);
+	imapd_capability(s, &cap);
+	imapd_tagged(s, "OK", "[CAPABILITY %s] Logged in",
+	    (const char *)cap.p);
+	buf_fini(&cap);
+}
+
+/* AUTHENTICATE goes on: "+ challenge", then the client's line. */
+static void
+challenge(struct imapd_sess *s, struct login_job *j)
+{
+	struct buf enc;
+
+	buf_init(&enc, 2 * AUTHSASL_MAX_RESPONSE);
+	buf_adds(&enc, "+ ");
+	base64_encode(buf_span(&j->out), &enc);
+	buf_adds(&enc, "\r\n");
+	imapd_write(s, enc.p, enc.len);
+	buf_fini(&enc);
 }
 
 static void
@@ -128,32 +353,33 @@ login_done(void *arg)
 	struct login_job *j = arg;
 	struct imapd_sess *s = j->s;
 	char esc[LOG_ESC_SIZE];
-	struct buf cap;
+	char what[400];
+	char mech[48] = "";
 
+	if (j->auth != NULL) {
+		snprintf(mech, sizeof(mech), " mech=%s", j->auth->mech);
+		snprintf(what, sizeof(what), "AUTHENTICATE %s", j->auth->mech);
+	} else {
+		snprintf(what, sizeof(what), "for %s",
+		    log_esc(span_str(j->user), esc));
+	}
+	if (j->res != L_CONTINUE && j->auth != NULL) {
+		exchange_end(s);
+		j->auth = NULL;
+	}
 	if (s->ended) {
 		/* login_free closes the store. */
+	} else if (j->res == L_CONTINUE) {
+		challenge(s, j);
 	} else if (j->res == L_OK) {
-		s->user = span_dup(buf_span(&j->canon));
-		s->store = j->store;
-		j->store = NULL;
-		s->state = IMAPD_AUTH;
-		if (store_rebuilt(s->store) != NULL)
-			log_warn("%s: store of %s: index rebuilt: %s", s->id,
-			    s->user, store_rebuilt(s->store));
-		log_info("%s: login user=%s%s", s->id, s->user,
-		    s->tls ? " tls" : "");
-		buf_init(&cap, 1024);
-		imapd_capability(s, &cap);
-		imapd_tagged(s, "OK", "[CAPABILITY %s] Logged in",
-		    (const char *)cap.p);
-		buf_fini(&cap);
+		succeeded(s, j, mech);
 	} else if (j->res == L_FAIL) {
-		log_info("%s: login failed for %s", s->id,
-		    log_esc(span_str(j->user), esc));
-		imapd_tagged(s, "NO", "[AUTHENTICATIONFAILED] Authentication "
-				      "failed");
-		if (++s->auth_failures >= IMAPD_MAX_AUTH_FAILURES)
-			imapd_bye(s, "Too many failed logins");
+		log_info("%s: login failed %s", s->id, what);
+		login_free(j);
+		fail_later(s);
+		return;
+	} else if (j->res == L_BADPROT) {
+		imapd_tagged(s, "BAD", "Malformed authentication response");
 	} else if (j->res == L_ELSEWHERE) {
 		imapd_tagged(s, "NO", "[UNAVAILABLE] This mailbox is served by "
 				      "another host");
@@ -164,6 +390,23 @@ login_done(void *arg)
 	}
 	login_free(j);
 	imapd_job_end(s);
+}
+
+static struct login_job *
+job_new(struct imapd_sess *s)
+{
+	struct login_job *j = xcalloc(1, sizeof(*j));
+
+	j->s = s;
+	buf_init(&j->in, AUTHSASL_MAX_RESPONSE);
+	buf_init(&j->out, AUTHSASL_MAX_RESPONSE);
+	buf_init(&j->canon, 1024);
+	snprintf(j->client_addr, sizeof(j->client_addr), "%s", s->client_addr);
+	snprintf(j->authd_path, sizeof(j->authd_path), "%s", s->d->authd_path);
+	j->timeout_ms = s->d->p->authd_timeout * 1000;
+	j->conf = &s->d->store;
+	j->myhostname = s->d->p->myhostname;
+	return j;
 }
 
 void
@@ -182,16 +425,124 @@ imapd_login(struct imapd_sess *s)
 				      "failed");
 		return;
 	}
-	j = xcalloc(1, sizeof(*j));
-	j->s = s;
+	j = job_new(s);
 	j->user = span_dup(l->user);
 	buf_init(&j->pass, l->pass.len + 1);
 	buf_addspan(&j->pass, l->pass);
-	buf_init(&j->canon, 1024);
-	snprintf(j->client_addr, sizeof(j->client_addr), "%s", s->client_addr);
-	snprintf(j->authd_path, sizeof(j->authd_path), "%s", s->d->authd_path);
-	j->timeout_ms = s->d->p->authd_timeout * 1000;
-	j->conf = &s->d->store;
-	j->myhostname = s->d->p->myhostname;
 	imapd_job(s, login_work, login_done, login_free, j);
+}
+
+/* The exchange's job could not start: drop the exchange with it. */
+static void
+auth_release(void *arg)
+{
+	struct login_job *j = arg;
+
+	exchange_end(j->s);
+	login_free(j);
+}
+
+/* Decode b64 ("=" is empty only in an initial response, RFC 4959) into
+ * j->in; -1 after a BAD reply, with the exchange ended. */
+static int
+decode(struct imapd_sess *s, struct login_job *j, struct span b64,
+    bool initial)
+{
+	if ((initial && span_eq(b64, "=")) ||
+	    (b64.len <= IMAPD_MAX_AUTH_LINE && base64_decode(b64, &j->in) ==
+		0))
+		return 0;
+	login_free(j);
+	exchange_end(s);
+	imapd_tagged(s, "BAD", "%s", b64.len > IMAPD_MAX_AUTH_LINE ?
+	    "[LIMIT] Authentication response too long" :
+	    "Bad base64 in the authentication response");
+	return -1;
+}
+
+/* A new exchange with s's configuration, or NULL after a NO. */
+static struct imapd_auth *
+auth_new(struct imapd_sess *s, struct span mech)
+{
+	const struct params *p = s->d->p;
+	struct imapd_auth *a = xcalloc(1, sizeof(*a));
+	struct why why;
+
+	snprintf(a->mech, sizeof(a->mech), "%.*s", (int)mech.len,
+	    (const char *)mech.p);
+	snprintf(a->tag, sizeof(a->tag), "%s", s->tag);
+	snprintf(a->client_addr, sizeof(a->client_addr), "%s",
+	    s->client_addr);
+	a->check.service = "imap";
+	a->check.client_addr = a->client_addr;
+	buf_init(&a->check.user, AUTHSASL_MAX_USER + 1);
+	a->sasl = authsasl_new("imap", p->myhostname, p->auth_mechanisms,
+	    s->tls, p->auth_allow_plaintext, authsasl_authd_check, &a->check,
+	    &why);
+	if (a->sasl == NULL) {
+		log_warn("%s: SASL: %s", s->id, why.msg);
+		buf_fini(&a->check.user);
+		free(a);
+		imapd_tagged(s, "NO", "[UNAVAILABLE] Authentication is not "
+				      "available now, try again later");
+		return NULL;
+	}
+	return a;
+}
+
+void
+imapd_authenticate(struct imapd_sess *s)
+{
+	const struct imapcmd_auth *au = &s->cmd.u.auth;
+	struct login_job *j;
+
+	if (!mech_offered(s, au->mech)) {
+		if (imapd_login_disabled(s) && s->d->sasl_ok)
+			imapd_tagged(s, "NO", "[PRIVACYREQUIRED] Use STARTTLS "
+					      "first");
+		else
+			imapd_tagged(s, "NO", "Unsupported authentication "
+					      "mechanism");
+		return;
+	}
+	if ((s->auth = auth_new(s, au->mech)) == NULL)
+		return;
+	j = job_new(s);
+	j->auth = s->auth;
+	j->first = true;
+	j->has_in = au->has_ir;
+	if (au->has_ir && decode(s, j, au->ir, true) == -1)
+		return;
+	imapd_job(s, login_work, login_done, auth_release, j);
+}
+
+void
+imapd_auth_line(struct imapd_sess *s, struct span line)
+{
+	struct login_job *j;
+
+	snprintf(s->tag, sizeof(s->tag), "%s", s->auth->tag);
+	/* RFC 3501 6.2.2: "*" cancels, and the answer is BAD. */
+	if (span_eq(line, "*")) {
+		exchange_end(s);
+		imapd_tagged(s, "BAD", "AUTHENTICATE cancelled");
+		s->tag[0] = '\0';
+		return;
+	}
+	j = job_new(s);
+	j->auth = s->auth;
+	if (decode(s, j, line, false) == -1) {
+		s->tag[0] = '\0';
+		return;
+	}
+	imapd_job(s, login_work, login_done, auth_release, j);
+}
+
+void
+imapd_auth_too_long(struct imapd_sess *s)
+{
+	snprintf(s->tag, sizeof(s->tag), "%s", s->auth->tag);
+	exchange_end(s);
+	imapd_tagged(s, "BAD", "[LIMIT] Authentication response too long");
+	s->tag[0] = '\0';
 }

@@ -7,6 +7,7 @@
  */
 #include <sys/resource.h>
 
+#include "auth/sasl.h"
 #include "base/log.h"
 #include "imapd.h"
 #include "tls/tls.h"
@@ -34,6 +35,11 @@ init(struct service *svc)
 	}
 	if (d.tls_ctx == NULL)
 		log_warn("STARTTLS not offered: %s", why.msg);
+	/* SASL loads its plugins from the system: at start-up.  Without
+	 * them LOGIN still works; AUTHENTICATE is not offered. */
+	d.sasl_ok = d.p->auth_mechanisms[0] != '\0' && authsasl_init(&why) == 0;
+	if (!d.sasl_ok && d.p->auth_mechanisms[0] != '\0')
+		log_warn("SASL: %s; AUTHENTICATE is not offered", why.msg);
 	imapcmd_limits_default(&d.lim);
 	d.lim.max_line = (size_t)d.p->imapd_max_line;
 	d.lim.max_literal = d.p->imapd_max_literal;
@@ -54,6 +60,8 @@ ready(struct service *svc)
 		sizeof(d.authd_path)) == -1)
 		log_panic("authd socket path too long");
 	d.pool = worker_pool_new(svc->base, IMAPD_THREADS, IMAPD_MAX_JOBS);
+	/* After the privilege drop: the table's file is store_owner's. */
+	imapd_limit_open(&d);
 	log_info("ready: %zu listeners, store %s", svc->nlisten,
 	    d.p->store_directory);
 }
@@ -72,7 +80,10 @@ fini(struct service *svc)
 	(void)svc;
 	worker_pool_free(&d.pool);
 	imapd_session_free_all(&d);
+	imapd_limit_close(&d);
 	tls_ctx_free(&d.tls_ctx);
+	if (d.sasl_ok)
+		authsasl_done();
 }
 
 int

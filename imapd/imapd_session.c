@@ -98,6 +98,7 @@ imapd_capability(const struct imapd_sess *s, struct buf *out)
 		buf_adds(out, " STARTTLS");
 	if (imapd_login_disabled(s))
 		buf_adds(out, " LOGINDISABLED");
+	imapd_auth_capability(s, out);
 }
 
 /* Ready for the next command. */
@@ -322,6 +323,7 @@ static const struct rule {
 	{ IMAPCMD_ID, ANY, cmd_id },
 	{ IMAPCMD_STARTTLS, NA, cmd_starttls },
 	{ IMAPCMD_LOGIN, NA, imapd_login },
+	{ IMAPCMD_AUTHENTICATE, NA, imapd_authenticate },
 	{ IMAPCMD_ENABLE, AU | SE, cmd_enable },
 	{ IMAPCMD_NAMESPACE, AU | SE, imapd_mailbox_cmd },
 	{ IMAPCMD_CREATE, AU | SE, imapd_mailbox_cmd },
@@ -419,6 +421,10 @@ on_line(void *arg, struct span line)
 		imapd_idle_line(s, line);
 		return;
 	}
+	if (s->auth != NULL) {
+		imapd_auth_line(s, line);
+		return;
+	}
 	switch (imapcmd_frame_line(&s->frame, line)) {
 	case IMAPCMD_FRAME_LITERAL:
 		if (!s->frame.nonsync)
@@ -453,6 +459,10 @@ greet(struct imapd_sess *s)
 {
 	struct buf b;
 
+	if (s->over_limit) {
+		imapd_bye(s, "[UNAVAILABLE] Too many connections");
+		return;
+	}
 	buf_init(&b, 1024);
 	imapd_capability(s, &b);
 	imapd_untagged(s, "OK [CAPABILITY %s] %s IMAP Postern ready",
@@ -466,6 +476,10 @@ on_event(void *arg, enum lineio_event ev)
 	struct imapd_sess *s = arg;
 	struct why why;
 
+	if (ev == LINEIO_TOO_LONG && s->auth != NULL) {
+		imapd_auth_too_long(s);
+		return;
+	}
 	if (ev == LINEIO_TOO_LONG) {
 		imapcmd_frame_reset(&s->frame);
 		s->tag[0] = '\0';
@@ -509,6 +523,8 @@ session_free(struct imapd_sess *s)
 		s->wait_release = NULL;
 	}
 	imapd_idle_end(s);
+	imapd_auth_end(s);
+	imapd_limit_end(s);
 	imapd_view_free(&s->view);
 	store_free(&s->store);
 	free(s->user);
@@ -569,6 +585,9 @@ imapd_session_new(struct imapd *d, int fd)
 	d->nsessions++;
 	log_info("%s: connect from [%s]:%u", s->id, s->client_addr,
 	    s->client_port);
+	/* Counted from the start, TLS handshakes included; the BYE is the
+	 * greeting. */
+	s->over_limit = !imapd_limit_connect(s);
 	if (!p->imapd_tls_wrappermode)
 		greet(s);
 }

@@ -143,6 +143,10 @@ struct params {
 	const char *lmtp_listen;
 	const char *imap_listen;
 	uint64_t imapd_timeout;
+	uint64_t imapd_auth_failure_delay;
+	uint64_t imapd_auth_failure_delay_max;
+	uint64_t imapd_client_connection_limit;
+	uint64_t imapd_user_connection_limit;
 	bool imapd_tls_wrappermode;
 	uint64_t imapd_max_line;
 	uint64_t imapd_max_literal;
