@@ -204,7 +204,8 @@ def main():
     ap.add_argument("--idle", type=int, default=1000)
     a = ap.parse_args()
     inst = pt.ImapdInstance(users=[(USER, PASSWORD)], params={
-        "log_level": "info", "auth_allow_plaintext": "yes"})
+        "log_level": "info", "auth_allow_plaintext": "yes",
+        "imapd_user_connection_limit": "0", "imapd_client_connection_limit": "0"})
     try:
         inst.start()
         t0 = time.monotonic()

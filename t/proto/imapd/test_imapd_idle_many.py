@@ -65,7 +65,9 @@ class Conn:
 
 
 class IdleMany(pt.InstanceTest):
-    params = {"auth_allow_plaintext": "yes"}
+    # 300 sessions of one user from one address: no per-user limit.
+    params = {"auth_allow_plaintext": "yes", "imapd_user_connection_limit": "0",
+              "imapd_client_connection_limit": "0"}
 
     def setUp(self):
         super().setUp()
@@ -170,7 +172,8 @@ class IdleMany(pt.InstanceTest):
 
 
 class IdleRecheck(IdleMany):
-    params = {"auth_allow_plaintext": "yes", "imapd_idle_recheck": "1s"}
+    params = {"auth_allow_plaintext": "yes", "imapd_idle_recheck": "1s",
+              "imapd_user_connection_limit": "0", "imapd_client_connection_limit": "0"}
 
     def test_still_here(self):
         c = self.idle()
