@@ -276,6 +276,8 @@ build_text(struct search_msg *x, bool headers, struct buf *out)
 	struct msgcache_part p;
 	uint32_t i;
 
+	if (f.len == 0)
+		return;
 	if (!load_cache(x)) {
 		size_t hl = hdr_block_len(f);
 

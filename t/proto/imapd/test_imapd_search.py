@@ -661,6 +661,15 @@ class Search(pt.InstanceTest):
         self.assertIn(b"* 2 EXPUNGE", lines)
         lines, status, _ = self.raw(c, b"SEARCH ALL")
         self.assertEqual(lines, [b"* SEARCH 1 2 3 4"])
+        # A message of nothing but a header line, and one with no bytes.
+        c.create("Odd")
+        c.append("Odd", None, None, b"Subject: only a header")
+        self.assertEqual(c.append("Odd", None, None, b"")[0], "OK")
+        c.select("Odd")
+        for key, want in [(b"TEXT header", b"* SEARCH 1"), (b"BODY header", b"* SEARCH"),
+                          (b'HEADER Subject ""', b"* SEARCH 1"), (b'TEXT ""', b"* SEARCH 1 2")]:
+            lines, status, _ = self.raw(c, b"SEARCH " + key)
+            self.assertEqual(lines, [want], key)
         # An empty mailbox.
         c.create("Empty")
         c.select("Empty")
