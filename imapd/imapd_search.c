@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/xmem.h"
 #include "imapd.h"
+#include "imapd_condstore.h"
 #include "mail/hdr.h"
 #include "mail/imapenc.h"
 #include "mail/imapsearch.h"
@@ -429,22 +430,6 @@ search_work(void *arg)
 
 /* ---- The answer ---- */
 
-/* a..b runs of the ascending values, "1:3,7". */
-static void
-add_set(struct buf *out, const uint32_t *val, size_t n)
-{
-	size_t i = 0, k;
-
-	while (i < n) {
-		for (k = i; k + 1 < n && val[k + 1] == val[k] + 1; k++)
-			;
-		buf_addf(out, "%s%u", i > 0 ? "," : "", val[i]);
-		if (k > i)
-			buf_addf(out, ":%u", val[k]);
-		i = k + 1;
-	}
-}
-
 /* The highest modseq of the messages the answer names (RFC 4731 3.2:
  * with only MIN and MAX, of those two). */
 static uint64_t
@@ -493,7 +478,7 @@ answer(struct search_job *j, struct buf *out)
 			buf_addf(out, " COUNT %zu", j->nhit);
 		if ((ret & IMAPSEARCH_RET_ALL) && j->nhit > 0) {
 			buf_adds(out, " ALL ");
-			add_set(out, j->hit, j->nhit);
+			imapd_uidset_format(j->hit, j->nhit, out);
 		}
 	}
 	if (j->q->modseq && j->nhit > 0)
@@ -599,6 +584,9 @@ imapd_search(struct imapd_sess *s)
 		imapd_tagged(s, "BAD", "Invalid message number");
 		return;
 	}
+	/* RFC 7162 3.1: the MODSEQ key enables CONDSTORE. */
+	if (q->modseq)
+		imapd_condstore_on(s);
 	j = xcalloc(1, sizeof(*j));
 	j->s = s;
 	j->q = q;

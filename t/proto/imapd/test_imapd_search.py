@@ -609,7 +609,15 @@ class Search(pt.InstanceTest):
         mods = [int(re.search(rb"MODSEQ \((\d+)\)", d).group(1)) for d in data]
         cut = sorted(mods)[-6]
         want = [i + 1 for i, v in enumerate(mods) if v >= cut]
-        lines, status, _ = self.raw(c, b"SEARCH MODSEQ %d" % cut)
+        # The first MODSEQ key enables CONDSTORE (RFC 7162 3.1).
+        fresh = self.login()
+        fresh.select("INBOX")
+        lines, status, _ = self.raw(fresh, b"SEARCH MODSEQ %d" % cut)
+        self.assertEqual(len(lines), 2, lines)
+        self.assertTrue(re.match(rb"\* OK \[HIGHESTMODSEQ \d+\]", lines[0]), lines)
+        self.assertEqual(lines[1], b"* SEARCH %s (MODSEQ %d)" % (
+            b" ".join(b"%d" % x for x in want), max(mods)))
+        lines, status, _ = self.raw(fresh, b"SEARCH MODSEQ %d" % cut)
         self.assertEqual(lines, [b"* SEARCH %s (MODSEQ %d)" % (
             b" ".join(b"%d" % x for x in want), max(mods))])
         lines, status, tag = self.raw(c, b'SEARCH RETURN (MIN) MODSEQ "/flags/\\\\draft" all %d' % cut)
