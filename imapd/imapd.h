@@ -224,6 +224,9 @@ void	imapd_idle_end(struct imapd_sess *s);
 /* The process ends: the change-notice descriptor goes. */
 void	imapd_idle_fini(struct imapd *d);
 
+/* imapd_search.c: SEARCH and UID SEARCH (ESEARCH, MODSEQ). */
+void	imapd_search(struct imapd_sess *s);
+
 /* imapd_append.c */
 void	imapd_append(struct imapd_sess *s);
 
