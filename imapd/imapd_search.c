@@ -78,26 +78,6 @@ struct search_job {
 	struct why why;
 };
 
-/* The UTC offset here, in minutes: the zone INTERNALDATE is shown in. */
-static int
-local_zone(int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	return localtime_r(&tt, &tm) != NULL ? (int)(tm.tm_gmtoff / 60) : 0;
-}
-
-static unsigned
-search_flags(uint32_t f)
-{
-	return (f & STORE_SEEN ? IMAPCMD_F_SEEN : 0) |
-	    (f & STORE_ANSWERED ? IMAPCMD_F_ANSWERED : 0) |
-	    (f & STORE_FLAGGED ? IMAPCMD_F_FLAGGED : 0) |
-	    (f & STORE_DELETED ? IMAPCMD_F_DELETED : 0) |
-	    (f & STORE_DRAFT ? IMAPCMD_F_DRAFT : 0);
-}
-
 /* ---- Reading a message, as far as the keys need ---- */
 
 static bool
@@ -375,12 +355,12 @@ match_one(struct search_job *j, const struct store_msg *r, uint32_t msn)
 	msg_reset(&j->x, r);
 	m.msn = msn;
 	m.uid = r->uid;
-	m.flags = search_flags(r->flags) |
+	m.flags = imapd_cmd_flags(r->flags) |
 	    (r->uid >= v->first_recent ? IMAPCMD_F_RECENT : 0);
 	m.size = r->size;
 	m.modseq = r->modseq;
 	m.internal = (time_t)r->internaldate;
-	m.internal_tz = local_zone(r->internaldate);
+	m.internal_tz = imapd_local_zone(r->internaldate);
 	m.arg = &j->x;
 	m.keyword = cb_keyword;
 	m.header = cb_header;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "mail/hdr.h"
 #include "mail/mailtext.h"
 
@@ -130,22 +131,6 @@ mailtext_qp(struct span in, bool q, struct buf *out)
 	return sink_end(&k);
 }
 
-static int
-b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int
 mailtext_base64(struct span in, struct buf *out)
 {
@@ -156,7 +141,7 @@ mailtext_base64(struct span in, struct buf *out)
 	int v;
 
 	for (i = 0; i < in.len && in.p[i] != '='; i++) {
-		if ((v = b64_val(in.p[i])) < 0)
+		if ((v = base64_value(in.p[i], '/')) < 0)
 			continue;
 		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
 		bits += 6;
