@@ -17,10 +17,12 @@ USERS = [("alice@example.org", "alice pw")]
 
 
 class Clients(pt.InstanceTest):
+    directory = "hash"
+
     def setUp(self):
         super().setUp()
         self.imap_port = pt.free_port()
-        self.inst = pt.MailInstance(users=USERS, params={"auth_allow_plaintext": "yes"})
+        self.inst = pt.MailInstance(users=USERS, directory=self.directory, params={"auth_allow_plaintext": "yes"})
         self.instances.append(self.inst)
         with open(self.inst.path("master.conf")) as f:
             text = f.read()
@@ -64,6 +66,12 @@ class Clients(pt.InstanceTest):
         self.assertIn(b"\r\nReceived: from ", head)
         self.assertTrue(msg.endswith(b"\r\n\r\nhello\r\n"))
         c.logout()
+
+
+class ClientsLdap(Clients):
+    """The same with the users, aliases and domains in a real slapd."""
+
+    directory = "ldap"
 
 
 if __name__ == "__main__":

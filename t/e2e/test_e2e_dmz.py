@@ -26,8 +26,10 @@ class Gateway(pt.SmtpdInstance):
 
 
 class Dmz(pt.InstanceTest):
+    directory = "hash"
+
     def make(self, gateway_tls="encrypt"):
-        self.store = pt.LmtpdInstance(users=USERS, tls=True, params={
+        self.store = pt.LmtpdInstance(users=USERS, tls=True, directory=self.directory, params={
             "lmtpd_client_networks": "127.0.0.1/32",
             "lmtpd_tls_security_level": "encrypt"})
         self.instances.append(self.store)
@@ -86,6 +88,12 @@ class Dmz(pt.InstanceTest):
         self.assertIn(b"Must issue a STARTTLS command first", self.sink.messages[0].data)
         pt.wait_for(gw.queue_empty, what="the gateway's queue to empty")
         self.assertFalse(self.store.mailbox("alice@example.org"))
+
+
+class DmzLdap(Dmz):
+    """The same with the users, aliases and domains in a real slapd."""
+
+    directory = "ldap"
 
 
 if __name__ == "__main__":
