@@ -6,6 +6,7 @@ failures of the user and of the client address."""
 import os
 import signal
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
 import postern_test as pt  # noqa: E402
@@ -82,6 +83,18 @@ class LookupVerify(pt.InstanceTest):
         self.assertEqual(fail("carol@example.org", "192.0.2.9"), 15000,
                          "but not the address's")
         self.assertEqual(fail("dave@example.org", ""), 1000, "local: by user only")
+
+    def test_postern_auth_verify_waits_out_the_delay(self):
+        # The command is a client like the daemons: it tells of a failure
+        # only after authd's delay (1s for a first failure).
+        start = time.monotonic()
+        r = pt.postern_cmd("-c", self.inst.dir, "auth", "verify", "alice@example.org", "imap",
+                           "192.0.2.30", stdin="wrong\n")
+        self.assertEqual((r.returncode, r.stdout), (1, "FAIL\n"), r.stderr)
+        self.assertGreaterEqual(time.monotonic() - start, 1.0 - 0.05)
+        r = pt.postern_cmd("-c", self.inst.dir, "auth", "verify", "alice@example.org", "imap",
+                           "192.0.2.30", stdin="correct horse\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "OK\talice@example.org\n"), r.stderr)
 
 
 if __name__ == "__main__":
