@@ -164,6 +164,8 @@ install: all
 	for m in man/*.[158]; do s=$${m##*.}; \
 		install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 	install -m 644 conf/postern.conf conf/master.conf $(DESTDIR)$(PREFIX)/share/postern/
+	install -d $(DESTDIR)$(PREFIX)/share/postern/ldap
+	install -m 644 conf/ldap/* $(DESTDIR)$(PREFIX)/share/postern/ldap/
 
 clean:
 	rm -rf build

@@ -5,6 +5,7 @@
  * Linked into: postern.  Trust: the admin's files.
  */
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,23 @@
 #include "postern.h"
 
 static int problems;
+
+/* What postern start sets up is not a problem before the first start:
+ * it is said, on standard output, and not counted. */
+static void
+note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+note(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("postern: check: note: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
 
 static void
 problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -43,8 +61,8 @@ check_dir(const char *what, const char *path, const char *owner)
 	struct stat st;
 
 	if (stat(path, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		problem("%s %s does not exist (postern start creates it)", what,
-		    path);
+		note("%s %s does not exist yet (postern start creates it)",
+		    what, path);
 		return;
 	}
 	if (st.st_mode & 022)
@@ -58,7 +76,7 @@ check_dir(const char *what, const char *path, const char *owner)
 	}
 	pw = owner != NULL ? getpwnam(owner) : NULL;
 	if (owner != NULL && pw == NULL)
-		problem("user %s does not exist (postern start creates it)",
+		note("user %s does not exist yet (postern start creates it)",
 		    owner);
 	else if (st.st_uid != (pw != NULL ? pw->pw_uid : 0))
 		problem("%s %s should be owned by %s (uid %ld), not uid %ld",
@@ -78,18 +96,36 @@ check_service(const struct instance *inst, const struct mastercf_service *s)
 	if (access(path, X_OK) == -1)
 		problem("master.conf:%d: service %s: %s is not an executable "
 			"program", s->line, s->name, path);
-	if (geteuid() == 0 && s->user != NULL && getpwnam(s->user) == NULL)
+	if (geteuid() == 0 && s->user != NULL && getpwnam(s->user) == NULL &&
+	    strcmp(s->user, inst->params.mail_owner) != 0 &&
+	    strcmp(s->user, inst->params.auth_owner) != 0 &&
+	    strcmp(s->user, inst->params.store_owner) != 0)
 		problem("master.conf:%d: service %s: user %s does not exist",
 		    s->line, s->name, s->user);
+}
+
+/* A hash: or lmdb: table of which neither the text nor the compiled file
+ * exists: postern start creates it empty (for the tables it makes). */
+static bool
+start_makes(const char *spec)
+{
+	const char *path = strchr(spec, ':') + 1;
+	char db[4200];
+
+	if (strncmp(spec, "hash:", 5) != 0 && strncmp(spec, "lmdb:", 5) != 0)
+		return false;
+	snprintf(db, sizeof(db), "%s%s", path, spec[0] == 'h' ? ".db" :
+								".lmdb");
+	return access(path, F_OK) == -1 && access(db, F_OK) == -1;
 }
 
 /* Every lookup table the directory uses must open. */
 static void
 check_tables(const struct params *p)
 {
-	const char *lists[] = { p->mydestination, p->virtual_mailbox_domains,
-		p->relay_domains, p->virtual_mailbox_maps,
-		p->virtual_alias_maps, p->alias_maps };
+	const char *lists[] = { p->virtual_mailbox_maps,
+		p->virtual_alias_maps, p->alias_maps, p->mydestination,
+		p->virtual_mailbox_domains, p->relay_domains };
 	size_t i;
 
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -99,10 +135,14 @@ check_tables(const struct params *p)
 		while (cfg_list_next(&rest, &item)) {
 			char *spec = span_dup(item);
 			struct why why;
-			struct dict *d = strchr(spec, ':') != NULL ?
-			    dict_open(spec, &why) : NULL;
+			struct dict *d = NULL;
 
-			if (strchr(spec, ':') != NULL && d == NULL)
+			if (strchr(spec, ':') != NULL && i < 3 &&
+			    start_makes(spec))
+				note("table %s does not exist yet (postern "
+				     "start creates it empty)", spec);
+			else if (strchr(spec, ':') != NULL &&
+			    (d = dict_open(spec, &why)) == NULL)
 				problem("table %s", why.msg);
 			dict_close(&d);
 			free(spec);
