@@ -12,6 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import postern_test as pt  # noqa: E402
+import sendmail_test as st  # noqa: E402
 from smtpsink import SmtpSink  # noqa: E402
 
 USERS = [("alice@example.org", "pw"), ("bob@example.org", "pw"),
@@ -21,7 +22,7 @@ USERS = [("alice@example.org", "pw"), ("bob@example.org", "pw"),
 class MailFlow(pt.InstanceTest):
     directory = "hash"
 
-    def make(self, virtual="", params=None, aliases="", **sink):
+    def make(self, virtual="", params=None, aliases="", submit=False, **sink):
         self.sink = SmtpSink(rcpt_replies={"nobody@remote.test": "550 5.1.1 no such user"},
                              **sink)
         self.sink.start()
@@ -32,9 +33,34 @@ class MailFlow(pt.InstanceTest):
         inst = pt.MailInstance(params=p, users=USERS, virtual=virtual, aliases=aliases,
                                directory=self.directory)
         self.instances.append(inst)
+        if submit:
+            with open(inst.path("master.conf")) as f:
+                text = f.read()
+            inst.write_master(text + pt.SUBMIT_MASTER % "n")
         inst.start()
         pt.wait_for(lambda: os.path.exists(inst.path("queue/private/lmtp")), what="lmtpd")
+        if submit:
+            pt.wait_for(lambda: (pt.try_connect_line(inst.submit_socket) or "")
+                        .startswith("220"), what="the submission socket")
         return inst
+
+    def test_sendmail_t_from_a_user(self):
+        # A user without privileges (nobody) runs sendmail -t: to a local
+        # user and to an alias for two users and a remote address.
+        inst = self.make(submit=True, virtual="team@example.org bob@example.org, "
+                                               "carol@example.net, far@remote.test\n")
+        r = st.sendmail(inst.dir, "-t", "-i", user=st.NOBODY, input=(
+            b"To: alice@example.org, team@example.org\nSubject: from sendmail -t\n\n"
+            b"hello\n"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for user in ("alice@example.org", "bob@example.org", "carol@example.net"):
+            box = inst.wait_mailbox(user, 1)
+            msg = inst.message(user, box[0][0])
+            self.assertIn(b"Subject: from sendmail -t", msg)
+            self.assertIn(b"Return-Path: <nobody@", msg)
+        pt.wait_for(lambda: len(self.sink.messages) == 1, what="the remote copy")
+        self.assertEqual([a for a, _p in self.sink.messages[0].rcpts], ["far@remote.test"])
+        pt.wait_for(inst.queue_empty, what="the queue to empty")
 
     def test_inbound_to_mailbox(self):
         inst = self.make()
