@@ -159,7 +159,8 @@ void	pop3d_auth_too_long(struct pop3d_sess *s);
 void	pop3d_auth_end(struct pop3d_sess *s);
 /* USER, PASS and AUTH may be used now (TLS, or auth_allow_plaintext). */
 bool	pop3d_auth_allowed(const struct pop3d_sess *s);
-/* The capability lines of logging in (USER, SASL ...) into out. */
+/* The capability lines of logging in (USER, SASL ...) into out: those
+ * usable now (TLS, or auth_allow_plaintext). */
 void	pop3d_auth_capability(const struct pop3d_sess *s, struct buf *out);
 
 /* pop3d_maildrop.c: the maildrop, STAT, LIST, UIDL, DELE, RSET, QUIT. */

@@ -118,7 +118,7 @@ mech_list(const struct pop3d_sess *s, struct buf *out, const char *sep)
 void
 pop3d_auth_capability(const struct pop3d_sess *s, struct buf *out)
 {
-	if (s->state != POP3D_AUTHORIZATION || !pop3d_auth_allowed(s))
+	if (!pop3d_auth_allowed(s))
 		return;
 	buf_adds(out, "USER\r\n");
 	if (!s->d->sasl_ok || s->d->p->auth_mechanisms[0] == '\0')

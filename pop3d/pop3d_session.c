@@ -188,14 +188,13 @@ cmd_capa(struct pop3d_sess *s)
 	struct buf b;
 
 	buf_init(&b, 4096);
-	/* RFC 2449 6: what this server does, in this state. */
+	/* RFC 2449 5: what this server does; what the AUTHORIZATION state
+	 * offers is announced in both states (the list is the same). */
 	buf_adds(&b, "+OK Capability list follows\r\nTOP\r\nUIDL\r\n"
 		     "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n");
-	if (s->state == POP3D_AUTHORIZATION) {
-		pop3d_auth_capability(s, &b);
-		if (!s->tls && s->d->tls_ctx != NULL)
-			buf_adds(&b, "STLS\r\n");
-	}
+	pop3d_auth_capability(s, &b);
+	if (!s->tls && s->d->tls_ctx != NULL)
+		buf_adds(&b, "STLS\r\n");
 	buf_adds(&b, "IMPLEMENTATION Postern\r\n.\r\n");
 	pop3d_write(s, b.p, b.len);
 	buf_fini(&b);
