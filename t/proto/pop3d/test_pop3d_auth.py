@@ -138,11 +138,44 @@ class Auth(pt.InstanceTest):
         self.assertTrue(os.path.exists(os.path.join(
             self.inst.store_dir, self.store_subdir(USER), "pop3.lock")))
 
+    def test_authd_unreachable(self):
+        os.rename(self.inst.socket, self.inst.socket + ".away")
+        try:
+            r = Raw(self.inst)
+            self.assertTrue(r.cmd(b"AUTH PLAIN " + self.plain())
+                            .startswith(b"-ERR [SYS/TEMP] "))
+            r.cmd(b"USER " + USER.encode())
+            self.assertTrue(r.cmd(b"PASS " + PASSWORD.encode()).startswith(b"-ERR [SYS/TEMP] "))
+        finally:
+            os.rename(self.inst.socket + ".away", self.inst.socket)
+        self.assertTrue(r.cmd(b"AUTH PLAIN " + self.plain()).startswith(b"+OK"))
+        r.cmd(b"QUIT")
+        r.close()
+
     def store_subdir(self, user):
         for root, dirs, files in os.walk(self.inst.store_dir):
             if os.path.basename(root) == user:
                 return os.path.relpath(root, self.inst.store_dir)
         raise AssertionError("no store directory for " + user)
+
+
+class Delay(pt.InstanceTest):
+    def test_client_leaves_while_delayed(self):
+        inst = pt.Pop3dInstance(users=[(USER, PASSWORD)], params={
+            "pop3d_auth_failure_delay": "2s"})
+        self.instances.append(inst)
+        inst.start()
+        r = Raw(inst)
+        r.s.sendall(b"USER %s\r\nPASS wrong\r\n" % USER.encode())
+        self.assertTrue(r.f.readline().startswith(b"+OK"))
+        r.close()
+        # The session is freed when the delay ends; pop3d goes on.
+        c = inst.pop3_login(USER, PASSWORD)
+        pt.wait_for(lambda: inst.logtext().count(": connect from") ==
+                    inst.logtext().count("disconnect from") + 1,
+                    what="the delayed session to end")
+        self.assertEqual(c.stat(), (0, 0))
+        c.quit()
 
 
 if __name__ == "__main__":
