@@ -26,10 +26,9 @@
 #ifndef POSTERN_POP3D_H
 #define POSTERN_POP3D_H
 
+#include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-#include <openssl/ssl.h>
 
 struct event_timer;
 struct pop3d_auth;
@@ -129,8 +128,7 @@ void	pop3d_bad(struct pop3d_sess *s, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Queue raw bytes (the lines of a multi-line response). */
 void	pop3d_write(struct pop3d_sess *s, const void *p, size_t n);
-/* Send what is queued, then close. */
-void	pop3d_close(struct pop3d_sess *s);
+void	pop3d_close(struct pop3d_sess *s);	/* after what is queued */
 /* Run work on a worker, then done on the loop; the session reads nothing
  * meanwhile.  On a full pool: "-ERR [SYS/TEMP]", and release(arg) frees
  * the job instead (done frees it otherwise). */
@@ -195,7 +193,6 @@ void	pop3d_limit_open(struct pop3d *d);
 void	pop3d_limit_close(struct pop3d *d);
 /* Count s's connection; false (not counted) when over the limit. */
 bool	pop3d_limit_connect(struct pop3d_sess *s);
-/* Uncount what s counted. */
-void	pop3d_limit_end(struct pop3d_sess *s);
+void	pop3d_limit_end(struct pop3d_sess *s);	/* uncount it */
 
 #endif

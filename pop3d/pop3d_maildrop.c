@@ -319,8 +319,8 @@ update_done(void *arg)
 	if (j->res != STORE_OK) {
 		log_warn("%s: expunge: %s", s->id, j->why.msg);
 		if (!s->ended)
-			pop3d_err(s, "[SYS/TEMP] The deleted messages could not "
-				     "be removed");
+			pop3d_err(s, "[SYS/TEMP] The deleted messages could "
+				     "not be removed");
 	} else {
 		if (j->ndel > 0)
 			log_info("%s: deleted %zu messages", s->id, j->ndel);

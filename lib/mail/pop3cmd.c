@@ -108,7 +108,8 @@ words(struct span rest, struct span *w, size_t max, size_t *n_out)
 			break;
 		}
 		w[n++] = span_sub(rest, 0, (size_t)sp);
-		rest = span_sub(rest, (size_t)sp + 1, rest.len - (size_t)sp - 1);
+		rest = span_sub(rest, (size_t)sp + 1,
+		    rest.len - (size_t)sp - 1);
 		if (rest.len == 0)
 			return -1;
 	}
@@ -170,7 +171,8 @@ parse_args(const struct verb *v, struct span rest, struct pop3cmd *out,
 	case A_NONE:
 		if (n == 0)
 			return 0;
-		return fail(out, POP3CMD_ERR_SYNTAX, why, "no argument allowed");
+		return fail(out, POP3CMD_ERR_SYNTAX, why,
+		    "no argument allowed");
 	case A_OPTMSG:
 	case A_MSG:
 		if (n == 0 && v->args == A_OPTMSG)
