@@ -23,9 +23,9 @@
 #define POP3D_MAX_ERRORS 20
 /* Replies a client does not read are bounded too. */
 #define POP3D_MAX_PENDING (4 * 1024 * 1024)
-/* The longest line read while AUTH waits: the base64 of the largest
- * SASL response (pop3d_auth.c), CR included. */
-#define POP3D_MAX_AUTH_LINE (16 * 1024)
+/* The framing layer's limit: room for the longest AUTH response line
+ * (the base64 of the largest SASL response, pop3d_auth.c) and its CR. */
+#define POP3D_LINEIO_MAX (16 * 1024)
 
 static void session_free(struct pop3d_sess *s);
 static void vreply(struct pop3d_sess *s, const char *status, const char *fmt,
@@ -418,8 +418,8 @@ pop3d_session_new(struct pop3d *d, int fd)
 	static unsigned long counter;
 	struct pop3d_sess *s = xcalloc(1, sizeof(*s));
 	const struct params *p = d->p;
-	size_t max = d->max_line > POP3D_MAX_AUTH_LINE ? d->max_line :
-							 POP3D_MAX_AUTH_LINE;
+	size_t max = d->max_line > POP3D_LINEIO_MAX ? d->max_line :
+						      POP3D_LINEIO_MAX;
 	struct why why;
 
 	s->d = d;
