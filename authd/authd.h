@@ -37,7 +37,6 @@ struct authd {
 	struct authd_map *cache;	/* address -> looked-up record */
 	struct authd_map *fails;	/* "u:addr" / "i:ip" -> failure count */
 	struct authd_session *sessions;
-	struct authd_delayed *delayed;	/* answers waiting out a delay */
 };
 
 enum authd_cmd {
@@ -79,8 +78,7 @@ struct authd_job {
 	enum authd_fetch fetch;
 	struct buf fetched;		/* "key" NUL "record" when FOUND */
 	enum authd_outcome outcome;
-	char reason[128];
-	struct authd_job *next;		/* delayed answers of a session */
+	char reason[128];		/* FAIL: why, for the log line */
 };
 
 /* authd_session.c */
@@ -88,8 +86,6 @@ void	authd_session_new(struct authd *ad, int fd);
 void	authd_session_free_all(struct authd *ad);
 /* The cache key of an address (folded to lower case), appended to out. */
 void	authd_cache_key(const char *addr, struct buf *out);
-/* Free answers still waiting for their failure delay (shutdown). */
-void	authd_done_free_delayed(struct authd *ad);
 /* Write job's answer to its session (on the loop); may free the session. */
 void	authd_session_write(struct authd_job *job);
 
@@ -98,12 +94,14 @@ void	authd_work(void *job);
 /* Free the per-thread directory (pthread key destructor). */
 void	authd_work_init(const struct authd *ad);
 
-/* authd_done.c: back on the loop. */
+/* authd_done.c: back on the loop.  A FAIL of VERIFY is formatted here,
+ * with the delay that authd_limit_failed decides. */
 void	authd_done(void *job);
 void	authd_job_free(struct authd_job **job);
 
 /* authd_limit.c: failure counters and lockouts. */
 bool	authd_limit_locked(struct authd *ad, const struct authd_job *job);
+/* Count a failure; returns how long (ms) the client must wait for it. */
 uint64_t authd_limit_failed(struct authd *ad, const struct authd_job *job);
 void	authd_limit_succeeded(struct authd *ad, const struct authd_job *job);
 

@@ -1,7 +1,7 @@
 /*
  * authd_done.c - back on the event loop after a request's work: remember
  * look-ups in the cache, count failures, log each failure once, and send
- * the answer at once or after the failure delay.
+ * the answer (a failure's with the delay its asker must apply).
  *
  * Failure log line (stable, for fail2ban and the like):
  *   auth-failure: service=SERVICE user=<ADDRESS> rip=CLIENT reason=TEXT
@@ -9,20 +9,15 @@
  * Linked into: authd.  Trust: the job's fields are peer data; they are
  * escaped in log lines.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/authproto.h"
 #include "authd.h"
 #include "authd_map.h"
 #include "base/log.h"
 #include "base/xmem.h"
-
-struct authd_delayed {
-	struct authd_job *job;
-	struct event_timer *timer;
-	struct authd_delayed *next;
-	struct authd_delayed **prevp;
-};
 
 void
 authd_job_free(struct authd_job **jobp)
@@ -79,39 +74,23 @@ log_failure(const struct authd_job *job)
 	    job->reason);
 }
 
+/*
+ * A failed VERIFY: the answer goes out now and names the delay, which
+ * the asking daemon waits out on its event loop before it tells its
+ * client (authd(8)); no thread anywhere is held for it.
+ */
 static void
-send_now(struct authd_job *job)
+format_failure(struct authd_job *job, uint64_t delay_ms)
 {
-	authd_session_write(job);
-	authd_job_free(&job);
-}
+	char ms[24];
+	struct span f[2] = { span_str("authentication failed"),
+		span_make(NULL, 0) };
 
-static void
-delay_over(void *arg)
-{
-	struct authd_delayed *d = arg;
-
-	*d->prevp = d->next;
-	if (d->next != NULL)
-		d->next->prevp = d->prevp;
-	send_now(d->job);
-	event_timer_free(&d->timer);
-	free(d);
-}
-
-static void
-send_later(struct authd *ad, struct authd_job *job, uint64_t delay_ms)
-{
-	struct authd_delayed *d = xcalloc(1, sizeof(*d));
-
-	d->job = job;
-	d->timer = event_timer_new(ad->svc->base, delay_over, d);
-	d->next = ad->delayed;
-	if (d->next != NULL)
-		d->next->prevp = &d->next;
-	d->prevp = &ad->delayed;
-	ad->delayed = d;
-	event_timer_start(d->timer, delay_ms, false);
+	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)delay_ms);
+	f[1] = span_str(ms);
+	buf_reset(&job->answer);
+	if (authproto_format(&job->answer, job->id, "FAIL", f, 2) == -1)
+		log_panic("FAIL answer does not fit");
 }
 
 void
@@ -119,30 +98,14 @@ authd_done(void *arg)
 {
 	struct authd_job *job = arg;
 	struct authd *ad = job->ad;
-	uint64_t delay = 0;
 
 	remember(ad, job);
 	if (job->cmd == AUTHD_VERIFY && job->outcome == AUTHD_OUT_OK)
 		authd_limit_succeeded(ad, job);
 	if (job->cmd == AUTHD_VERIFY && job->outcome == AUTHD_OUT_FAIL) {
 		log_failure(job);
-		delay = authd_limit_failed(ad, job);
+		format_failure(job, authd_limit_failed(ad, job));
 	}
-	if (delay > 0)
-		send_later(ad, job, delay);
-	else
-		send_now(job);
-}
-
-void
-authd_done_free_delayed(struct authd *ad)
-{
-	while (ad->delayed != NULL) {
-		struct authd_delayed *d = ad->delayed;
-
-		ad->delayed = d->next;
-		authd_job_free(&d->job);
-		event_timer_free(&d->timer);
-		free(d);
-	}
+	authd_session_write(job);
+	authd_job_free(&job);
 }

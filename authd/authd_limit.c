@@ -1,6 +1,7 @@
 /*
  * authd_limit.c - failed logins cost time: each failure in a row (per user
- * and per client address) doubles the delay of the answer, from
+ * and per client address) doubles the delay that the FAIL answer names
+ * and the asking daemon waits out before it tells its client, from
  * authd_failure_delay up to authd_failure_delay_max; after
  * authd_lockout_failures in a row the user or address is locked out for
  * authd_lockout_time, and every attempt fails without a password check.

@@ -95,7 +95,6 @@ fini(struct service *svc)
 	(void)svc;
 	/* Finish queued work first: its answers go to live sessions. */
 	worker_pool_free(&ad.pool);
-	authd_done_free_delayed(&ad);
 	authd_session_free_all(&ad);
 	authd_map_free(&ad.cache);
 	authd_map_free(&ad.fails);

@@ -145,11 +145,8 @@ submit(struct authd_session *s, struct authd_job *job)
 		lineio_pause(s->io);
 	if (job->cmd == AUTHD_VERIFY && authd_limit_locked(s->ad, job)) {
 		/* Locked out: fail without looking at the password. */
-		struct span f = span_str("authentication failed");
-
 		job->outcome = AUTHD_OUT_FAIL;
 		snprintf(job->reason, sizeof(job->reason), "locked out");
-		authproto_format(&job->answer, job->id, "FAIL", &f, 1);
 		authd_done(job);
 		return;
 	}

@@ -2,8 +2,9 @@
  * authd_work.c - the work of one request, on a worker thread: directory
  * look-ups (which may block on LDAP) and password hashing.  Each thread
  * has its own directory, opened on first use, since tables are not shared
- * between threads.  The answer line is formatted here; nothing here
- * touches the event loop or authd's maps.
+ * between threads.  The answer line is formatted here (but for a failed
+ * VERIFY's, which needs the failure counters); nothing here touches the
+ * event loop or authd's maps.
  * Linked into: authd.  Runs as postern-auth.  Trust: request fields are
  * peer data, already checked for count and length.
  */
@@ -156,12 +157,12 @@ work_lookup(struct authd_job *job)
 	}
 }
 
+/* The FAIL answer is formatted on the loop, with its delay (done.c). */
 static void
 fail(struct authd_job *job, const char *reason)
 {
 	job->outcome = AUTHD_OUT_FAIL;
 	snprintf(job->reason, sizeof(job->reason), "%s", reason);
-	answer1(job, "FAIL", "authentication failed");
 }
 
 static void

@@ -214,6 +214,8 @@ size_t	imapd_view_msn(const struct imapd_view *v, uint32_t uid);
 void	imapd_change(struct imapd_sess *s);
 /* The parser's system flag bits (IMAPCMD_F_*) as the store's. */
 uint32_t imapd_store_flags(unsigned sys);
+/* And back: the store's flags as the parser's bits. */
+unsigned imapd_cmd_flags(uint32_t f);
 
 /* imapd_idle.c */
 void	imapd_idle(struct imapd_sess *s);
@@ -224,10 +226,16 @@ void	imapd_idle_end(struct imapd_sess *s);
 /* The process ends: the change-notice descriptor goes. */
 void	imapd_idle_fini(struct imapd *d);
 
+/* imapd_search.c: SEARCH and UID SEARCH (ESEARCH, MODSEQ). */
+void	imapd_search(struct imapd_sess *s);
+
 /* imapd_append.c */
 void	imapd_append(struct imapd_sess *s);
 
 /* imapd_fetch.c */
+/* The UTC offset here at t, in minutes: the zone INTERNALDATE is shown
+ * in (and SEARCH's dates are days in). */
+int	imapd_local_zone(int64_t t);
 void	imapd_fetch(struct imapd_sess *s);
 /* The message numbers (ascending, caller frees) a set names: UIDs when
  * uid, else message numbers (-1 when one is past the last). */

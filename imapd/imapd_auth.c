@@ -7,7 +7,8 @@
  * user's store opened; authd and the store on a worker.  No password
  * travels over plaintext unless auth_allow_plaintext says so
  * (LOGINDISABLED, RFC 3501 6.2.3; no AUTH= either).  A failed login's NO
- * is held back on a timer, longer for each failure in the session.
+ * is held back on a timer (never on a worker): authd's failure delay, or
+ * imapd's own, longer for each failure in the session, if that is more.
  *
  *   AUTHENTICATE mech [initial-response]
  *     -> "+ challenge" ... (the client answers a line of base64, or "*")
@@ -72,6 +73,7 @@ struct login_job {
 	const struct store_conf *conf;
 	const char *myhostname;
 	enum login_res res;
+	uint64_t delay_ms;		/* L_FAIL: authd's failure delay */
 	struct buf canon;		/* authd's name for the user */
 	struct store *store;
 	struct why why;
@@ -159,7 +161,7 @@ static enum login_res
 verify(struct login_job *j, struct authclient *c)
 {
 	switch (authclient_verify(c, "imap", j->user, buf_span(&j->pass),
-	    j->client_addr, &j->canon, &j->why)) {
+	    j->client_addr, &j->canon, &j->delay_ms, &j->why)) {
 	case AUTHC_OK:
 		return L_OK;
 	case AUTHC_FAIL:
@@ -179,6 +181,7 @@ sasl_step(struct login_job *j, struct authclient *c)
 	enum authsasl_res r;
 
 	a->check.client = c;
+	a->check.delay_ms = 0;
 	buf_reset(&a->check.user);
 	if (j->first)
 		r = authsasl_start(a->sasl, a->mech, j->has_in ? &in : NULL,
@@ -195,6 +198,7 @@ sasl_step(struct login_job *j, struct authclient *c)
 			buf_adds(&j->canon, authsasl_user(a->sasl));
 		return L_OK;
 	case AUTHSASL_FAIL:
+		j->delay_ms = a->check.delay_ms;
 		return L_FAIL;
 	case AUTHSASL_TEMP:
 		why_set(&j->why, "%s", a->check.why.msg);
@@ -278,12 +282,18 @@ failed(void *arg)
 
 /*
  * A failed login, inside a job's done callback (the session is busy and
- * reads nothing): the NO comes after imapd_auth_failure_delay, doubled
- * for each earlier failure in the session, on a timer, so that the loop
- * and the other sessions go on meanwhile.
+ * reads nothing): the NO comes on a timer, so that the loop, the worker
+ * threads and the other sessions go on meanwhile, after the larger of
+ * two delays.  authd's (authd_ms) counts per user and client address
+ * across sessions and services; imapd's own, imapd_auth_failure_delay
+ * doubled for each earlier failure in the session, stays as a floor for
+ * failures authd does not count (a refused authorization identity, a
+ * user gone between VERIFY and LOOKUP) and for when authd's delay is
+ * off or its counters were forgotten.  Taking the larger, not the sum, keeps the
+ * failure as slow as the slower of the two rules asks.
  */
 static void
-fail_later(struct imapd_sess *s)
+fail_later(struct imapd_sess *s, uint64_t authd_ms)
 {
 	const struct params *p = s->d->p;
 	uint64_t ms = p->imapd_auth_failure_delay * 1000;
@@ -293,6 +303,8 @@ fail_later(struct imapd_sess *s)
 		ms *= 2;
 	if (ms > max)
 		ms = max;
+	if (authd_ms > ms)
+		ms = authd_ms;
 	s->auth_failures++;
 	if (ms == 0) {
 		failed(s);
@@ -300,8 +312,12 @@ fail_later(struct imapd_sess *s)
 	}
 	if (s->auth_delay == NULL)
 		s->auth_delay = event_timer_new(s->d->svc->base, failed, s);
-	if (event_timer_start(s->auth_delay, ms, false) == -1)
-		failed(s);
+	if (event_timer_start(s->auth_delay, ms, false) == -1) {
+		/* Never an early NO: end the session instead. */
+		log_error("%s: cannot start the login failure delay", s->id);
+		imapd_bye(s, "Internal error");
+		imapd_job_end(s);
+	}
 }
 
 /* Logged in: the per-user limit, then the state changes. */
@@ -374,9 +390,11 @@ login_done(void *arg)
 	} else if (j->res == L_OK) {
 		succeeded(s, j, mech);
 	} else if (j->res == L_FAIL) {
+		uint64_t delay_ms = j->delay_ms;
+
 		log_info("%s: login failed %s", s->id, what);
 		login_free(j);
-		fail_later(s);
+		fail_later(s, delay_ms);
 		return;
 	} else if (j->res == L_BADPROT) {
 		imapd_tagged(s, "BAD", "Malformed authentication response");

@@ -43,6 +43,16 @@ struct change_job {
 	struct why why;
 };
 
+unsigned
+imapd_cmd_flags(uint32_t f)
+{
+	return (f & STORE_SEEN ? IMAPCMD_F_SEEN : 0) |
+	    (f & STORE_ANSWERED ? IMAPCMD_F_ANSWERED : 0) |
+	    (f & STORE_FLAGGED ? IMAPCMD_F_FLAGGED : 0) |
+	    (f & STORE_DELETED ? IMAPCMD_F_DELETED : 0) |
+	    (f & STORE_DRAFT ? IMAPCMD_F_DRAFT : 0);
+}
+
 uint32_t
 imapd_store_flags(unsigned sys)
 {

@@ -74,9 +74,8 @@ struct fetch_job {
 	struct why why;
 };
 
-/* The UTC offset here, in minutes, for INTERNALDATE. */
-static int
-local_zone(int64_t t)
+int
+imapd_local_zone(int64_t t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -325,7 +324,7 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 		case IMAPCMD_FI_INTERNALDATE:
 			buf_addf(&j->text, "%sINTERNALDATE ", sep);
 			r = imapenc_date_time(&j->text, msg.internaldate,
-			    local_zone(msg.internaldate));
+			    imapd_local_zone(msg.internaldate));
 			break;
 		case IMAPCMD_FI_RFC822_SIZE:
 			buf_addf(&j->text, "%sRFC822.SIZE %llu", sep,

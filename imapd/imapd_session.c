@@ -91,7 +91,7 @@ imapd_capability(const struct imapd_sess *s, struct buf *out)
 	buf_adds(out, "IMAP4rev1 LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS "
 		      "UNSELECT CHILDREN MOVE SPECIAL-USE CONDSTORE QRESYNC");
 	buf_adds(out, " LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE "
-		      "QUOTA=RES-MESSAGE STATUS=SIZE");
+		      "QUOTA=RES-MESSAGE STATUS=SIZE ESEARCH");
 	if (s->state != IMAPD_NOTAUTH)
 		return;
 	if (!s->tls && s->d->tls_ctx != NULL)
@@ -342,6 +342,7 @@ static const struct rule {
 	{ IMAPCMD_CHECK, SE, cmd_noop },
 	{ IMAPCMD_CLOSE, SE, cmd_close },
 	{ IMAPCMD_FETCH, SE, imapd_fetch },
+	{ IMAPCMD_SEARCH, SE, imapd_search },
 	{ IMAPCMD_STORE, SE, imapd_change },
 	{ IMAPCMD_EXPUNGE, SE, imapd_change },
 	{ IMAPCMD_COPY, SE, imapd_change },

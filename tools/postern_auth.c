@@ -12,8 +12,10 @@
  * failure, 2 usage or other errors.
  * Linked into: postern.  Trust: the admin's arguments.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/authclient.h"
 #include "base/xmem.h"
@@ -71,12 +73,24 @@ print_answer(const struct authproto_msg *ans)
 	printf("\n");
 }
 
+/* Wait ms milliseconds, signals notwithstanding. */
+static void
+wait_ms(uint64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000),
+		(long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
 static int
 verify(struct authclient *c, int argc, char **argv)
 {
 	char pass[4096];
 	struct buf user;
 	struct why why = { "" };
+	uint64_t delay_ms = 0;
 	size_t len;
 	enum authclient_res r;
 
@@ -85,8 +99,13 @@ verify(struct authclient *c, int argc, char **argv)
 	len = strcspn(pass, "\n");
 	buf_init(&user, 1024);
 	r = authclient_verify(c, argc > 3 ? argv[3] : "imap", argv[2],
-	    span_make(pass, len), argc > 4 ? argv[4] : "", &user, &why);
+	    span_make(pass, len), argc > 4 ? argv[4] : "", &user, &delay_ms,
+	    &why);
 	secret_wipe(pass, sizeof(pass));
+	/* Like a daemon, tell of a failure only after authd's delay (a
+	 * script that checks passwords with this must not be faster). */
+	if (r == AUTHC_FAIL)
+		wait_ms(delay_ms);
 	if (r == AUTHC_OK)
 		printf("OK\t%s\n", buf_str(&user));
 	else if (r == AUTHC_FAIL)

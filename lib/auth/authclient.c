@@ -16,6 +16,7 @@
 
 #include "auth/authclient.h"
 #include "base/log.h"
+#include "base/parse.h"
 #include "base/xmem.h"
 
 #define AUTHCLIENT_MAX_LINE (2 * 1024 * 1024)
@@ -281,13 +282,14 @@ authclient_call(struct authclient *c, const char *word,
 enum authclient_res
 authclient_verify(struct authclient *c, const char *service,
     const char *user, struct span password, const char *client_addr,
-    struct buf *user_out, struct why *why)
+    struct buf *user_out, uint64_t *delay_ms_out, struct why *why)
 {
 	struct span f[4] = { span_str(service), span_str(user), password,
 		span_str(client_addr != NULL ? client_addr : "") };
 	struct authproto_msg ans;
 	enum authclient_res r;
 
+	*delay_ms_out = 0;
 	authproto_init(&ans, AUTHCLIENT_MAX_LINE);
 	r = authclient_call(c, "VERIFY", f, 4, &ans, why);
 	if (r == AUTHC_OK && ans.nfield >= 1) {
@@ -296,6 +298,18 @@ authclient_verify(struct authclient *c, const char *service,
 	} else if (r == AUTHC_OK) {
 		r = AUTHC_TEMP;
 		why_set(why, "garbled answer from authd");
+	}
+	/*
+	 * A failure without its delay would let the caller answer at once:
+	 * refuse it (TEMP, logged by the caller) rather than guess.
+	 */
+	if (r == AUTHC_FAIL && (ans.nfield != 2 ||
+				   parse_u64(ans.field[1], 0,
+				       AUTHPROTO_MAX_DELAY_MS,
+				       delay_ms_out) == -1)) {
+		*delay_ms_out = 0;
+		r = AUTHC_TEMP;
+		why_set(why, "garbled FAIL answer from authd (no delay)");
 	}
 	authproto_fini(&ans);
 	return r;

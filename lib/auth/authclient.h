@@ -48,10 +48,15 @@ enum authclient_res authclient_call(struct authclient *c, const char *word,
 	    struct why *why);
 /*
  * VERIFY: AUTHC_OK with the canonical user name in user_out, AUTHC_FAIL,
- * or AUTHC_TEMP with why.  The password is wiped from internal buffers.
+ * or AUTHC_TEMP with why.  On AUTHC_FAIL, *delay_ms_out is how long the
+ * caller must hold the failure back from its client (authd's failure
+ * delay, see authd(8)): wait it out on an event loop timer, never on a
+ * thread; 0 otherwise.  A FAIL without a well-formed delay is AUTHC_TEMP.
+ * The password is wiped from internal buffers.
  */
 enum authclient_res authclient_verify(struct authclient *c,
 	    const char *service, const char *user, struct span password,
-	    const char *client_addr, struct buf *user_out, struct why *why);
+	    const char *client_addr, struct buf *user_out,
+	    uint64_t *delay_ms_out, struct why *why);
 
 #endif

@@ -10,6 +10,12 @@
  * FAIL, TEMP, PERM, ERROR).  In fields, backslash, TAB, LF and CR are
  * written \\, \t, \n and \r; NUL never appears.
  *
+ * A failed VERIFY is answered at once, with the delay that the asking
+ * daemon must wait out before it tells its client:
+ *     ID <TAB> FAIL <TAB> authentication failed <TAB> DELAY-MS <LF>
+ * authd decides the delay (per user and client address) and the daemon
+ * holds its reply on its event loop, so no thread waits for it.
+ *
  * Linked into: authd, and every daemon that asks it.  Trust: authd treats
  * requests as hostile input; clients trust answers from authd's socket
  * but still parse them strictly.
@@ -24,6 +30,8 @@
 #include "base/why.h"
 
 #define AUTHPROTO_MAX_FIELDS 4096
+/* The longest delay a FAIL may name; a larger one is a garbled answer. */
+#define AUTHPROTO_MAX_DELAY_MS (3600 * 1000)
 
 struct authproto_msg {
 	uint32_t id;

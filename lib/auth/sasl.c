@@ -27,6 +27,7 @@
 #include <sasl/sasl.h>
 
 #include "auth/sasl.h"
+#include "base/cfg.h"
 #include "base/log.h"
 #include "base/xmem.h"
 
@@ -248,7 +249,8 @@ authsasl_mechs_check(const char *mechs, struct why *why)
 	struct span tok;
 	char esc[LOG_ESC_SIZE];
 
-	while (span_token(&s, " \t", &tok))
+	/* The parameter's list syntax: "PLAIN, LOGIN" is two names. */
+	while (cfg_list_next(&s, &tok))
 		if (mech_index(tok) == -1)
 			return why_set(why, "unsupported SASL mechanism: %s",
 			    log_esc(tok, esc));
@@ -285,7 +287,7 @@ set_offered(struct authsasl *a, const char *mechs, struct why *why)
 	else if (r != SASL_OK)
 		return why_set(why, "sasl_listmech: %s",
 		    sasl_errstring(r, NULL, NULL));
-	while (span_token(&s, " \t", &tok)) {
+	while (cfg_list_next(&s, &tok)) {
 		idx = mech_index(tok);
 		if (idx == -1 || !list_has(list, supported[idx]))
 			continue;

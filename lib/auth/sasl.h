@@ -78,8 +78,9 @@ int	authsasl_init(struct why *why);
 void	authsasl_done(void);
 
 /*
- * Check a configured mechanism list: names separated by blanks, each
- * PLAIN or LOGIN (any case); empty means none.  Returns 0, or -1 with why.
+ * Check a configured mechanism list: names separated by commas or blanks
+ * (a list parameter, cfg_list_next()), each PLAIN or LOGIN (any case);
+ * empty means none.  Returns 0, or -1 with why.
  */
 int	authsasl_mechs_check(const char *mechs, struct why *why);
 

@@ -32,9 +32,8 @@ base64_encode(struct span in, struct buf *out)
 	return 0;
 }
 
-/* The 6-bit value of c, or -1. */
-static int
-value(unsigned char c)
+int
+base64_value(unsigned char c, char c63)
 {
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
@@ -44,7 +43,7 @@ value(unsigned char c)
 		return c - '0' + 52;
 	if (c == '+')
 		return 62;
-	return c == '/' ? 63 : -1;
+	return c == (unsigned char)c63 ? 63 : -1;
 }
 
 int
@@ -64,7 +63,7 @@ base64_decode(struct span in, struct buf *out)
 		if (last && in.p[i + 3] == '=')
 			pad = in.p[i + 2] == '=' ? 2 : 1;
 		for (k = 0; k < 4; k++) {
-			int d = k < 4 - pad ? value(in.p[i + k]) : 0;
+			int d = k < 4 - pad ? base64_value(in.p[i + k], '/') : 0;
 
 			if (d < 0)
 				return -1;

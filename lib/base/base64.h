@@ -22,4 +22,8 @@ int	base64_encode(struct span in, struct buf *out);
  */
 int	base64_decode(struct span in, struct buf *out);
 
+/* The 6-bit value of c in the alphabet whose 64th character is c63 ('/'
+ * in RFC 4648, ',' in IMAP's modified base64), or -1. */
+int	base64_value(unsigned char c, char c63);
+
 #endif

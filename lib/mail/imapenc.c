@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "base/base64.h"
 #include "mail/imapenc.h"
 
 static bool
@@ -126,22 +127,6 @@ imapenc_astring(struct buf *out, struct span s)
 /* Modified BASE64: RFC 2045's alphabet with ',' for '/', no padding. */
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-static int
-b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
 
 /* The code point of the valid UTF-8 character of n bytes at p. */
 static uint32_t
@@ -277,7 +262,7 @@ decode_run(struct buf *out, struct span in, size_t start, size_t end,
 	size_t i;
 
 	for (i = start; i < end; i++) {
-		int v = b64_val(in.p[i]);
+		int v = base64_value(in.p[i], ',');
 		uint32_t u;
 
 		if (v < 0)

@@ -60,7 +60,7 @@ const struct cfg_param params_table[] = {
 	P_TIME(authd_lockout_time, "15m", 1, 86400, "How long a lockout lasts; failures older than this are forgotten."),
 	P_INT(authd_threads, "4", 1, 64, "Threads in authd that do directory look-ups and password hashing."),
 	P_SIZE(authd_request_limit, "4k", 256, 65536, "Longest request line authd accepts."),
-	P_STR(auth_mechanisms, "PLAIN LOGIN", "SASL mechanisms offered by smtpd, imapd and pop3d (PLAIN, LOGIN)."),
+	P_LIST(auth_mechanisms, "PLAIN LOGIN", "SASL mechanisms offered by smtpd, imapd and pop3d (PLAIN, LOGIN)."),
 	P_BOOL(auth_allow_plaintext, "no", "Offer password mechanisms on connections without TLS."),
 	P_STR(smtpd_banner, "$myhostname ESMTP Postern", "Text of smtpd's 220 greeting after the code."),
 	P_LIST(mynetworks, "127.0.0.0/8, [::1]/128", "Trusted client networks: they may relay without authentication."),

@@ -42,6 +42,7 @@ enum smtpsrv_state {
 };
 
 struct smtpsrv;
+struct smtpsrv_auth_job;
 
 /* A command: legal in states (else 503 "Error: out_of_state"): act. */
 struct smtpsrv_cmd {
@@ -125,6 +126,9 @@ struct smtpsrv {
 	struct authsasl_authd auth_check; /* its password check */
 	char auth_mech[32];
 	bool auth_pending;		/* next line is a SASL response */
+	/* A failed AUTH step whose 535 waits out authd's delay (the session
+	 * is busy meanwhile), or NULL; owned, freed by the reset. */
+	struct smtpsrv_auth_job *auth_held;
 	unsigned int state;		/* one of SMTPSRV_S_* */
 	unsigned int errors;
 	uint64_t ncommands;

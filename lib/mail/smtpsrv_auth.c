@@ -8,6 +8,9 @@
  *   AUTH mech [initial-response]  -> 334 challenge ... | 235 | 535 | 454
  *   a response of "*" cancels the exchange (501 5.0.0).
  *
+ * A failed check's 535 waits out authd's failure delay on a timer, with
+ * the session suspended: the worker thread is free at once (authd(8)).
+ *
  * Linked into: smtpd, lmtpd.  Trust: responses are hostile and secret:
  * decoded into buffers that are wiped, never logged.
  */
@@ -20,19 +23,27 @@
 #include "base/xmem.h"
 #include "mail/smtpsrv_impl.h"
 
-struct auth_job {
+struct smtpsrv_auth_job {
 	struct smtpsrv *sess;		/* borrowed: kept while busy */
 	bool first;			/* authsasl_start, else _step */
 	bool initial;			/* first, with an initial response */
 	struct buf in;			/* decoded response; wiped */
 	struct buf out;			/* the next challenge */
 	enum authsasl_res res;
+	uint64_t delay_ms;		/* FAIL: authd's failure delay */
+	struct event_timer *timer;	/* holds the FAIL's reply back */
 	struct why why;
 };
+
+static void job_free(struct smtpsrv_auth_job *j);
 
 void
 smtpsrv_auth_reset(struct smtpsrv *s)
 {
+	if (s->auth_held != NULL) {
+		job_free(s->auth_held);
+		s->auth_held = NULL;
+	}
 	authsasl_free(&s->sasl);
 	buf_fini(&s->auth_check.user);
 	free(s->auth_user);
@@ -82,23 +93,27 @@ smtpsrv_mech_offered(struct span mechs, struct span mech)
 static void
 auth_work(void *arg)
 {
-	struct auth_job *j = arg;
+	struct smtpsrv_auth_job *j = arg;
 	struct smtpsrv *s = j->sess;
 	struct span in = buf_span(&j->in);
 
 	/* The check runs on this thread: this thread's authd client. */
 	s->auth_check.client = authclient_thread(s->d->authd_path,
 	    s->d->p->authd_timeout * 1000);
+	s->auth_check.delay_ms = 0;
 	if (j->first)
 		j->res = authsasl_start(s->sasl, s->auth_mech,
 		    j->initial ? &in : NULL, &j->out, &j->why);
 	else
 		j->res = authsasl_step(s->sasl, in, &j->out, &j->why);
+	/* Not waited out here: this thread is needed by other sessions. */
+	j->delay_ms = j->res == AUTHSASL_FAIL ? s->auth_check.delay_ms : 0;
 }
 
 static void
-job_free(struct auth_job *j)
+job_free(struct smtpsrv_auth_job *j)
 {
+	event_timer_free(&j->timer);
 	buf_wipe(&j->in);
 	buf_fini(&j->in);
 	buf_fini(&j->out);
@@ -115,7 +130,7 @@ fail(struct smtpsrv *s, const char *reason)
 
 /* The step's outcome, as a reply. */
 static void
-answer(struct smtpsrv *s, struct auth_job *j)
+answer(struct smtpsrv *s, struct smtpsrv_auth_job *j)
 {
 	struct buf enc;
 
@@ -154,24 +169,60 @@ answer(struct smtpsrv *s, struct auth_job *j)
 	}
 }
 
+/* The step is over (and a failure's delay too): reply, read again. */
 static void
-auth_done(void *arg)
+step_over(struct smtpsrv_auth_job *j)
 {
-	struct auth_job *j = arg;
 	struct smtpsrv *s = j->sess;
 
-	s->auth_pending = j->res == AUTHSASL_CONTINUE;
 	if (!s->ended)
 		answer(s, j);
 	job_free(j);
 	smtpsrv_resume(s);
 }
 
+static void
+delay_over(void *arg)
+{
+	struct smtpsrv_auth_job *j = arg;
+
+	j->sess->auth_held = NULL;
+	step_over(j);
+}
+
+static void
+auth_done(void *arg)
+{
+	struct smtpsrv_auth_job *j = arg;
+	struct smtpsrv *s = j->sess;
+
+	s->auth_pending = j->res == AUTHSASL_CONTINUE;
+	if (j->delay_ms == 0 || s->ended) {
+		step_over(j);
+		return;
+	}
+	/*
+	 * authd's failure delay: the 535 waits on a timer while the session
+	 * stays suspended (it reads nothing), so the client learns nothing
+	 * sooner, and no worker thread is held meanwhile.
+	 */
+	j->timer = event_timer_new(s->d->base, delay_over, j);
+	s->auth_held = j;
+	if (event_timer_start(j->timer, j->delay_ms, false) == -1) {
+		/* Never an early 535: end the session instead. */
+		log_error("%s: cannot start the AUTH failure delay", s->id);
+		s->auth_held = NULL;
+		job_free(j);
+		smtpsrv_close_421(s, "Error: internal error");
+		smtpsrv_resume(s);
+	}
+}
+
 /* Decode a response into a new job; NULL (after a 501) if it is bad. */
-static struct auth_job *
+static struct smtpsrv_auth_job *
 job_new(struct smtpsrv *s, struct span b64, bool first)
 {
-	struct auth_job *j = xcalloc(1, sizeof(*j));
+	struct smtpsrv_auth_job *j = xcalloc(1, sizeof(*j));
 
 	j->sess = s;
 	j->first = first;
@@ -191,7 +242,7 @@ job_new(struct smtpsrv *s, struct span b64, bool first)
 }
 
 static void
-submit(struct smtpsrv *s, struct auth_job *j)
+submit(struct smtpsrv *s, struct smtpsrv_auth_job *j)
 {
 	smtpsrv_suspend(s);
 	if (worker_submit(s->d->pool, auth_work, auth_done, j) == -1) {
@@ -204,7 +255,7 @@ submit(struct smtpsrv *s, struct auth_job *j)
 void
 smtpsrv_auth(struct smtpsrv *s, const struct smtpcmd *c)
 {
-	struct auth_job *j;
+	struct smtpsrv_auth_job *j;
 
 	snprintf(s->auth_mech, sizeof(s->auth_mech), "%.*s",
 	    (int)c->auth_mech.len, (const char *)c->auth_mech.p);
@@ -221,7 +272,7 @@ smtpsrv_auth(struct smtpsrv *s, const struct smtpcmd *c)
 void
 smtpsrv_auth_response(struct smtpsrv *s, struct span line)
 {
-	struct auth_job *j;
+	struct smtpsrv_auth_job *j;
 
 	s->auth_pending = false;
 	if (span_eq(line, "*")) {

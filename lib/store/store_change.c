@@ -301,9 +301,19 @@ store_claim_recent(struct store *s, uint32_t mailbox, uint32_t *first_out,
 {
 	struct store_mailbox mb;
 	MDB_txn *t;
-	enum store_res r = store_txn(s, true, &t, why);
+	enum store_res r = store_txn(s, false, &t, why);
 
+	/* Nothing new since the last claim (the usual SELECT): no write
+	 * transaction, no sync. */
 	if (r != STORE_OK)
+		return r;
+	r = store_mbox_load_id(s, t, mailbox, &mb, why);
+	mdb_txn_abort(t);
+	if (r == STORE_OK && mb.first_recent == mb.uidnext) {
+		*first_out = mb.first_recent;
+		return STORE_OK;
+	}
+	if (r != STORE_OK || (r = store_txn(s, true, &t, why)) != STORE_OK)
 		return r;
 	r = store_mbox_load_id(s, t, mailbox, &mb, why);
 	if (r == STORE_OK) {

@@ -4,8 +4,9 @@
  * the mechanisms the instance's auth_mechanisms and auth_allow_plaintext
  * allow, as the protocol daemons will.
  *   saslcheck CONFIG_DIR tls|plain PLAIN|LOGIN USER PASSWORD
- * Prints "MECHS list", then "OK user", "FAIL", "TEMP reason" or
- * "BADPROT reason".
+ * Prints "MECHS list", then "OK user", "FAIL delay=MS" (authd's failure
+ * delay, which a daemon would wait out before answering), "TEMP reason"
+ * or "BADPROT reason".
  * Linked into: the tests only.  Trust: not applicable.
  */
 #include <stdio.h>
@@ -45,15 +46,16 @@ exchange(struct authsasl *a, const char *mech, const char *user,
 }
 
 static void
-report(enum authsasl_res r, struct authsasl *a, const char *temp,
-    const char *other)
+report(enum authsasl_res r, struct authsasl *a,
+    const struct authsasl_authd *check, const char *other)
 {
 	if (r == AUTHSASL_OK)
 		printf("OK %s\n", authsasl_user(a));
 	else if (r == AUTHSASL_FAIL)
-		printf("FAIL\n");
+		printf("FAIL delay=%llu\n",
+		    (unsigned long long)check->delay_ms);
 	else if (r == AUTHSASL_TEMP)
-		printf("TEMP %s\n", temp);
+		printf("TEMP %s\n", check->why.msg);
 	else
 		printf("BADPROT %s\n", other);
 }
@@ -87,7 +89,7 @@ main(int argc, char **argv)
 	authsasl_mechs(a, &mechs);
 	printf("MECHS %s\n", buf_str(&mechs));
 	r = exchange(a, argv[3], argv[4], argv[5], &why);
-	report(r, a, check.why.msg, why.msg);
+	report(r, a, &check, why.msg);
 	authsasl_free(&a);
 	authclient_free(&check.client);
 	buf_fini(&check.user);

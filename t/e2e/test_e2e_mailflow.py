@@ -19,6 +19,8 @@ USERS = [("alice@example.org", "pw"), ("bob@example.org", "pw"),
 
 
 class MailFlow(pt.InstanceTest):
+    directory = "hash"
+
     def make(self, virtual="", params=None, aliases="", **sink):
         self.sink = SmtpSink(rcpt_replies={"nobody@remote.test": "550 5.1.1 no such user"},
                              **sink)
@@ -27,7 +29,8 @@ class MailFlow(pt.InstanceTest):
         p = {"transport_maps": "inline:{remote.test=smtp:[127.0.0.1]:%d}" % self.sink.port,
              "lmtpd_subaddress_folders": "yes"}
         p.update(params or {})
-        inst = pt.MailInstance(params=p, users=USERS, virtual=virtual, aliases=aliases)
+        inst = pt.MailInstance(params=p, users=USERS, virtual=virtual, aliases=aliases,
+                               directory=self.directory)
         self.instances.append(inst)
         inst.start()
         pt.wait_for(lambda: os.path.exists(inst.path("queue/private/lmtp")), what="lmtpd")
@@ -122,6 +125,12 @@ class MailFlow(pt.InstanceTest):
         self.assertEqual(fields["Status"], "5.1.1")
         self.assertIn("550 5.1.1 no such user", fields["Diagnostic-Code"])
         pt.wait_for(inst.queue_empty, what="the queue to empty")
+
+
+class MailFlowLdap(MailFlow):
+    """The same with the users, aliases and domains in a real slapd."""
+
+    directory = "ldap"
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 
 import ipaddress
 import os
+import re
 import signal
 import socket
 import ssl
@@ -32,6 +33,12 @@ CHROOT_ENV = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
 
 BAD_LOG = ("panic:", "AddressSanitizer", "LeakSanitizer", "runtime error:",
            "UndefinedBehaviorSanitizer")
+
+
+def parse_size(text):
+    """A size as `postern user add --quota` takes it: 10k, 5M, 1G or bytes."""
+    mult = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}.get(text[-1:].lower())
+    return int(text[:-1]) * mult if mult else int(text)
 
 
 def free_port():
@@ -230,6 +237,8 @@ class Instance:
     def cleanup(self):
         try:
             self.stop()
+            if getattr(self, "slapd", None) is not None:
+                self.slapd.cleanup()
         finally:
             subprocess.run(["rm", "-rf", self.dir], check=False) if not os.environ.get("POSTERN_KEEP") else None
 
@@ -366,13 +375,26 @@ AUTHD_MASTER = "authd unix $queue_directory/$authd_socket n 1 $auth_owner authd\
 
 
 class AuthdInstance(Instance):
-    """An instance running authd with a small directory of users."""
+    """An instance running authd with a small directory of users.
 
-    def __init__(self, params=None, users=(), virtual="", aliases=""):
+    directory="ldap": the same users, virtual aliases and domains served by
+    a throwaway slapd (t/lib/slapd.py) through ldap: tables, as
+    postern-ldap(5) describes, instead of hash: tables."""
+
+    def __init__(self, params=None, users=(), virtual="", aliases="", directory="hash"):
         p = {"mydestination": "localhost", "myorigin": "localhost",
              "virtual_mailbox_domains": "example.org, example.net",
              "relay_domains": "relay.example"}
         p.update(params or {})
+        self.directory = directory
+        self.slapd = None
+        self.virtual_text = virtual
+        if directory == "ldap":
+            self.ldap_domains = [d.strip() for d in p["virtual_mailbox_domains"].split(",")
+                                 if d.strip()]
+            p.update({"virtual_mailbox_maps": "ldap:$config_directory/users.cf",
+                      "virtual_alias_maps": "ldap:$config_directory/aliases.cf",
+                      "virtual_mailbox_domains": "ldap:$config_directory/domains.cf"})
         super().__init__(master_conf=AUTHD_MASTER, params=p)
         self.socket = self.path("queue/auth/authd")
         for name, text in (("virtual", virtual), ("aliases", aliases)):
@@ -383,9 +405,81 @@ class AuthdInstance(Instance):
         assert r.returncode == 0, r.stderr
         self.users = users
 
-    def start(self, *args, wait=(), env=None):
-        proc = super().start(*args, env=env)
+    def start_ldap(self):
+        """slapd with the users, aliases and domains; the three .cf files."""
+        import slapd
+        people, aliases = [], []
         for user in self.users:
+            address, password, opts = user[0], user[1], list(user[2:])
+            h = subprocess.run(["openssl", "passwd", "-6", "-stdin"], input=password,
+                               capture_output=True, text=True, check=True).stdout.strip()
+            attrs = {"--name": "cn", "--quota": "posternQuotaBytes",
+                     "--quota-messages": "posternQuotaMessages", "--host": "posternMailHost"}
+            extra, name = [], address
+            enabled = "TRUE"
+            while opts:
+                o = opts.pop(0)
+                if o == "--disabled":
+                    enabled = "FALSE"
+                    continue
+                v = opts.pop(0)
+                if o == "--quota":
+                    v = str(parse_size(v))
+                if o == "--name":
+                    name = v
+                else:
+                    extra.append("%s: %s" % (attrs[o], v))
+            people.append("dn: mail=%s,ou=people,%s\nobjectClass: inetOrgPerson\n"
+                          "objectClass: posternAccount\nmail: %s\ncn: %s\nsn: %s\n"
+                          "userPassword: {CRYPT}%s\nposternEnabled: %s\n%s"
+                          % (address, slapd.SUFFIX, address, name, name, h, enabled,
+                             "".join(x + "\n" for x in extra)))
+        for line in self.virtual_text.splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            key, targets = line.split(None, 1)
+            aliases.append("dn: cn=%s,ou=aliases,%s\nobjectClass: nisMailAlias\ncn: %s\n%s"
+                           % (key, slapd.SUFFIX, key,
+                              "".join("rfc822MailMember: %s\n" % x.strip()
+                                      for x in targets.split(","))))
+        domains = ["dn: associatedDomain=%s,ou=domains,%s\nobjectClass: dNSDomain\n"
+                   "objectClass: domainRelatedObject\ndc: %s\nassociatedDomain: %s\n"
+                   % (d, slapd.SUFFIX, d.split(".")[0], d) for d in self.ldap_domains]
+        with open(slapd.DIRECTORY) as f:
+            base = f.read()
+        # The sample's tree and service account; our entries in place of
+        # its people, aliases and domains.
+        keep = [e for e in base.split("\n\n") if e.strip() and
+                not re.search(r"^dn: (uid|cn|associatedDomain)=[^,]*,ou=(people|aliases|"
+                              r"domains)", e, re.M)]
+        path = self.path("directory.ldif")
+        with open(path, "w") as f:
+            f.write("\n\n".join(keep + people + aliases + domains) + "\n")
+        self.slapd = slapd.Slapd(ldif=path).start()
+        base_cf = ("server_host = %s\nbind_dn = %s\nbind_pw = %s\nscope = one\n"
+                   "timeout = 5s\n" % (self.slapd.uri, slapd.READER_DN, slapd.READER_PW))
+        tables = {
+            "users.cf": "search_base = ou=people,%s\n"
+                        "query_filter = (&(objectClass=posternAccount)(mail=%%s))\n"
+                        "result_template = %%{userPassword}:%%{posternEnabled}:"
+                        "%%{posternQuotaBytes}:%%{posternQuotaMessages}:"
+                        "%%{posternMailHost}:%%{cn}\n",
+            "aliases.cf": "search_base = ou=aliases,%s\n"
+                          "query_filter = (&(objectClass=nisMailAlias)(cn=%%s))\n"
+                          "result_attribute = rfc822MailMember\n",
+            "domains.cf": "search_base = ou=domains,%s\n"
+                          "query_filter = (associatedDomain=%%s)\n"
+                          "result_attribute = associatedDomain\n",
+        }
+        for name, text in tables.items():
+            with open(self.path(name), "w") as f:
+                f.write(base_cf + text % slapd.SUFFIX)
+
+    def start(self, *args, wait=(), env=None):
+        if self.directory == "ldap" and self.slapd is None:
+            self.start_ldap()
+        proc = super().start(*args, env=env)
+        for user in self.users if self.directory == "hash" else ():
             address, password = user[0], user[1]
             r = postern_cmd("-c", self.dir, "user", "add", address, "--password-stdin",
                             *user[2:], stdin=password + "\n")

@@ -2,7 +2,8 @@
  * authclient_test.c - unit tests for lib/auth/authclient against a
  * scripted authd: answers parsed, other ids skipped, status words, reasons,
  * garbled answers, the timeout, one reconnect when authd closed a kept
- * connection, a missing socket, escaping of fields both ways, VERIFY.
+ * connection, a missing socket, escaping of fields both ways, VERIFY and
+ * the delay a FAIL must name.
  *
  * The fake authd is a thread on a unix socket in a temp dir.  It serves
  * one connection at a time, parses every request line with
@@ -563,7 +564,7 @@ test_escaping(void)
 	static const char *const script[] = {
 		"$\tOK\tal\\tice\\\\x\\n\\r\n",
 		"$\tOK\tAlice@Example.ORG\tignored\n",
-		"$\tFAIL\tbad password\n",
+		"$\tFAIL\tbad password\t2500\n",
 		"$\tOK\n",
 		"$\tOK\tnew\n",
 	};
@@ -572,6 +573,7 @@ test_escaping(void)
 	struct authproto_msg ans;
 	struct why why;
 	struct buf user;
+	uint64_t delay = 99;
 	struct span f[3] = { span_str("x\\y"), span_make(pw, sizeof(pw) - 1),
 		span_make("", 0) };
 
@@ -589,22 +591,26 @@ test_escaping(void)
 	memset(&why, 0, sizeof(why));
 	buf_adds(&user, "old");
 	is_int(authclient_verify(c, "imap", "alice", span_make(pw,
-	    sizeof(pw) - 1), "192.0.2.1", &user, &why), AUTHC_OK, "VERIFY: OK");
+	    sizeof(pw) - 1), "192.0.2.1", &user, &delay, &why), AUTHC_OK,
+	    "VERIFY: OK");
+	ok(delay == 0, "VERIFY OK: no delay");
 	is_str(buf_str(&user), "Alice@Example.ORG",
 	    "the canonical user is the answer's first field");
 
 	memset(&why, 0, sizeof(why));
 	is_int(authclient_verify(c, "imap", "alice", span_str("wrong"), NULL,
-	    &user, &why), AUTHC_FAIL, "VERIFY: FAIL");
+	    &user, &delay, &why), AUTHC_FAIL, "VERIFY: FAIL");
 	is_str(why.msg, "bad password", "VERIFY FAIL: reason in why");
+	ok(delay == 2500, "VERIFY FAIL: the delay is the second field");
 
 	memset(&why, 0, sizeof(why));
 	is_int(authclient_verify(c, "imap", "alice", span_str("pw"), NULL,
-	    &user, &why), AUTHC_TEMP, "VERIFY: OK without a field is TEMP");
+	    &user, &delay, &why), AUTHC_TEMP,
+	    "VERIFY: OK without a field is TEMP");
 	ok(why.msg[0] != '\0', "with a reason ('%s')", why.msg);
 
 	is_int(authclient_verify(c, "smtp", "bob", span_str("pw"), "::1",
-	    &user, &why), AUTHC_OK, "VERIFY: OK again");
+	    &user, &delay, &why), AUTHC_OK, "VERIFY: OK again");
 	is_str(buf_str(&user), "new", "user_out replaced, not appended to");
 
 	authclient_free(&c);
@@ -630,6 +636,67 @@ test_escaping(void)
 	authproto_fini(&ans);
 }
 
+/* A FAIL must name its delay (ms, at most AUTHPROTO_MAX_DELAY_MS): a
+ * caller that got none could answer its client at once. */
+static void
+test_verify_delay(void)
+{
+	static const char *const script[] = {
+		"$\tFAIL\tauthentication failed\t0\n",
+		"$\tFAIL\tauthentication failed\t3600000\n",
+		"$\tFAIL\tauthentication failed\n",
+		"$\tFAIL\tauthentication failed\t\n",
+		"$\tFAIL\tauthentication failed\t-1\n",
+		"$\tFAIL\tauthentication failed\t+5\n",
+		"$\tFAIL\tauthentication failed\t3600001\n",
+		"$\tFAIL\tauthentication failed\t1s\n",
+		"$\tFAIL\tauthentication failed\t1\textra\n",
+		"$\tTEMP\tdirectory down\n",
+	};
+	static const struct {
+		enum authclient_res res;
+		uint64_t delay;
+		const char *what;
+	} want[] = {
+		{ AUTHC_FAIL, 0, "delay 0" },
+		{ AUTHC_FAIL, 3600000, "the largest delay" },
+		{ AUTHC_TEMP, 0, "no delay field" },
+		{ AUTHC_TEMP, 0, "an empty delay" },
+		{ AUTHC_TEMP, 0, "a negative delay" },
+		{ AUTHC_TEMP, 0, "a signed delay" },
+		{ AUTHC_TEMP, 0, "a delay past the largest" },
+		{ AUTHC_TEMP, 0, "a delay with a unit" },
+		{ AUTHC_TEMP, 0, "a field after the delay" },
+		{ AUTHC_TEMP, 0, "TEMP" },
+	};
+	struct authclient *c;
+	struct why why;
+	struct buf user;
+	size_t i;
+
+	start_server(script, NELEM(script));
+	c = authclient_new(S.path, 2000);
+	buf_init(&user, 1024);
+	for (i = 0; i < NELEM(want); i++) {
+		uint64_t delay = 77;
+
+		memset(&why, 0, sizeof(why));
+		is_int(authclient_verify(c, "imap", "alice", span_str("pw"),
+		    "192.0.2.1", &user, &delay, &why), want[i].res,
+		    "VERIFY, %s: %s", want[i].what,
+		    want[i].res == AUTHC_FAIL ? "FAIL" : "TEMP");
+		ok(delay == want[i].delay, "VERIFY, %s: delay %llu",
+		    want[i].what, (unsigned long long)delay);
+		if (want[i].res == AUTHC_TEMP)
+			ok(why.msg[0] != '\0', "with a reason ('%s')",
+			    why.msg);
+	}
+	authclient_free(&c);
+	stop_server();
+	is_int(S.nreq, (int)NELEM(want), "each VERIFY sent once");
+	buf_fini(&user);
+}
+
 int
 main(void)
 {
@@ -649,6 +716,7 @@ main(void)
 	test_reconnect();
 	test_no_socket();
 	test_escaping();
+	test_verify_delay();
 	rmdir(S.dir);
 	return done_testing();
 }

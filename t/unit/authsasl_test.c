@@ -190,6 +190,10 @@ test_mechs_check(void)
 		{ "PLAIN LOGIN", 0 }, { "", 0 }, { "plain\tlogin", 0 },
 		{ " LOGIN ", 0 }, { "PLAIN CRAM-MD5", -1 }, { "EXTERNAL", -1 },
 		{ "PLAINLOGIN", -1 }, { "ANONYMOUS", -1 },
+		/* The parameter is a list: commas separate too. */
+		{ "PLAIN, LOGIN", 0 }, { "PLAIN,LOGIN", 0 },
+		{ ",PLAIN,,LOGIN,", 0 }, { " , ", 0 },
+		{ "PLAIN, CRAM-MD5", -1 }, { "PLAIN;LOGIN", -1 },
 	};
 	struct why why = { "" };
 	struct checker c;
@@ -243,6 +247,10 @@ test_offered(void)
 		{ "plain", true, false, "PLAIN" },
 		{ "PLAIN plain", true, false, "PLAIN" },
 		{ "", true, false, "" },
+		{ "PLAIN, LOGIN", true, false, "PLAIN LOGIN" },
+		{ "LOGIN,PLAIN", true, false, "LOGIN PLAIN" },
+		{ " , LOGIN", true, false, "LOGIN" },
+		{ "PLAIN, LOGIN", false, false, "" },
 	};
 	char got[64];
 	size_t i;
@@ -289,6 +297,46 @@ test_not_offered(void)
 	is_int(authsasl_start(a, "login", NULL, &ch, &why), AUTHSASL_CONTINUE,
 	    "mechs=LOGIN: login (lower case) starts");
 	authsasl_free(&a);
+	buf_fini(&b);
+	buf_fini(&ch);
+}
+
+/*
+ * "auth_mechanisms = PLAIN, LOGIN" (list syntax): both are offered and
+ * both can be started; before, "PLAIN," and "LOGIN" were taken as names,
+ * so the EHLO list showed them and AUTH then failed.
+ */
+static void
+test_comma_list(void)
+{
+	struct checker c;
+	struct authsasl *a;
+	struct buf b;
+	struct buf ch;
+	struct why why = { "" };
+	struct span m;
+
+	checker_init(&c);
+	buf_init(&b, 1024);
+	buf_init(&ch, 1024);
+	a = mk("PLAIN, LOGIN", true, false, &c);
+	ok(a != NULL, "'PLAIN, LOGIN' makes an object");
+	if (a == NULL)
+		goto out;
+	m = plain_msg(&b, "", USER, PASS);
+	is_int(authsasl_start(a, "PLAIN", &m, &ch, &why), AUTHSASL_OK,
+	    "'PLAIN, LOGIN': PLAIN authenticates");
+	authsasl_free(&a);
+	a = mk("PLAIN, LOGIN", true, false, &c);
+	is_int(authsasl_start(a, "LOGIN", NULL, &ch, &why), AUTHSASL_CONTINUE,
+	    "'PLAIN, LOGIN': LOGIN starts");
+	authsasl_free(&a);
+	a = mk("LOGIN,PLAIN", true, false, &c);
+	m = plain_msg(&b, "", USER, PASS);
+	is_int(authsasl_start(a, "plain", &m, &ch, &why), AUTHSASL_OK,
+	    "'LOGIN,PLAIN': plain authenticates");
+	authsasl_free(&a);
+out:
 	buf_fini(&b);
 	buf_fini(&ch);
 }
@@ -885,6 +933,7 @@ main(void)
 	test_mechs_check();
 	test_offered();
 	test_not_offered();
+	test_comma_list();
 	test_plain_initial();
 	test_plain_authzid_other();
 	test_plain_no_initial();

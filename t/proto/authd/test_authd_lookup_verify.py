@@ -1,10 +1,12 @@
 """authd answers LOOKUP and VERIFY over its socket: good, bad, unknown and
-disabled users, failures logged in one stable line, and a failed login's
-answer delayed behind later requests on the same connection."""
+disabled users, failures logged in one stable line, and a failed login
+answered at once with the delay its asker must wait out, growing with the
+failures of the user and of the client address."""
 
 import os
 import signal
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "lib"))
 import postern_test as pt  # noqa: E402
@@ -57,14 +59,42 @@ class LookupVerify(pt.InstanceTest):
         pt.wait_for(lambda: c.call("VERIFY", "imap", "alice@example.org", "tab\there", "")[0]
                     == "OK", timeout=30, what="the new password")
 
-    def test_failure_answer_is_delayed(self):
+    def test_failure_names_its_delay(self):
+        # authd_failure_delay 1s, doubled per failure in a row of the user
+        # or the address (the larger count), at most 15s.
         c = self.inst.client()
-        failing = c.send("VERIFY", "imap", "alice@example.org", "wrong", "192.0.2.9")
-        quick = c.send("LOOKUP", "alice@example.org")
-        first, second = c.read(), c.read()
-        self.assertEqual((first[0], first[1]), (quick, "OK"),
-                         "the later LOOKUP is answered while the failure waits")
-        self.assertEqual((second[0], second[1]), (failing, "FAIL"))
+
+        def fail(user, addr):
+            word, f = c.call("VERIFY", "imap", user, "wrong", addr)
+            self.assertEqual((word, len(f), f[0]), ("FAIL", 2, "authentication failed"))
+            return int(f[1])
+
+        self.assertEqual(fail("alice@example.org", "192.0.2.9"), 1000)
+        self.assertEqual(fail("alice@example.org", "192.0.2.9"), 2000)
+        self.assertEqual(fail("nobody@example.org", "192.0.2.9"), 4000, "the address counts")
+        self.assertEqual(fail("alice@example.org", "192.0.2.20"), 4000, "the user counts")
+        self.assertEqual(fail("bob@example.org", "192.0.2.9"), 8000)
+        self.assertEqual(fail("bob@example.org", "192.0.2.9"), 15000, "capped")
+        self.assertEqual(fail("bob@example.org", "192.0.2.9"), 15000)
+        self.assertEqual(c.call("VERIFY", "imap", "alice@example.org", "correct horse",
+                                "192.0.2.9")[0], "OK")
+        self.assertEqual(fail("alice@example.org", "192.0.2.21"), 1000,
+                         "a success clears the user's count")
+        self.assertEqual(fail("carol@example.org", "192.0.2.9"), 15000,
+                         "but not the address's")
+        self.assertEqual(fail("dave@example.org", ""), 1000, "local: by user only")
+
+    def test_postern_auth_verify_waits_out_the_delay(self):
+        # The command is a client like the daemons: it tells of a failure
+        # only after authd's delay (1s for a first failure).
+        start = time.monotonic()
+        r = pt.postern_cmd("-c", self.inst.dir, "auth", "verify", "alice@example.org", "imap",
+                           "192.0.2.30", stdin="wrong\n")
+        self.assertEqual((r.returncode, r.stdout), (1, "FAIL\n"), r.stderr)
+        self.assertGreaterEqual(time.monotonic() - start, 1.0 - 0.05)
+        r = pt.postern_cmd("-c", self.inst.dir, "auth", "verify", "alice@example.org", "imap",
+                           "192.0.2.30", stdin="correct horse\n")
+        self.assertEqual((r.returncode, r.stdout), (0, "OK\talice@example.org\n"), r.stderr)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """Cyrus SASL PLAIN and LOGIN exchanges through the SASL glue, with the
-password checked by a running authd; authd gone is a temporary failure."""
+password checked by a running authd; authd gone is a temporary failure;
+a failure hands authd's delay back to the caller (not waited out in the
+check); auth_mechanisms in list syntax."""
 
 import os
 import signal
@@ -26,7 +28,7 @@ class Sasl(pt.InstanceTest):
             r = saslcheck(inst, "tls", mech, "Alice@example.org", "s3cret")
             self.assertEqual(r.stdout, "MECHS PLAIN LOGIN\nOK Alice@example.org\n", r.stderr)
             r = saslcheck(inst, "tls", mech, "alice@example.org", "nope")
-            self.assertEqual(r.stdout, "MECHS PLAIN LOGIN\nFAIL\n", r.stderr)
+            self.assertEqual(r.stdout, "MECHS PLAIN LOGIN\nFAIL delay=0\n", r.stderr)
         self.assertIn("auth-failure: service=imap user=<alice@example.org> rip=127.0.0.1",
                       inst.logtext())
         # Without TLS no password mechanism is offered (auth_allow_plaintext = no).
@@ -46,6 +48,30 @@ class Sasl(pt.InstanceTest):
         self.assertEqual(r.stdout, "MECHS LOGIN\nOK alice@example.org\n", r.stderr)
         r = saslcheck(inst, "plain", "PLAIN", "alice@example.org", "s3cret")
         self.assertTrue(r.stdout.startswith("MECHS LOGIN\nBADPROT"), r.stdout)
+
+    def test_mechanism_list_with_commas(self):
+        inst = pt.AuthdInstance(users=[("alice@example.org", "s3cret")],
+                                params={"auth_mechanisms": "LOGIN, PLAIN"})
+        self.instances.append(inst)
+        inst.start()
+        for mech in ("PLAIN", "LOGIN"):
+            r = saslcheck(inst, "tls", mech, "alice@example.org", "s3cret")
+            self.assertEqual(r.stdout, "MECHS LOGIN PLAIN\nOK alice@example.org\n", r.stderr)
+
+    def test_failure_delay_passed_back(self):
+        # authd answers at once and names the delay; it grows with the
+        # client address's failures (a success does not reset those).
+        inst = pt.AuthdInstance(users=[("alice@example.org", "s3cret")],
+                                params={"authd_failure_delay": "1s",
+                                        "authd_failure_delay_max": "3s"})
+        self.instances.append(inst)
+        inst.start()
+        want = [("PLAIN", "nope", "FAIL delay=1000"), ("LOGIN", "nope", "FAIL delay=2000"),
+                ("PLAIN", "s3cret", "OK alice@example.org"),
+                ("LOGIN", "nope", "FAIL delay=3000"), ("PLAIN", "nope", "FAIL delay=3000")]
+        for mech, password, line in want:
+            r = saslcheck(inst, "tls", mech, "alice@example.org", password)
+            self.assertEqual(r.stdout, "MECHS PLAIN LOGIN\n%s\n" % line, r.stderr)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,28 @@ class Session(pt.InstanceTest):
         self.assertIn("PRIVACYREQUIRED", str(e.exception))
         c.logout()
 
+    def test_capability_exact(self):
+        """The lists name what is implemented, and only that (each
+        extension has its own tests in this directory)."""
+        common = {"IMAP4rev1", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS",
+                  "UNSELECT", "CHILDREN", "MOVE", "SPECIAL-USE", "CONDSTORE", "QRESYNC",
+                  "LIST-EXTENDED", "LIST-STATUS", "QUOTA", "QUOTA=RES-STORAGE",
+                  "QUOTA=RES-MESSAGE", "STATUS=SIZE", "ESEARCH"}
+        c = self.inst.imap(starttls=False)
+        self.assertEqual(set(c.capabilities),  # imaplib upper-cases them
+                         {x.upper() for x in common | {"STARTTLS", "LOGINDISABLED"}})
+        c.logout()
+        c = self.inst.imap()
+        typ, data = c.capability()
+        self.assertEqual(set(data[0].decode().split()),
+                         common | {"AUTH=PLAIN", "AUTH=LOGIN", "SASL-IR"})
+        typ, data = c.login("alice@example.org", "secret")
+        caps = data[0].decode().split("[CAPABILITY ", 1)[1].split("]", 1)[0]
+        self.assertEqual(set(caps.split()), common)
+        typ, data = c.capability()
+        self.assertEqual(set(data[0].decode().split()), common)
+        c.logout()
+
     def test_starttls_login_logout(self):
         c = self.inst.imap()
         typ, data = c.capability()
