@@ -6,8 +6,9 @@
  * mail host), then the user's store opened and the maildrop locked and
  * read; authd and the store on a worker.  No password travels over
  * plaintext unless auth_allow_plaintext says so (CAPA then lists neither
- * USER nor SASL).  A failed login's -ERR is held back on a timer, longer
- * for each failure in the session.
+ * USER nor SASL).  A failed login's -ERR is held back on a timer (never
+ * on a worker): authd's failure delay, or pop3d's own, longer for each
+ * failure in the session, if that is more.
  *
  *   AUTH mech [initial-response]
  *     -> "+ challenge" ... (the client answers a line of base64, or "*")
@@ -73,6 +74,7 @@ struct login_job {
 	const struct store_conf *conf;
 	const char *myhostname;
 	enum login_res res;
+	uint64_t delay_ms;		/* L_FAIL: authd's failure delay */
 	struct buf canon;		/* authd's name for the user */
 	struct store *store;
 	struct pop3d_maildrop *drop;
@@ -121,7 +123,7 @@ pop3d_auth_capability(const struct pop3d_sess *s, struct buf *out)
 	if (!pop3d_auth_allowed(s))
 		return;
 	buf_adds(out, "USER\r\n");
-	if (!s->d->sasl_ok || s->d->p->auth_mechanisms[0] == '\0')
+	if (!s->d->sasl_ok)
 		return;
 	buf_adds(out, "SASL");
 	mech_list(s, out, " ");
@@ -168,7 +170,7 @@ static enum login_res
 verify(struct login_job *j, struct authclient *c)
 {
 	switch (authclient_verify(c, "pop3", j->user, buf_span(&j->pass),
-	    j->client_addr, &j->canon, &j->why)) {
+	    j->client_addr, &j->canon, &j->delay_ms, &j->why)) {
 	case AUTHC_OK:
 		return L_OK;
 	case AUTHC_FAIL:
@@ -188,6 +190,7 @@ sasl_step(struct login_job *j, struct authclient *c)
 	enum authsasl_res r;
 
 	a->check.client = c;
+	a->check.delay_ms = 0;
 	buf_reset(&a->check.user);
 	if (j->first)
 		r = authsasl_start(a->sasl, a->mech, j->has_in ? &in : NULL,
@@ -204,6 +207,7 @@ sasl_step(struct login_job *j, struct authclient *c)
 			buf_adds(&j->canon, authsasl_user(a->sasl));
 		return L_OK;
 	case AUTHSASL_FAIL:
+		j->delay_ms = a->check.delay_ms;
 		return L_FAIL;
 	case AUTHSASL_TEMP:
 		why_set(&j->why, "%s", a->check.why.msg);
@@ -300,12 +304,16 @@ failed(void *arg)
 
 /*
  * A failed login, inside a job's done callback (the session is busy and
- * reads nothing): the -ERR comes after pop3d_auth_failure_delay, doubled
- * for each earlier failure in the session, on a timer, so that the loop
- * and the other sessions go on meanwhile.
+ * reads nothing): the -ERR comes on a timer, so that the loop, the
+ * worker threads and the other sessions go on meanwhile, after the larger
+ * of two delays.  authd's (authd_ms) counts per user and client address
+ * across sessions and services; pop3d's own, pop3d_auth_failure_delay
+ * doubled for each earlier failure in the session, stays as a floor for
+ * failures authd does not count (a refused authorization identity, a
+ * user gone between VERIFY and LOOKUP) and for when authd's delay is off.
  */
 static void
-fail_later(struct pop3d_sess *s)
+fail_later(struct pop3d_sess *s, uint64_t authd_ms)
 {
 	const struct params *p = s->d->p;
 	uint64_t ms = p->pop3d_auth_failure_delay * 1000;
@@ -315,6 +323,8 @@ fail_later(struct pop3d_sess *s)
 		ms *= 2;
 	if (ms > max)
 		ms = max;
+	if (authd_ms > ms)
+		ms = authd_ms;
 	s->auth_failures++;
 	if (ms == 0) {
 		failed(s);
@@ -322,8 +332,13 @@ fail_later(struct pop3d_sess *s)
 	}
 	if (s->auth_delay == NULL)
 		s->auth_delay = event_timer_new(s->d->svc->base, failed, s);
-	if (event_timer_start(s->auth_delay, ms, false) == -1)
-		failed(s);
+	if (event_timer_start(s->auth_delay, ms, false) == -1) {
+		/* Never an early -ERR: end the session instead. */
+		log_error("%s: cannot start the login failure delay", s->id);
+		pop3d_err(s, "[SYS/TEMP] Internal error");
+		pop3d_close(s);
+		pop3d_job_end(s);
+	}
 }
 
 /* Logged in: the maildrop is locked and read; TRANSACTION starts. */
@@ -386,9 +401,11 @@ login_done(void *arg)
 	} else if (j->res == L_OK) {
 		succeeded(s, j, mech);
 	} else if (j->res == L_FAIL) {
+		uint64_t delay_ms = j->delay_ms;
+
 		log_info("%s: login failed %s", s->id, what);
 		login_free(j);
-		fail_later(s);
+		fail_later(s, delay_ms);
 		return;
 	} else if (j->res == L_BADPROT) {
 		pop3d_err(s, "Malformed authentication response");

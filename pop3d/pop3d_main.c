@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include "auth/sasl.h"
+#include "base/cfg.h"
 #include "base/log.h"
 #include "pop3d.h"
 #include "tls/tls.h"
@@ -17,6 +18,16 @@ static struct pop3d d;
 /* Worker threads: authd look-ups, store reads and writes. */
 #define POP3D_THREADS 8
 #define POP3D_MAX_JOBS 100000
+
+/* Whether the list names any mechanism (commas and blanks separate). */
+static bool
+any_mechanism(const char *list)
+{
+	struct span rest = span_str(list);
+	struct span m;
+
+	return cfg_list_next(&rest, &m);
+}
 
 static int
 init(struct service *svc)
@@ -35,11 +46,16 @@ init(struct service *svc)
 	}
 	if (d.tls_ctx == NULL)
 		log_warn("STLS not offered: %s", why.msg);
-	/* SASL loads its plugins from the system: at start-up.  Without
-	 * them USER/PASS still works; AUTH is not offered. */
-	d.sasl_ok = d.p->auth_mechanisms[0] != '\0' && authsasl_init(&why) == 0;
-	if (!d.sasl_ok && d.p->auth_mechanisms[0] != '\0')
-		log_warn("SASL: %s; AUTH is not offered", why.msg);
+	/* SASL loads its plugins from the system: at start-up.  Configured
+	 * mechanisms that cannot work are a misconfiguration: refuse to
+	 * start, as smtpd and imapd do (an empty auth_mechanisms means
+	 * USER/PASS only). */
+	d.sasl_ok = any_mechanism(d.p->auth_mechanisms);
+	if (d.sasl_ok && authsasl_init(&why) == -1) {
+		log_error("SASL: %s", why.msg);
+		tls_ctx_free(&d.tls_ctx);
+		return -1;
+	}
 	d.max_line = (size_t)d.p->pop3d_max_line;
 	store_conf_init(&d.store, d.p);
 	/* Every open store holds descriptors: use what the hard limit gives. */
