@@ -66,6 +66,7 @@ $(eval $(call program,libexec/smtpd,$(wildcard smtpd/*.c)))
 $(eval $(call program,libexec/lmtpd,$(wildcard lmtpd/*.c)))
 $(eval $(call program,libexec/qmgr,$(wildcard qmgr/*.c)))
 $(eval $(call program,libexec/imapd,$(wildcard imapd/*.c)))
+$(eval $(call program,libexec/pop3d,$(wildcard pop3d/*.c)))
 $(eval $(call program,libexec/delivery,$(wildcard delivery/*.c)))
 $(eval $(call program,libexec/local,$(wildcard local/*.c)))
 

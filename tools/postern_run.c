@@ -66,7 +66,10 @@ static const char run_master_conf[] =
     "delivery smtp\n"
     "imap   inet  $imap_listen  n  -  $store_owner  imapd\n"
     "imaps  inet  $imaps_listen  n  -  $store_owner  imapd\n"
-    "    -o imapd_tls_wrappermode=yes\n";
+    "    -o imapd_tls_wrappermode=yes\n"
+    "pop3   inet  $pop3_listen  n  -  $store_owner  pop3d\n"
+    "pop3s  inet  $pop3s_listen  n  -  $store_owner  pop3d\n"
+    "    -o pop3d_tls_wrappermode=yes\n";
 
 static int
 usage(void)

@@ -17,7 +17,8 @@
  * one); a full window refuses to count (the caller decides; imapd lets
  * the connection in).
  *
- * Linked into: imapd.  Runs as the service's user, which owns the file.
+ * Linked into: imapd, pop3d (through connlimit).  Runs as the service's
+ * user, which owns the file.
  * Trust: keys are peer data (addresses, user names) and are only hashed;
  * the file is ours, but its header is checked before it is used.  Not
  * thread-safe: one thread of a process uses the table, and a process

@@ -154,6 +154,12 @@ struct params {
 	const char *imaps_listen;
 	const char *pop3_listen;
 	const char *pop3s_listen;
+	uint64_t pop3d_timeout;
+	uint64_t pop3d_auth_failure_delay;
+	uint64_t pop3d_auth_failure_delay_max;
+	uint64_t pop3d_client_connection_limit;
+	bool pop3d_tls_wrappermode;
+	uint64_t pop3d_max_line;
 	const char *tls_cert_file;
 	const char *tls_key_file;
 	const char *tls_chain_file;

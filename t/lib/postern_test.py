@@ -976,3 +976,50 @@ class ImapdInstance(LmtpdInstance):
         replies = lmtp_data(c, body, 1)
         c.quit()
         return replies
+
+
+# pop3d on STLS and implicit TLS ports, as conf/master.conf has them.
+POP3D_MASTER = """pop3 inet 127.0.0.1:%d n - $store_owner pop3d
+pop3s inet 127.0.0.1:%d n - $store_owner pop3d -o pop3d_tls_wrappermode=yes
+"""
+
+
+class Pop3dInstance(ImapdInstance):
+    """authd, lmtpd, imapd and pop3d (self.pop3_port with STLS,
+    self.pop3s_port with implicit TLS) with a certificate."""
+
+    def __init__(self, params=None, **kw):
+        self.pop3_port = free_port()
+        self.pop3s_port = free_port()
+        super().__init__(params=params, **kw)
+        with open(self.path("master.conf")) as f:
+            text = f.read()
+        self.write_master(text + POP3D_MASTER % (self.pop3_port, self.pop3s_port))
+
+    def start(self, *args, wait=(), env=None):
+        proc = super().start(*args, env=env)
+        wait_for(lambda: (try_connect_line(("127.0.0.1", self.pop3_port)) or "")
+                 .startswith("+OK"), what="pop3d to answer")
+        return proc
+
+    def ssl_context(self):
+        return ssl.create_default_context(cafile=self.cert)
+
+    def pop3(self, stls=True):
+        """A poplib client (after STLS unless told otherwise)."""
+        import poplib
+        c = poplib.POP3("127.0.0.1", self.pop3_port, timeout=60)
+        if stls:
+            c.stls(context=self.ssl_context())
+        return c
+
+    def pop3s(self):
+        import poplib
+        return poplib.POP3_SSL("127.0.0.1", self.pop3s_port, timeout=60,
+                               context=self.ssl_context())
+
+    def pop3_login(self, user, password):
+        c = self.pop3s()
+        c.user(user)
+        c.pass_(password)
+        return c

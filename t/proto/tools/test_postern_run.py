@@ -3,6 +3,7 @@
 and runs it in the foreground until Ctrl-C, leaving nothing behind."""
 
 import imaplib
+import poplib
 import shutil
 import smtplib
 import ssl
@@ -38,12 +39,15 @@ class PosternRun(unittest.TestCase):
         port = "smtp_listen=127.0.0.1:%d" % pt.free_port()
         sub, smtps = pt.free_port(), pt.free_port()
         lmtp, imap, imaps = pt.free_port(), pt.free_port(), pt.free_port()
+        pop3, pop3s = pt.free_port(), pt.free_port()
         ports = ["-o", port, "-o", "submission_listen=127.0.0.1:%d" % sub,
                  "-o", "smtps_listen=127.0.0.1:%d" % smtps,
                  "-o", "lmtp_listen=127.0.0.1:%d" % lmtp,
                  "-o", "local_transport=lmtp:inet:127.0.0.1:%d" % lmtp,
                  "-o", "imap_listen=127.0.0.1:%d" % imap,
-                 "-o", "imaps_listen=127.0.0.1:%d" % imaps]
+                 "-o", "imaps_listen=127.0.0.1:%d" % imaps,
+                 "-o", "pop3_listen=127.0.0.1:%d" % pop3,
+                 "-o", "pop3s_listen=127.0.0.1:%d" % pop3s]
         proc = subprocess.Popen([pt.POSTERN, "run", "--dir", self.dir, "-o",
                                  "myhostname=run.example"] + ports, stdout=log,
                                 stderr=log, stdin=subprocess.DEVNULL, env=env)
@@ -90,6 +94,20 @@ class PosternRun(unittest.TestCase):
                 typ, data = c.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
                 return b"Subject: hello demo" in data[0][1]
         pt.wait_for(inbox_has_it, what="the message in the demo user's INBOX")
+        # And over POP3: STLS on one port, implicit TLS on the other.
+        pt.wait_for(lambda: (pt.try_connect_line(("127.0.0.1", pop3)) or "").startswith("+OK"),
+                    what="pop3d to answer")
+        p = poplib.POP3("127.0.0.1", pop3, timeout=30)
+        p.stls(context=ctx)
+        p.user("demo@example.com")
+        p.pass_(pw)
+        self.assertEqual(p.stat()[0], 1)
+        p.quit()
+        p = poplib.POP3_SSL("127.0.0.1", pop3s, timeout=30, context=ctx)
+        p.user("demo@example.com")
+        p.pass_(pw)
+        self.assertIn(b"Subject: hello demo", p.retr(1)[1])
+        p.quit()
         conf = open(os.path.join(self.dir, "postern.conf")).read()
         for line in ("queue_directory = %s/queue" % self.dir,
                      "data_directory = %s/data" % self.dir,
