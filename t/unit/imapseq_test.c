@@ -23,7 +23,7 @@ fmt(const char *s, size_t max, uint32_t star, char *out, size_t size)
 
 	imapseq_init(&q, r, max);
 	if ((ret = imapseq_parse(span_str(s), &q, &why)) != 0) {
-		snprintf(out, size, "ERR %s", why.msg);
+		snprintf(out, size, "ERR %.200s", why.msg);
 		return ret;
 	}
 	if (star > 0 && imapseq_resolve(&q, star) == -1)
