@@ -212,7 +212,8 @@ first_listen(const struct instance *inst, const char *name)
 	return NULL;
 }
 
-/* How to try the instance: the demo user and two commands. */
+/* How to try the instance: the demo user and a command each to send it
+ * mail and to read it over IMAP and POP3. */
 static void
 describe_demo(const struct instance *inst)
 {
@@ -220,6 +221,7 @@ describe_demo(const struct instance *inst)
 	char pw[64] = "";
 	const char *smtp = first_listen(inst, "smtp");
 	const char *imaps = first_listen(inst, "imaps");
+	const char *pop3s = first_listen(inst, "pop3s");
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/demo-password", inst->config_dir);
@@ -237,6 +239,10 @@ describe_demo(const struct instance *inst)
 		printf("postern: read it:       curl --insecure "
 		       "'imaps://%s/INBOX;UID=1' -u %s:%s\n",
 		    imaps, RUN_DEMO_USER, pw);
+	if (pop3s != NULL)
+		printf("postern: or over POP3:  curl --insecure "
+		       "'pop3s://%s/1' -u %s:%s\n",
+		    pop3s, RUN_DEMO_USER, pw);
 	secret_wipe(pw, sizeof(pw));
 }
 

@@ -1,11 +1,13 @@
 """Mail as users meet it: a message sent over SMTP to a local user is
 announced to that user's IMAP client waiting in IDLE (pushed by the
-store's change notice, no NOOP), and reads back over IMAP with its
-Return-Path, Delivered-To and Received headers; the time from smtpd's
-250 to the untagged EXISTS is printed (a figure, not an assertion)."""
+store's change notice, no NOOP), and reads back over IMAP and over POP3
+with its Return-Path, Delivered-To and Received headers; the time from
+smtpd's 250 to the untagged EXISTS is printed (a figure, not an
+assertion)."""
 
 import imaplib
 import os
+import poplib
 import socket
 import sys
 import time
@@ -22,12 +24,14 @@ class Clients(pt.InstanceTest):
     def setUp(self):
         super().setUp()
         self.imap_port = pt.free_port()
+        self.pop3_port = pt.free_port()
         self.inst = pt.MailInstance(users=USERS, directory=self.directory, params={"auth_allow_plaintext": "yes"})
         self.instances.append(self.inst)
         with open(self.inst.path("master.conf")) as f:
             text = f.read()
         self.inst.write_master(text + "imap inet 127.0.0.1:%d n - $store_owner imapd\n"
-                               % self.imap_port)
+                               "pop3 inet 127.0.0.1:%d n - $store_owner pop3d\n"
+                               % (self.imap_port, self.pop3_port))
         self.inst.start()
         pt.wait_for(lambda: (pt.try_connect_line(("127.0.0.1", self.imap_port)) or "")
                     .startswith("* OK"), what="imapd to answer")
@@ -66,6 +70,13 @@ class Clients(pt.InstanceTest):
         self.assertIn(b"\r\nReceived: from ", head)
         self.assertTrue(msg.endswith(b"\r\n\r\nhello\r\n"))
         c.logout()
+        # The same bytes over POP3.
+        p = poplib.POP3("127.0.0.1", self.pop3_port, timeout=30)
+        p.user("alice@example.org")
+        p.pass_("alice pw")
+        self.assertEqual(p.stat()[0], 1)
+        self.assertEqual(b"\r\n".join(p.retr(1)[1]) + b"\r\n", msg)
+        p.quit()
 
 
 class ClientsLdap(Clients):

@@ -108,6 +108,28 @@ class PosternRun(unittest.TestCase):
         p.pass_(pw)
         self.assertIn(b"Subject: hello demo", p.retr(1)[1])
         p.quit()
+        # The commands run printed work as printed.
+        log.seek(0)
+        printed = {}
+        for line in log.read().splitlines():
+            for what in ("send it mail:", "read it:", "or over POP3:"):
+                if line.startswith("postern: " + what):
+                    printed[what] = line.split(what, 1)[1].strip()
+        self.assertEqual(printed["send it mail:"],
+                         "swaks --server 127.0.0.1:%s --to demo@example.com"
+                         % port.rsplit(":", 1)[1])
+        self.assertEqual(printed["read it:"],
+                         "curl --insecure 'imaps://127.0.0.1:%d/INBOX;UID=1' "
+                         "-u demo@example.com:%s" % (imaps, pw))
+        self.assertEqual(printed["or over POP3:"],
+                         "curl --insecure 'pop3s://127.0.0.1:%d/1' -u demo@example.com:%s"
+                         % (pop3s, pw))
+        for what in ("send it mail:", "read it:", "or over POP3:"):
+            r = subprocess.run(printed[what], shell=True, capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            if what != "send it mail:":
+                self.assertIn("Subject: hello demo", r.stdout)
         conf = open(os.path.join(self.dir, "postern.conf")).read()
         for line in ("queue_directory = %s/queue" % self.dir,
                      "data_directory = %s/data" % self.dir,
@@ -133,10 +155,6 @@ class PosternRun(unittest.TestCase):
         text = log.read()
         self.assertIn("postern: creating a development instance in " + self.dir, text)
         self.assertIn("postern: demo user demo@example.com, password %s\n" % pw, text)
-        self.assertIn("postern: send it mail:  swaks --server 127.0.0.1:%s --to demo@example.com"
-                      % port.rsplit(":", 1)[1], text)
-        self.assertIn("postern: read it:       curl --insecure 'imaps://127.0.0.1:%d/INBOX;UID=1'"
-                      " -u demo@example.com:%s\n" % (imaps, pw), text)
         self.assertIn("stopped", text)
         self.assertEqual(pt.pids_with_arg(self.dir), [])
 
