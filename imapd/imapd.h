@@ -35,7 +35,6 @@ struct event;
 struct event_timer;
 struct hmap;
 struct imapd_watch;
-struct imapd_auth;
 struct shcount;
 
 #include "base/arena.h"
@@ -43,6 +42,7 @@ struct shcount;
 #include "base/lineio.h"
 #include "base/worker.h"
 #include "mail/imapcmd.h"
+#include "mail/maillogin.h"
 #include "mail/service.h"
 #include "store/store.h"
 
@@ -63,6 +63,7 @@ struct imapd {
 	struct hmap *watches;
 	struct shcount *conns;		/* connection counts (imapd_limit.c) */
 	bool sasl_ok;			/* Cyrus SASL is set up */
+	struct maillogin_conf login;	/* strings borrowed from p and here */
 };
 
 enum imapd_state {
@@ -122,7 +123,8 @@ struct imapd_sess {
 	char idle_tag[128];
 	unsigned errors;		/* BAD replies in a row */
 	unsigned auth_failures;
-	struct imapd_auth *auth;	/* AUTHENTICATE in progress, or NULL */
+	struct maillogin_sasl *auth;	/* AUTHENTICATE in progress, or NULL */
+	char auth_tag[128];		/* its tag, while it runs */
 	struct event_timer *auth_delay;	/* holds back a failed login's NO */
 	bool counted_addr;		/* in d->conns under its address */
 	bool over_limit;		/* refused: BYE as the greeting */

@@ -4,9 +4,10 @@
  * locks out repeated failures; AUTHENTICATE's PLAIN and LOGIN go through
  * the SASL glue, lib/auth/sasl.h), the user's record looked up (LOOKUP:
  * enabled, quota, mail host), the per-user connection limit, then the
- * user's store opened; authd and the store on a worker.  No password
- * travels over plaintext unless auth_allow_plaintext says so
- * (LOGINDISABLED, RFC 3501 6.2.3; no AUTH= either).  A failed login's NO
+ * user's store opened; authd and the store on a worker (the login job,
+ * lib/mail/maillogin.h, shared with pop3d).  No password travels over
+ * plaintext unless auth_allow_plaintext says so (LOGINDISABLED, RFC 3501
+ * 6.2.3; no AUTH= either).  A failed login's NO
  * is held back on a timer (never on a worker): authd's failure delay, or
  * imapd's own, longer for each failure in the session, if that is more.
  *
@@ -24,60 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/authclient.h"
-#include "auth/authsasl_authd.h"
-#include "auth/sasl.h"
-#include "base/base64.h"
-#include "base/cfg.h"
 #include "base/event.h"
 #include "base/log.h"
-#include "base/parse.h"
 #include "base/xmem.h"
 #include "imapd.h"
 
 /* Failed logins in one session before it is closed. */
 #define IMAPD_MAX_AUTH_FAILURES 3
-/* The longest response line: the base64 of the largest SASL response. */
-#define IMAPD_MAX_AUTH_LINE ((AUTHSASL_MAX_RESPONSE + 2) / 3 * 4)
-
-/* One AUTHENTICATE exchange; owned by the session (s->auth). */
-struct imapd_auth {
-	struct authsasl *sasl;
-	struct authsasl_authd check;	/* the password check's state */
-	char mech[32];
-	char tag[128];			/* AUTHENTICATE's tag */
-	char client_addr[64];		/* check.client_addr points here */
-};
-
-enum login_res {
-	L_OK,
-	L_FAIL,
-	L_TEMP,
-	L_ELSEWHERE,
-	L_CONTINUE,	/* AUTHENTICATE: send the challenge */
-	L_BADPROT,	/* AUTHENTICATE: malformed response */
-};
-
-struct login_job {
-	struct imapd_sess *s;
-	char *user;			/* LOGIN: as the client gave it */
-	struct buf pass;		/* LOGIN: secret */
-	struct imapd_auth *auth;	/* AUTHENTICATE: borrowed, s->auth */
-	bool first;			/* authsasl_start, else _step */
-	bool has_in;			/* first: an initial response came */
-	struct buf in;			/* decoded response; secret */
-	struct buf out;			/* the next challenge */
-	char client_addr[64];
-	char authd_path[4096];
-	uint64_t timeout_ms;
-	const struct store_conf *conf;
-	const char *myhostname;
-	enum login_res res;
-	uint64_t delay_ms;		/* L_FAIL: authd's failure delay */
-	struct buf canon;		/* authd's name for the user */
-	struct store *store;
-	struct why why;
-};
 
 bool
 imapd_login_disabled(const struct imapd_sess *s)
@@ -89,173 +43,28 @@ imapd_login_disabled(const struct imapd_sess *s)
 static bool
 mech_offered(const struct imapd_sess *s, struct span mech)
 {
-	struct span list = span_str(s->d->p->auth_mechanisms);
-	struct span m;
-
-	if (!s->d->sasl_ok || imapd_login_disabled(s))
-		return false;
-	while (cfg_list_next(&list, &m))
-		if (span_eq_span_nocase(m, mech))
-			return true;
-	return false;
+	return s->d->sasl_ok && !imapd_login_disabled(s) &&
+	    maillogin_mech_offered(s->d->p->auth_mechanisms, mech);
 }
 
 void
 imapd_auth_capability(const struct imapd_sess *s, struct buf *out)
 {
-	struct span list = span_str(s->d->p->auth_mechanisms);
-	struct span m;
-	bool any = false;
+	size_t len = out->len;
 
 	if (s->state != IMAPD_NOTAUTH || !s->d->sasl_ok ||
 	    imapd_login_disabled(s))
 		return;
-	while (cfg_list_next(&list, &m)) {
-		buf_adds(out, " AUTH=");
-		for (size_t i = 0; i < m.len; i++)
-			buf_addc(out, m.p[i] >= 'a' && m.p[i] <= 'z' ?
-				m.p[i] - 'a' + 'A' : m.p[i]);
-		any = true;
-	}
-	if (any)
+	maillogin_mech_list(s->d->p->auth_mechanisms, " AUTH=", out);
+	if (out->len > len)
 		buf_adds(out, " SASL-IR");
-}
-
-/* LOOKUP: key enabled quota_bytes quota_messages mailhost name. */
-static enum login_res
-lookup(struct login_job *j, struct authclient *c, uint64_t *qb,
-    uint64_t *qm)
-{
-	struct authproto_msg ans;
-	struct span key = buf_span(&j->canon);
-	enum login_res res = L_TEMP;
-	const struct span *f;
-
-	authproto_init(&ans, 65536);
-	switch (authclient_call(c, "LOOKUP", &key, 1, &ans, &j->why)) {
-	case AUTHC_OK:
-		f = ans.field;
-		if (ans.nfield != 6 ||
-		    parse_u64(f[2], 0, UINT64_MAX, qb) == -1 ||
-		    parse_u64(f[3], 0, UINT64_MAX, qm) == -1)
-			why_set(&j->why, "garbled LOOKUP answer");
-		else if (!span_eq(f[1], "y"))
-			res = L_FAIL;
-		else if (f[4].len > 0 && !span_eq_nocase(f[4], j->myhostname))
-			res = L_ELSEWHERE;
-		else
-			res = L_OK;
-		break;
-	case AUTHC_NOTFOUND:
-		res = L_FAIL;
-		break;
-	default:
-		break;
-	}
-	authproto_fini(&ans);
-	return res;
-}
-
-/* LOGIN's password check. */
-static enum login_res
-verify(struct login_job *j, struct authclient *c)
-{
-	switch (authclient_verify(c, "imap", j->user, buf_span(&j->pass),
-	    j->client_addr, &j->canon, &j->delay_ms, &j->why)) {
-	case AUTHC_OK:
-		return L_OK;
-	case AUTHC_FAIL:
-	case AUTHC_NOTFOUND:
-		return L_FAIL;
-	default:
-		return L_TEMP;
-	}
-}
-
-/* One AUTHENTICATE step; on success the user is in j->canon. */
-static enum login_res
-sasl_step(struct login_job *j, struct authclient *c)
-{
-	struct imapd_auth *a = j->auth;
-	struct span in = buf_span(&j->in);
-	enum authsasl_res r;
-
-	a->check.client = c;
-	a->check.delay_ms = 0;
-	buf_reset(&a->check.user);
-	if (j->first)
-		r = authsasl_start(a->sasl, a->mech, j->has_in ? &in : NULL,
-		    &j->out, &j->why);
-	else
-		r = authsasl_step(a->sasl, in, &j->out, &j->why);
-	switch (r) {
-	case AUTHSASL_CONTINUE:
-		return L_CONTINUE;
-	case AUTHSASL_OK:
-		if (a->check.user.len > 0)
-			buf_set(&j->canon, a->check.user.p, a->check.user.len);
-		else
-			buf_adds(&j->canon, authsasl_user(a->sasl));
-		return L_OK;
-	case AUTHSASL_FAIL:
-		j->delay_ms = a->check.delay_ms;
-		return L_FAIL;
-	case AUTHSASL_TEMP:
-		why_set(&j->why, "%s", a->check.why.msg);
-		return L_TEMP;
-	default:
-		return L_BADPROT;
-	}
-}
-
-static void
-login_work(void *arg)
-{
-	struct login_job *j = arg;
-	struct authclient *c = authclient_thread(j->authd_path, j->timeout_ms);
-	uint64_t qb = 0, qm = 0;
-	char *user;
-
-	j->res = j->auth != NULL ? sasl_step(j, c) : verify(j, c);
-	if (j->res != L_OK)
-		return;
-	j->res = lookup(j, c, &qb, &qm);
-	if (j->res != L_OK)
-		return;
-	user = span_dup(buf_span(&j->canon));
-	if (store_open(j->conf, user, &j->store, &j->why) != STORE_OK)
-		j->res = L_TEMP;
-	else
-		store_set_quota(j->store, qb, qm);
-	free(user);
-}
-
-static void
-login_free(void *arg)
-{
-	struct login_job *j = arg;
-
-	buf_wipe(&j->pass);
-	buf_wipe(&j->in);
-	buf_fini(&j->out);
-	store_free(&j->store);
-	buf_fini(&j->canon);
-	free(j->user);
-	free(j);
 }
 
 /* The exchange is over (success, failure or cancel). */
 static void
 exchange_end(struct imapd_sess *s)
 {
-	struct imapd_auth *a = s->auth;
-
-	if (a == NULL)
-		return;
-	authsasl_free(&a->sasl);
-	buf_wipe(&a->check.user);
-	free(a);
-	s->auth = NULL;
+	maillogin_sasl_free(&s->auth);
 }
 
 void
@@ -284,35 +93,20 @@ failed(void *arg)
  * A failed login, inside a job's done callback (the session is busy and
  * reads nothing): the NO comes on a timer, so that the loop, the worker
  * threads and the other sessions go on meanwhile, after the larger of
- * two delays.  authd's (authd_ms) counts per user and client address
- * across sessions and services; imapd's own, imapd_auth_failure_delay
- * doubled for each earlier failure in the session, stays as a floor for
- * failures authd does not count (a refused authorization identity, a
- * user gone between VERIFY and LOOKUP) and for when authd's delay is
- * off or its counters were forgotten.  Taking the larger, not the sum, keeps the
- * failure as slow as the slower of the two rules asks.
+ * authd's delay and imapd's own (imapd_auth_failure_delay, doubled for
+ * each earlier failure in the session; maillogin_fail_delay).
  */
 static void
 fail_later(struct imapd_sess *s, uint64_t authd_ms)
 {
 	const struct params *p = s->d->p;
-	uint64_t ms = p->imapd_auth_failure_delay * 1000;
-	uint64_t max = p->imapd_auth_failure_delay_max * 1000;
+	uint64_t ms = maillogin_fail_delay(p->imapd_auth_failure_delay * 1000,
+	    p->imapd_auth_failure_delay_max * 1000, s->auth_failures,
+	    authd_ms);
 
-	for (unsigned i = 0; i < s->auth_failures && ms < max; i++)
-		ms *= 2;
-	if (ms > max)
-		ms = max;
-	if (authd_ms > ms)
-		ms = authd_ms;
 	s->auth_failures++;
-	if (ms == 0) {
-		failed(s);
-		return;
-	}
-	if (s->auth_delay == NULL)
-		s->auth_delay = event_timer_new(s->d->svc->base, failed, s);
-	if (event_timer_start(s->auth_delay, ms, false) == -1) {
+	if (maillogin_hold(&s->auth_delay, s->d->svc->base, ms, failed, s) ==
+	    -1) {
 		/* Never an early NO: end the session instead. */
 		log_error("%s: cannot start the login failure delay", s->id);
 		imapd_bye(s, "Internal error");
@@ -322,7 +116,7 @@ fail_later(struct imapd_sess *s, uint64_t authd_ms)
 
 /* Logged in: the per-user limit, then the state changes. */
 static void
-succeeded(struct imapd_sess *s, struct login_job *j, const char *mech)
+succeeded(struct imapd_sess *s, struct maillogin *j, const char *mech)
 {
 	char *user = span_dup(buf_span(&j->canon));
 	struct buf cap;
@@ -351,54 +145,60 @@ succeeded(struct imapd_sess *s, struct login_job *j, const char *mech)
 
 /* AUTHENTICATE goes on: "+ challenge", then the client's line. */
 static void
-challenge(struct imapd_sess *s, struct login_job *j)
+challenge(struct imapd_sess *s, struct maillogin *j)
 {
 	struct buf enc;
 
 	buf_init(&enc, 2 * AUTHSASL_MAX_RESPONSE);
-	buf_adds(&enc, "+ ");
-	base64_encode(buf_span(&j->out), &enc);
-	buf_adds(&enc, "\r\n");
+	maillogin_challenge(j, &enc);
 	imapd_write(s, enc.p, enc.len);
 	buf_fini(&enc);
 }
 
 static void
+login_release(void *arg)
+{
+	struct maillogin *j = arg;
+
+	maillogin_free(&j);
+}
+
+static void
 login_done(void *arg)
 {
-	struct login_job *j = arg;
-	struct imapd_sess *s = j->s;
+	struct maillogin *j = arg;
+	struct imapd_sess *s = j->arg;
 	char esc[LOG_ESC_SIZE];
 	char what[400];
 	char mech[48] = "";
 
-	if (j->auth != NULL) {
-		snprintf(mech, sizeof(mech), " mech=%s", j->auth->mech);
-		snprintf(what, sizeof(what), "AUTHENTICATE %s", j->auth->mech);
+	if (j->sasl != NULL) {
+		snprintf(mech, sizeof(mech), " mech=%s", j->sasl->mech);
+		snprintf(what, sizeof(what), "AUTHENTICATE %s", j->sasl->mech);
 	} else {
 		snprintf(what, sizeof(what), "for %s",
 		    log_esc(span_str(j->user), esc));
 	}
-	if (j->res != L_CONTINUE && j->auth != NULL) {
+	if (j->res != MAILLOGIN_CONTINUE && j->sasl != NULL) {
 		exchange_end(s);
-		j->auth = NULL;
+		j->sasl = NULL;
 	}
 	if (s->ended) {
-		/* login_free closes the store. */
-	} else if (j->res == L_CONTINUE) {
+		/* maillogin_free closes the store. */
+	} else if (j->res == MAILLOGIN_CONTINUE) {
 		challenge(s, j);
-	} else if (j->res == L_OK) {
+	} else if (j->res == MAILLOGIN_OK) {
 		succeeded(s, j, mech);
-	} else if (j->res == L_FAIL) {
+	} else if (j->res == MAILLOGIN_FAIL) {
 		uint64_t delay_ms = j->delay_ms;
 
 		log_info("%s: login failed %s", s->id, what);
-		login_free(j);
+		maillogin_free(&j);
 		fail_later(s, delay_ms);
 		return;
-	} else if (j->res == L_BADPROT) {
+	} else if (j->res == MAILLOGIN_BADPROT) {
 		imapd_tagged(s, "BAD", "Malformed authentication response");
-	} else if (j->res == L_ELSEWHERE) {
+	} else if (j->res == MAILLOGIN_ELSEWHERE) {
 		imapd_tagged(s, "NO", "[UNAVAILABLE] This mailbox is served by "
 				      "another host");
 	} else {
@@ -406,32 +206,15 @@ login_done(void *arg)
 		imapd_tagged(s, "NO", "[UNAVAILABLE] Authentication is not "
 				      "available now, try again later");
 	}
-	login_free(j);
+	maillogin_free(&j);
 	imapd_job_end(s);
-}
-
-static struct login_job *
-job_new(struct imapd_sess *s)
-{
-	struct login_job *j = xcalloc(1, sizeof(*j));
-
-	j->s = s;
-	buf_init(&j->in, AUTHSASL_MAX_RESPONSE);
-	buf_init(&j->out, AUTHSASL_MAX_RESPONSE);
-	buf_init(&j->canon, 1024);
-	snprintf(j->client_addr, sizeof(j->client_addr), "%s", s->client_addr);
-	snprintf(j->authd_path, sizeof(j->authd_path), "%s", s->d->authd_path);
-	j->timeout_ms = s->d->p->authd_timeout * 1000;
-	j->conf = &s->d->store;
-	j->myhostname = s->d->p->myhostname;
-	return j;
 }
 
 void
 imapd_login(struct imapd_sess *s)
 {
 	const struct imapcmd_login *l = &s->cmd.u.login;
-	struct login_job *j;
+	struct maillogin *j;
 
 	if (imapd_login_disabled(s)) {
 		imapd_tagged(s, "NO", "[PRIVACYREQUIRED] Use STARTTLS first");
@@ -443,76 +226,43 @@ imapd_login(struct imapd_sess *s)
 				      "failed");
 		return;
 	}
-	j = job_new(s);
-	j->user = span_dup(l->user);
-	buf_init(&j->pass, l->pass.len + 1);
-	buf_addspan(&j->pass, l->pass);
-	imapd_job(s, login_work, login_done, login_free, j);
+	j = maillogin_new(&s->d->login, s->client_addr, s);
+	maillogin_set_password(j, l->user, l->pass);
+	imapd_job(s, maillogin_work, login_done, login_release, j);
 }
 
 /* The exchange's job could not start: drop the exchange with it. */
 static void
 auth_release(void *arg)
 {
-	struct login_job *j = arg;
+	struct maillogin *j = arg;
 
-	exchange_end(j->s);
-	login_free(j);
+	exchange_end(j->arg);
+	maillogin_free(&j);
 }
 
-/* Decode b64 ("=" is empty only in an initial response, RFC 4959) into
- * j->in; -1 after a BAD reply, with the exchange ended. */
+/* The client's response (initial: SASL-IR's, RFC 4959) into j; -1 after
+ * a BAD reply, with j freed and the exchange ended. */
 static int
-decode(struct imapd_sess *s, struct login_job *j, struct span b64,
+response(struct imapd_sess *s, struct maillogin *j, struct span b64,
     bool initial)
 {
-	if ((initial && span_eq(b64, "=")) ||
-	    (b64.len <= IMAPD_MAX_AUTH_LINE && base64_decode(b64, &j->in) ==
-		0))
+	if (maillogin_response(j, b64, initial) == 0)
 		return 0;
-	login_free(j);
+	maillogin_free(&j);
 	exchange_end(s);
-	imapd_tagged(s, "BAD", "%s", b64.len > IMAPD_MAX_AUTH_LINE ?
+	imapd_tagged(s, "BAD", "%s", b64.len > MAILLOGIN_MAX_LINE ?
 	    "[LIMIT] Authentication response too long" :
 	    "Bad base64 in the authentication response");
 	return -1;
-}
-
-/* A new exchange with s's configuration, or NULL after a NO. */
-static struct imapd_auth *
-auth_new(struct imapd_sess *s, struct span mech)
-{
-	const struct params *p = s->d->p;
-	struct imapd_auth *a = xcalloc(1, sizeof(*a));
-	struct why why;
-
-	snprintf(a->mech, sizeof(a->mech), "%.*s", (int)mech.len,
-	    (const char *)mech.p);
-	snprintf(a->tag, sizeof(a->tag), "%s", s->tag);
-	snprintf(a->client_addr, sizeof(a->client_addr), "%s",
-	    s->client_addr);
-	a->check.service = "imap";
-	a->check.client_addr = a->client_addr;
-	buf_init(&a->check.user, AUTHSASL_MAX_USER + 1);
-	a->sasl = authsasl_new("imap", p->myhostname, p->auth_mechanisms,
-	    s->tls, p->auth_allow_plaintext, authsasl_authd_check, &a->check,
-	    &why);
-	if (a->sasl == NULL) {
-		log_warn("%s: SASL: %s", s->id, why.msg);
-		buf_fini(&a->check.user);
-		free(a);
-		imapd_tagged(s, "NO", "[UNAVAILABLE] Authentication is not "
-				      "available now, try again later");
-		return NULL;
-	}
-	return a;
 }
 
 void
 imapd_authenticate(struct imapd_sess *s)
 {
 	const struct imapcmd_auth *au = &s->cmd.u.auth;
-	struct login_job *j;
+	struct maillogin *j;
+	struct why why;
 
 	if (!mech_offered(s, au->mech)) {
 		if (imapd_login_disabled(s) && s->d->sasl_ok)
@@ -523,23 +273,28 @@ imapd_authenticate(struct imapd_sess *s)
 					      "mechanism");
 		return;
 	}
-	if ((s->auth = auth_new(s, au->mech)) == NULL)
+	s->auth = maillogin_sasl_new(&s->d->login, au->mech, s->tls,
+	    s->client_addr, &why);
+	if (s->auth == NULL) {
+		log_warn("%s: SASL: %s", s->id, why.msg);
+		imapd_tagged(s, "NO", "[UNAVAILABLE] Authentication is not "
+				      "available now, try again later");
 		return;
-	j = job_new(s);
-	j->auth = s->auth;
-	j->first = true;
-	j->has_in = au->has_ir;
-	if (au->has_ir && decode(s, j, au->ir, true) == -1)
+	}
+	snprintf(s->auth_tag, sizeof(s->auth_tag), "%s", s->tag);
+	j = maillogin_new(&s->d->login, s->client_addr, s);
+	maillogin_set_sasl(j, s->auth, true);
+	if (au->has_ir && response(s, j, au->ir, true) == -1)
 		return;
-	imapd_job(s, login_work, login_done, auth_release, j);
+	imapd_job(s, maillogin_work, login_done, auth_release, j);
 }
 
 void
 imapd_auth_line(struct imapd_sess *s, struct span line)
 {
-	struct login_job *j;
+	struct maillogin *j;
 
-	snprintf(s->tag, sizeof(s->tag), "%s", s->auth->tag);
+	snprintf(s->tag, sizeof(s->tag), "%s", s->auth_tag);
 	/* RFC 3501 6.2.2: "*" cancels, and the answer is BAD. */
 	if (span_eq(line, "*")) {
 		exchange_end(s);
@@ -547,19 +302,19 @@ imapd_auth_line(struct imapd_sess *s, struct span line)
 		s->tag[0] = '\0';
 		return;
 	}
-	j = job_new(s);
-	j->auth = s->auth;
-	if (decode(s, j, line, false) == -1) {
+	j = maillogin_new(&s->d->login, s->client_addr, s);
+	maillogin_set_sasl(j, s->auth, false);
+	if (response(s, j, line, false) == -1) {
 		s->tag[0] = '\0';
 		return;
 	}
-	imapd_job(s, login_work, login_done, auth_release, j);
+	imapd_job(s, maillogin_work, login_done, auth_release, j);
 }
 
 void
 imapd_auth_too_long(struct imapd_sess *s)
 {
-	snprintf(s->tag, sizeof(s->tag), "%s", s->auth->tag);
+	snprintf(s->tag, sizeof(s->tag), "%s", s->auth_tag);
 	exchange_end(s);
 	imapd_tagged(s, "BAD", "[LIMIT] Authentication response too long");
 	s->tag[0] = '\0';

@@ -5,13 +5,9 @@
  * Linked into: imapd.  Runs as store_owner (vmail), not chrooted.  Trust:
  * the configuration is the admin's.
  */
-#include <sys/resource.h>
-
-#include "auth/sasl.h"
-#include "base/cfg.h"
 #include "base/log.h"
+#include "mail/mailaccess.h"
 #include "imapd.h"
-#include "tls/tls.h"
 
 static struct imapd d;
 
@@ -19,52 +15,21 @@ static struct imapd d;
 #define IMAPD_THREADS 8
 #define IMAPD_MAX_JOBS 100000
 
-/* Whether the list names any mechanism (commas and blanks separate). */
-static bool
-any_mechanism(const char *list)
-{
-	struct span rest = span_str(list);
-	struct span m;
-
-	return cfg_list_next(&rest, &m);
-}
-
 static int
 init(struct service *svc)
 {
-	struct tls_conf tc;
-	struct rlimit rl;
-	struct why why;
-
 	d.svc = svc;
 	d.p = &svc->params;
-	params_tls_conf(d.p, &tc);
-	if (tls_server_ctx_level(&tc, d.p->imapd_tls_wrappermode ? "encrypt" :
-		"may", d.p->imapd_tls_wrappermode, &d.tls_ctx, &why) == -1) {
-		log_error("TLS: %s", why.msg);
+	if (mailaccess_init(d.p, d.p->imapd_tls_wrappermode, "STARTTLS",
+		&d.tls_ctx, &d.sasl_ok) == -1)
 		return -1;
-	}
-	if (d.tls_ctx == NULL)
-		log_warn("STARTTLS not offered: %s", why.msg);
-	/* SASL loads its plugins from the system: at start-up.  Configured
-	 * mechanisms that cannot work are a misconfiguration: refuse to
-	 * start, as smtpd does (an empty auth_mechanisms means LOGIN only). */
-	d.sasl_ok = any_mechanism(d.p->auth_mechanisms);
-	if (d.sasl_ok && authsasl_init(&why) == -1) {
-		log_error("SASL: %s", why.msg);
-		tls_ctx_free(&d.tls_ctx);
-		return -1;
-	}
 	imapcmd_limits_default(&d.lim);
 	d.lim.max_line = (size_t)d.p->imapd_max_line;
 	d.lim.max_literal = d.p->imapd_max_literal;
 	imapcmd_limits_clamp(&d.lim);
 	store_conf_init(&d.store, d.p);
-	/* Every open store holds descriptors: use what the hard limit gives. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	maillogin_conf_init(&d.login, d.p, "imap", "imap", d.authd_path,
+	    &d.store);
 	return 0;
 }
 
@@ -96,9 +61,7 @@ fini(struct service *svc)
 	worker_pool_free(&d.pool);
 	imapd_session_free_all(&d);
 	imapd_limit_close(&d);
-	tls_ctx_free(&d.tls_ctx);
-	if (d.sasl_ok)
-		authsasl_done();
+	mailaccess_fini(&d.tls_ctx, d.sasl_ok);
 }
 
 int

@@ -31,12 +31,12 @@
 #include <stdint.h>
 
 struct event_timer;
-struct pop3d_auth;
 struct shcount;
 
 #include "base/buf.h"
 #include "base/lineio.h"
 #include "base/worker.h"
+#include "mail/maillogin.h"
 #include "mail/pop3cmd.h"
 #include "mail/service.h"
 #include "store/store.h"
@@ -54,6 +54,7 @@ struct pop3d {
 	struct shcount *conns;		/* connection counts (pop3d_limit.c) */
 	bool sasl_ok;			/* Cyrus SASL is set up */
 	bool stopping;			/* the process is ending */
+	struct maillogin_conf login;	/* strings borrowed from p and here */
 };
 
 enum pop3d_state {
@@ -99,7 +100,7 @@ struct pop3d_sess {
 	struct pop3d_maildrop *drop;	/* after login */
 	unsigned errors;		/* bad commands in a row */
 	unsigned auth_failures;
-	struct pop3d_auth *auth;	/* AUTH in progress, or NULL */
+	struct maillogin_sasl *auth;	/* AUTH in progress, or NULL */
 	struct event_timer *auth_delay;	/* holds back a failed login's -ERR */
 	bool counted_addr;		/* in d->conns under its address */
 	bool over_limit;		/* refused: -ERR as the greeting */

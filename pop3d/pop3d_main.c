@@ -5,13 +5,9 @@
  * Linked into: pop3d.  Runs as store_owner (vmail), not chrooted.  Trust:
  * the configuration is the admin's.
  */
-#include <sys/resource.h>
-
-#include "auth/sasl.h"
-#include "base/cfg.h"
 #include "base/log.h"
+#include "mail/mailaccess.h"
 #include "pop3d.h"
-#include "tls/tls.h"
 
 static struct pop3d d;
 
@@ -19,50 +15,18 @@ static struct pop3d d;
 #define POP3D_THREADS 8
 #define POP3D_MAX_JOBS 100000
 
-/* Whether the list names any mechanism (commas and blanks separate). */
-static bool
-any_mechanism(const char *list)
-{
-	struct span rest = span_str(list);
-	struct span m;
-
-	return cfg_list_next(&rest, &m);
-}
-
 static int
 init(struct service *svc)
 {
-	struct tls_conf tc;
-	struct rlimit rl;
-	struct why why;
-
 	d.svc = svc;
 	d.p = &svc->params;
-	params_tls_conf(d.p, &tc);
-	if (tls_server_ctx_level(&tc, d.p->pop3d_tls_wrappermode ? "encrypt" :
-		"may", d.p->pop3d_tls_wrappermode, &d.tls_ctx, &why) == -1) {
-		log_error("TLS: %s", why.msg);
+	if (mailaccess_init(d.p, d.p->pop3d_tls_wrappermode, "STLS",
+		&d.tls_ctx, &d.sasl_ok) == -1)
 		return -1;
-	}
-	if (d.tls_ctx == NULL)
-		log_warn("STLS not offered: %s", why.msg);
-	/* SASL loads its plugins from the system: at start-up.  Configured
-	 * mechanisms that cannot work are a misconfiguration: refuse to
-	 * start, as smtpd and imapd do (an empty auth_mechanisms means
-	 * USER/PASS only). */
-	d.sasl_ok = any_mechanism(d.p->auth_mechanisms);
-	if (d.sasl_ok && authsasl_init(&why) == -1) {
-		log_error("SASL: %s", why.msg);
-		tls_ctx_free(&d.tls_ctx);
-		return -1;
-	}
 	d.max_line = (size_t)d.p->pop3d_max_line;
 	store_conf_init(&d.store, d.p);
-	/* Every open store holds descriptors: use what the hard limit gives. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	maillogin_conf_init(&d.login, d.p, "pop3", "pop", d.authd_path,
+	    &d.store);
 	return 0;
 }
 
@@ -98,9 +62,7 @@ fini(struct service *svc)
 	worker_pool_free(&d.pool);
 	pop3d_session_free_all(&d);
 	pop3d_limit_close(&d);
-	tls_ctx_free(&d.tls_ctx);
-	if (d.sasl_ok)
-		authsasl_done();
+	mailaccess_fini(&d.tls_ctx, d.sasl_ok);
 }
 
 int
