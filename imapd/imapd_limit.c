@@ -35,17 +35,8 @@ imapd_limit_close(struct imapd *d)
 bool
 imapd_limit_connect(struct imapd_sess *s)
 {
-	uint64_t limit = s->d->p->imapd_client_connection_limit;
-	int r;
-
-	if (limit == 0 || s->d->conns == NULL)
-		return true;
-	r = mailaccess_count(s->d->conns, s->id, NULL, s->client_addr, limit);
-	s->counted_addr = r == 1;
-	if (r == 0)
-		log_info("%s: too many connections from [%s] (limit %llu)",
-		    s->id, s->client_addr, (unsigned long long)limit);
-	return r != 0;
+	return mailaccess_limit_connect(s->d->conns, s->id, s->client_addr,
+	    s->d->p->imapd_client_connection_limit, &s->counted_addr);
 }
 
 bool

@@ -12,7 +12,6 @@
  * getpeername() and are only hashed.
  */
 #include "base/connlimit.h"
-#include "base/log.h"
 #include "mail/mailaccess.h"
 #include "pop3d.h"
 
@@ -34,17 +33,8 @@ pop3d_limit_close(struct pop3d *d)
 bool
 pop3d_limit_connect(struct pop3d_sess *s)
 {
-	uint64_t limit = s->d->p->pop3d_client_connection_limit;
-	int r;
-
-	if (limit == 0 || s->d->conns == NULL)
-		return true;
-	r = mailaccess_count(s->d->conns, s->id, NULL, s->client_addr, limit);
-	s->counted_addr = r == 1;
-	if (r == 0)
-		log_info("%s: too many connections from [%s] (limit %llu)",
-		    s->id, s->client_addr, (unsigned long long)limit);
-	return r != 0;
+	return mailaccess_limit_connect(s->d->conns, s->id, s->client_addr,
+	    s->d->p->pop3d_client_connection_limit, &s->counted_addr);
 }
 
 void

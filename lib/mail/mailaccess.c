@@ -106,3 +106,19 @@ mailaccess_count(struct shcount *t, const char *id, const char *user,
 		return -1;
 	}
 }
+
+bool
+mailaccess_limit_connect(struct shcount *t, const char *id,
+    const char *addr, uint64_t limit, bool *counted_out)
+{
+	int r;
+
+	if (limit == 0 || t == NULL)
+		return true;
+	r = mailaccess_count(t, id, NULL, addr, limit);
+	*counted_out = r == 1;
+	if (r == 0)
+		log_info("%s: too many connections from [%s] (limit %llu)",
+		    id, addr, (unsigned long long)limit);
+	return r != 0;
+}

@@ -49,5 +49,12 @@ struct shcount *mailaccess_limit_open(const char *store_dir,
  */
 int	mailaccess_count(struct shcount *t, const char *id, const char *user,
 	    const char *addr, uint64_t limit);
+/*
+ * The greeting's check: a connection from addr (of session id) under
+ * limit (0: none) in t (NULL: none).  True to let it in, with
+ * *counted_out set when it was counted; false (logged) when over.
+ */
+bool	mailaccess_limit_connect(struct shcount *t, const char *id,
+	    const char *addr, uint64_t limit, bool *counted_out);
 
 #endif
