@@ -93,18 +93,43 @@ class Result:
                 self.client_cpu > 0.6 * self.elapsed)
 
 
-def measured(group, fn, count, unit):
+# --perf DIR: perf record -g of Postern's processes during each row,
+# into DIR/ROW.data (the figures of such a run are not comparable).
+PERF = {"dir": None}
+
+
+def perf_start(rid, group):
+    if not PERF["dir"] or not group.names:
+        return None
+    pids = ",".join(str(p) for p in procstat.members(group))
+    out = os.path.join(PERF["dir"], "%s.data" % rid)
+    p = subprocess.Popen(["perf", "record", "-q", "-g", "-o", out, "-p", pids],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)          # perf attaches before the workload starts
+    return p
+
+
+def perf_stop(p):
+    if p is not None:
+        p.send_signal(2)
+        p.wait()
+
+
+def measured(rid, group, fn, count, unit):
     """Run fn() (it returns the count, or None to use count) while
     sampling the group's memory; the Result."""
     sampler = procstat.Sampler(group).start()
+    perf = perf_start(rid, group)
     s0, c0, t0 = procstat.cpu(group), time.process_time(), time.monotonic()
     try:
         n = fn()
     except Exception as e:  # a failed workload is a row that says so
+        perf_stop(perf)
         sampler.stop()
         return Result(note="failed: %s" % str(e)[:120])
     el = time.monotonic() - t0
     ccpu, scpu = time.process_time() - c0, procstat.cpu(group) - s0
+    perf_stop(perf)
     peak = sampler.stop()
     n = count if n is None else n
     return Result(rate=n / el if el > 0 else 0, unit=unit, elapsed=el,
@@ -253,7 +278,7 @@ class PeerSide:
 
 # ------------------------------------------------------------ workloads
 
-def smtp_to_mailbox(side, a, size):
+def smtp_to_mailbox(side, a, size, rid):
     body = loadsmtp.Body(size)
     users = users_list(a.users)
     tag = "m%d" % size
@@ -265,23 +290,23 @@ def smtp_to_mailbox(side, a, size):
         loadsmtp.send(("127.0.0.1", side.smtp_port), jobs, a.connections)
         if not counter.wait(a.messages):
             raise RuntimeError("only %d of %d delivered" % (counter.count, a.messages))
-    return measured(side.group("mail"), run, a.messages, "msg/s")
+    return measured(rid, side.group("mail"), run, a.messages, "msg/s")
 
 
-def lmtp_direct(side, a, size):
+def lmtp_direct(side, a, size, rid):
     body = loadsmtp.Body(size)
     users = users_list(a.users)
     tag = "l%d" % size
     jobs = [(lambda i=i: (users[i % len(users)], body.text(i, users[i % len(users)], tag)))
             for i in range(a.messages)]
-    return measured(side.group("lmtp"),
+    return measured(rid, side.group("lmtp"),
                     lambda: loadsmtp.send(side.lmtp_target, jobs, a.connections, lmtp=True)
                     and None, a.messages, "msg/s")
 
 
 def lmtp_fill(side, user, n, conns):
     jobs = [(lambda i=i: (user, loadimap.mailbox_message(i, user))) for i in range(n)]
-    return measured(side.group("lmtp"),
+    return measured("2c", side.group("lmtp"),
                     lambda: loadsmtp.send(side.lmtp_target, jobs, conns, lmtp=True) and None,
                     n, "msg/s")
 
@@ -296,7 +321,7 @@ def relay(side, a):
         loadsmtp.send(("127.0.0.1", side.smtp_port), jobs, a.connections)
         if not counter.wait(a.messages):
             raise RuntimeError("only %d of %d relayed" % (counter.count, a.messages))
-    return measured(side.group("relay"), run, a.messages, "msg/s")
+    return measured("3", side.group("relay"), run, a.messages, "msg/s")
 
 
 class ImapSession:
@@ -313,7 +338,7 @@ def imap_rows(side, a):
     g = side.group("imap")
     port = side.imap_port
     n = 10
-    out["4a"] = measured(g, lambda: loadimap.imap_sessions(port, IMAP_USER, PASSWORD, n),
+    out["4a"] = measured("4a", g, lambda: loadimap.imap_sessions(port, IMAP_USER, PASSWORD, n),
                          n, "sessions/s")
     s = ImapSession(side)
     c = s.c
@@ -322,15 +347,15 @@ def imap_rows(side, a):
     def selects():
         for _ in range(k):
             c.command("SELECT INBOX")
-    out["4b"] = measured(g, selects, k, "SELECT/s")
+    out["4b"] = measured("4b", g, selects, k, "SELECT/s")
     fetch = "UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)"
-    out["4c"] = measured(g, lambda: c.command(fetch) and None, a.imap_messages, "msg/s")
-    out["4d"] = measured(g, lambda: c.command(fetch) and None, a.imap_messages, "msg/s")
-    out["4e"] = measured(g, lambda: c.command("UID FETCH 1:* BODY.PEEK[]") and None,
+    out["4c"] = measured("4c", g, lambda: c.command(fetch) and None, a.imap_messages, "msg/s")
+    out["4d"] = measured("4d", g, lambda: c.command(fetch) and None, a.imap_messages, "msg/s")
+    out["4e"] = measured("4e", g, lambda: c.command("UID FETCH 1:* BODY.PEEK[]") and None,
                          a.imap_messages, "msg/s")
-    out["4f"] = measured(g, lambda: c.command("UID STORE 1:* +FLAGS (\\Seen)") and None,
+    out["4f"] = measured("4f", g, lambda: c.command("UID STORE 1:* +FLAGS (\\Seen)") and None,
                          a.imap_messages, "msg/s")
-    out["4g"] = measured(g, lambda: c.command('UID SEARCH HEADER Subject "needle"') and None,
+    out["4g"] = measured("4g", g, lambda: c.command('UID SEARCH HEADER Subject "needle"') and None,
                          a.imap_messages, "msg/s")
     c.command("LOGOUT")
     c.close()
@@ -340,7 +365,7 @@ def imap_rows(side, a):
     except Exception as e:  # a failed workload is a row that says so
         out["4h"] = Result(note="failed: %s" % str(e)[:120])
         return out
-    out["4h"] = measured(g, lambda: loadimap.imap_loop(conns, a.seconds, a.imap_messages),
+    out["4h"] = measured("4h", g, lambda: loadimap.imap_loop(conns, a.seconds, a.imap_messages),
                          0, "commands/s")
     return out
 
@@ -348,7 +373,7 @@ def imap_rows(side, a):
 def pop3_row(side, a):
     if side.pop3_port is None:
         return Result(note="pop3d not built")
-    return measured(side.group("pop3"),
+    return measured("5", side.group("pop3"),
                     lambda: loadpop3.pop3_download(side.pop3_port, POP3_USER, PASSWORD,
                                                    a.pop3_messages) and None,
                     a.pop3_messages, "msg/s")
@@ -542,11 +567,16 @@ def main():
     ap.add_argument("--sessions", type=int, default=200)
     ap.add_argument("--only", help="comma-separated row groups to run (1,2,3,4,5,6)")
     ap.add_argument("--quick", action="store_true", help="small numbers, to try the harness")
+    ap.add_argument("--perf", metavar="DIR",
+                    help="perf record -g Postern's processes of each row into DIR/ROW.data")
     a = ap.parse_args()
     if a.quick:
         a.messages, a.imap_messages, a.pop3_messages = 300, 500, 100
         a.clients, a.seconds, a.idle, a.sessions = 10, 3, 50, 20
     only = set(a.only.split(",")) if a.only else set("123456")
+    if a.perf:
+        os.makedirs(a.perf, exist_ok=True)
+        PERF["dir"] = a.perf
     rows = [(rid, label.format(**vars(a))) for rid, label in ROWS]
 
     import resource
@@ -562,6 +592,7 @@ def main():
 
     def record(rid, side, r):
         results.setdefault(rid, {})[side.name] = r
+        print("bench: %-3s %-16s %s" % (rid, side.name, fmt_rate(r)), file=sys.stderr)
 
     try:
         postern = PosternSide(users, sink_port)
@@ -590,14 +621,14 @@ def main():
                 record("6b", side, smtp_idle(side, a))
         if "1" in only:
             for side in sides:
-                record("1a", side, smtp_to_mailbox(side, a, 2048))
+                record("1a", side, smtp_to_mailbox(side, a, 2048, "1a"))
             for side in sides:
-                record("1b", side, smtp_to_mailbox(side, a, 50 * 1024))
+                record("1b", side, smtp_to_mailbox(side, a, 50 * 1024, "1b"))
         if "2" in only:
             for side in sides:
-                record("2a", side, lmtp_direct(side, a, 2048))
+                record("2a", side, lmtp_direct(side, a, 2048, "2a"))
             for side in sides:
-                record("2b", side, lmtp_direct(side, a, 50 * 1024))
+                record("2b", side, lmtp_direct(side, a, 50 * 1024, "2b"))
         if "3" in only:
             for side in sides:
                 record("3", side, relay(side, a))
