@@ -245,7 +245,24 @@ class PeerSide:
         return self.peers_mod.Dovecot(self.peers_dir, self.base, self.users, self.owners,
                                       self.imap_port, self.pop3_port, self.fmt, hibernate)
 
-    def start(self):
+    INOTIFY = "/proc/sys/fs/inotify/max_user_instances"
+
+    def start(self, idle):
+        # Dovecot's imap takes an inotify instance a process (a process a
+        # connection), all under the mailbox owner's uid: past the limit
+        # it warns, watches by polling and cannot hibernate.  Postern's
+        # imapd takes one per process.  The limit is raised for the run
+        # (as Dovecot's documentation tells its users) and put back.
+        self.inotify_was = None
+        try:
+            with open(self.INOTIFY) as f:
+                was = int(f.read())
+            if was < idle + 200:
+                with open(self.INOTIFY, "w") as f:
+                    f.write("%d\n" % (idle + 200))
+                self.inotify_was = was
+        except OSError:
+            pass
         self.dovecot.start()
         self.postfix.start()
 
@@ -254,6 +271,9 @@ class PeerSide:
             self.postfix.stop()
         finally:
             self.dovecot.stop()
+            if self.inotify_was is not None:
+                with open(self.INOTIFY, "w") as f:
+                    f.write("%d\n" % self.inotify_was)
             if not os.environ.get("POSTERN_KEEP"):
                 subprocess.run(["rm", "-rf", self.base], check=False)
 
@@ -601,7 +621,7 @@ def main():
         if a.peers:
             sides.append(PeerSide(a.peers, users, postern.hashes(), postern.owners(),
                                   sink_port, a.dovecot_format))
-            sides[1].start()
+            sides[1].start(a.idle)
         print("make bench: %s; %d CPUs; load average %.2f %.2f %.2f at start; "
               "peers: %s" % (os.uname().nodename, os.cpu_count(), *load0,
                              ("Postfix 3.7 + Dovecot 2.3 (%s)" % a.dovecot_format)
@@ -667,6 +687,10 @@ def main():
     if a.peers:
         print("rate P/peer > 1: Postern faster; mem P/peer < 1: Postern smaller "
               "(rows 6: per connection)")
+        if sides[1].inotify_was is not None:
+            print("fs.inotify.max_user_instances was raised from %d to %d for the run "
+                  "(Dovecot's imap takes one per connection) and put back"
+                  % (sides[1].inotify_was, a.idle + 200))
 
 
 if __name__ == "__main__":
