@@ -93,7 +93,7 @@ class Result:
                 self.client_cpu > 0.6 * self.elapsed)
 
 
-# --perf DIR: perf record -g of Postern's processes during each row,
+# --perf DIR: perf record (DWARF call graphs) of Postern's processes during each row,
 # into DIR/ROW.data (the figures of such a run are not comparable).
 PERF = {"dir": None}
 
@@ -103,7 +103,8 @@ def perf_start(rid, group):
         return None
     pids = ",".join(str(p) for p in procstat.members(group))
     out = os.path.join(PERF["dir"], "%s.data" % rid)
-    p = subprocess.Popen(["perf", "record", "-q", "-g", "-o", out, "-p", pids],
+    p = subprocess.Popen(["perf", "record", "-q", "-F", "499", "--call-graph", "dwarf,16384",
+                          "-o", out, "-p", pids],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)          # perf attaches before the workload starts
     return p
@@ -588,7 +589,7 @@ def main():
     ap.add_argument("--only", help="comma-separated row groups to run (1,2,3,4,5,6)")
     ap.add_argument("--quick", action="store_true", help="small numbers, to try the harness")
     ap.add_argument("--perf", metavar="DIR",
-                    help="perf record -g Postern's processes of each row into DIR/ROW.data")
+                    help="perf record Postern's processes of each row into DIR/ROW.data")
     a = ap.parse_args()
     if a.quick:
         a.messages, a.imap_messages, a.pop3_messages = 300, 500, 100
