@@ -25,10 +25,14 @@ Rows (each a rate, and the peak memory of the server side while it ran):
      SELECT + UID FETCH of 50 messages' headers for 20 s.
   5  POP3: USER/PASS, STAT, UIDL and RETR of all of a 1,000-message
      mailbox ("pop3d not built" while Postern has no pop3d).
-  6  Memory: PSS per idle IMAP connection (1,000 logged in, INBOX
-     selected, in IDLE) and per idle SMTP session (200, after EHLO); for
-     Dovecot also with imap_hibernate_timeout (its way of parking IDLE
-     connections), as an extra row.
+  6  Memory: PSS per idle IMAP connection (1,000 logged in, the
+     5,000-message INBOX selected, in IDLE) and per idle SMTP session
+     (200, after EHLO), measured right after the IMAP mailbox is filled,
+     while every daemon is fresh (a process that served earlier rows has
+     freed memory to reuse, and Postfix keeps idle smtpd processes for
+     the next sessions); for Dovecot also with imap_hibernate_timeout
+     (its way of parking IDLE connections outside the imap processes), as
+     an extra row at the end.
 
 Memory is the sum of the PSS of the side's server processes (procstat.py
 says why PSS and not RSS): for a rate row its peak, sampled every 0.2 s
@@ -52,7 +56,13 @@ run privately as the same users as Postern, with the same durability
 Dovecot's mailboxes in maildir (--dovecot-format mdbox for the other).
 Each side's settings are its defaults apart from ports, paths, users and
 the limits a benchmark from one address needs lifted (connections per
-client and per user).
+client and per user).  Dovecot's imap needs an inotify instance per
+connection: fs.inotify.max_user_instances is raised for the run if it is
+lower than that, and put back (the output says so).
+
+--perf DIR records Postern's processes of each row with perf (DWARF call
+graphs) into DIR/ROW.data, for `perf report -i DIR/ROW.data`; the
+figures of such a run are slowed by perf.
 """
 
 import argparse
@@ -505,9 +515,9 @@ def mem_ratio(a, b):
 
 def print_table(rows, results, sides, extra):
     peers = len(sides) > 1
-    head = ["#", "workload", "Postern rate", "mem", "s/srv/cli CPU"]
+    head = ["#", "workload", "Postern rate", "mem", "wall/srv/cli s"]
     if peers:
-        head += ["peers rate", "mem", "s/srv/cli CPU", "rate P/peer", "mem P/peer"]
+        head += ["peers rate", "mem", "wall/srv/cli s", "rate P/peer", "mem P/peer"]
     table = [head]
     for rid, label in rows:
         if rid not in results:
@@ -530,6 +540,19 @@ def print_table(rows, results, sides, extra):
         if k == 0:
             print("-+-".join("-" * w for w in widths))
     sys.stdout.flush()
+
+
+def machine():
+    model, mem = "?", 0
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+        with open("/proc/meminfo") as f:
+            mem = int(next(l.split()[1] for l in f if l.startswith("MemTotal")))
+    except (OSError, StopIteration):
+        pass
+    return "%s, %d x %s, %.0f GB, Linux %s" % (os.uname().nodename, os.cpu_count(), model,
+                                               mem / 1048576.0, os.uname().release)
 
 
 def c_benches(build):
@@ -623,10 +646,9 @@ def main():
             sides.append(PeerSide(a.peers, users, postern.hashes(), postern.owners(),
                                   sink_port, a.dovecot_format))
             sides[1].start(a.idle)
-        print("make bench: %s; %d CPUs; load average %.2f %.2f %.2f at start; "
-              "peers: %s" % (os.uname().nodename, os.cpu_count(), *load0,
-                             ("Postfix 3.7 + Dovecot 2.3 (%s)" % a.dovecot_format)
-                             if a.peers else "none (make bench PEERS=1)"))
+        print("make bench: %s; load average %.2f %.2f %.2f at start; peers: %s"
+              % (machine(), *load0, ("Postfix 3.7 + Dovecot 2.3 (%s)" % a.dovecot_format)
+                 if a.peers else "none (make bench PEERS=1)"))
         sys.stdout.flush()
         # The IMAP mailbox first, then the idle connections while every
         # daemon is fresh: a process that served earlier rows has memory
@@ -682,9 +704,9 @@ def main():
           "its %d CPUs)" % (*load1, os.cpu_count()))
     print("rate: per second of wall-clock time; mem: peak sum of the server processes' "
           "PSS (rows 6: growth per connection, then total)")
-    print("s/srv/cli CPU: elapsed seconds / CPU seconds of the server processes / of the "
-          "load generator; it is one Python process, so it limits a row only when its CPU "
-          "nears the elapsed time: '!' marks rows where it passed 60%")
+    print("wall/srv/cli s: elapsed seconds / CPU seconds of the server processes / CPU "
+          "seconds of the load generator; it is one Python process, so it limits a row only "
+          "when its CPU nears the elapsed time: '!' marks rows where it passed 60%")
     if a.peers:
         print("rate P/peer > 1: Postern faster; mem P/peer < 1: Postern smaller "
               "(rows 6: per connection)")

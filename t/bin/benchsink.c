@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -256,6 +257,13 @@ main(void)
 			if (conns[i].fd != -1 && pfd[i + 1].revents != 0)
 				serve(&conns[i], pfd[i + 1].revents);
 	}
+	for (i = 0; i < SINK_MAX; i++)
+		if (conns[i].fd != -1)
+			conn_close(&conns[i]);
+	free(conns);
+	free(pfd);
+	close(lfd);
 	printf("messages %lu\n", messages);
+	fflush(stdout);
 	return 0;
 }
