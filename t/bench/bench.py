@@ -710,6 +710,9 @@ def main():
     if a.peers:
         print("rate P/peer > 1: Postern faster; mem P/peer < 1: Postern smaller "
               "(rows 6: per connection)")
+        print("durability: a 250 means on disk on both sides (Postern by design; Postfix "
+              "fsyncs its queue files; Dovecot mail_fsync = always); Dovecot's mailboxes "
+              "are %s" % a.dovecot_format)
         if sides[1].inotify_was is not None:
             print("fs.inotify.max_user_instances was raised from %d to %d for the run "
                   "(Dovecot's imap takes one per connection) and put back"
