@@ -3,7 +3,8 @@
 #   make            build every program into build/
 #   make check      deps, lint, build, sanitizer build, every test, fuzz smoke
 #   make run        deps, build, run a complete instance in ./run
-#   make bench      benchmarks (t/bench): one table of rates and peak RSS
+#   make bench      benchmarks (t/bench/bench.py): one table of rates and memory;
+#                   PEERS=1 also runs them against Postfix + Dovecot
 #   make deps       install the Debian packages the build and tests need
 #   make install    copy build/ to $(DESTDIR)$(PREFIX) (sendmail into sbin/,
 #                   mailq and newaliases linked to it from bin/)
@@ -75,9 +76,10 @@ TBIN_SRC  := $(wildcard t/bin/*.c)
 UNIT_SRC  := $(wildcard t/unit/*_test.c)
 $(foreach s,$(TBIN_SRC),$(eval $(call program,t/bin/$(basename $(notdir $(s))),$(s))))
 $(foreach s,$(UNIT_SRC),$(eval $(call program,t/unit/$(basename $(notdir $(s))),$(s))))
-TESTPROGS := $(addprefix $(BUILD)/t/bin/,$(basename $(notdir $(TBIN_SRC)))) \
+TBINPROGS := $(addprefix $(BUILD)/t/bin/,$(basename $(notdir $(TBIN_SRC))))
+TESTPROGS := $(TBINPROGS) \
 	$(addprefix $(BUILD)/t/unit/,$(basename $(notdir $(UNIT_SRC))))
-# Benchmarks (t/bench/NAME.c, and t/bench/*.py), run by make bench.
+# Benchmarks (t/bench/NAME.c, and t/bench/bench.py), run by make bench.
 BENCH_SRC := $(wildcard t/bench/*.c)
 $(foreach s,$(BENCH_SRC),$(eval $(call program,t/bench/$(basename $(notdir $(s))),$(s))))
 BENCHPROGS := $(addprefix $(BUILD)/t/bench/,$(basename $(notdir $(BENCH_SRC))))
@@ -126,9 +128,14 @@ check: deps
 		prove -j2 --exec 'sh t/lib/runtest' \
 		$$(ls build/san/t/unit/*_test) $$(find t/proto t/e2e -name 'test_*.py' | sort)
 
-# Figures, not pass/fail: one table, on the release build.
-bench: deps all $(TESTPROGS) $(BENCHPROGS)
-	sh t/bench/run $(CURDIR)/$(BUILD)
+# Figures, not pass/fail: one table, on the release build.  PEERS=1 runs
+# the same workloads against Postfix and Dovecot from Debian's packages,
+# unpacked into build/peers (build-aux/peers.sh; needs root); BENCH_ARGS
+# passes options to t/bench/bench.py (--quick, --only 1,4, ...).
+bench: deps all $(TBINPROGS) $(BENCHPROGS)
+	$(if $(PEERS),sh build-aux/peers.sh $(CURDIR)/build/peers)
+	POSTERN_BUILD=$(CURDIR)/$(BUILD) python3 t/bench/bench.py \
+		$(if $(PEERS),--peers $(CURDIR)/build/peers) $(BENCH_ARGS)
 
 run: deps all
 	./build/postern run --dir $(CURDIR)/run
