@@ -136,6 +136,7 @@ bench: deps all $(TBINPROGS) $(BENCHPROGS)
 	$(if $(PEERS),sh build-aux/peers.sh $(CURDIR)/build/peers)
 	POSTERN_BUILD=$(CURDIR)/$(BUILD) python3 t/bench/bench.py \
 		$(if $(PEERS),--peers $(CURDIR)/build/peers) $(BENCH_ARGS)
+	@for b in $(BENCHPROGS); do $$b; done
 
 run: deps all
 	./build/postern run --dir $(CURDIR)/run
