@@ -209,6 +209,8 @@ void	imapd_close(struct imapd_sess *s, bool expunge);
  * command (NOOP, CHECK) when tagged, else alone (IDLE). */
 void	imapd_updates(struct imapd_sess *s, bool tagged);
 void	imapd_view_free(struct imapd_view **vp);
+/* At exit: the process's cache of selected mailboxes' UIDs. */
+void	imapd_view_cache_free(void);
 /* The message number of uid (1-based), or 0 when the view lacks it. */
 size_t	imapd_view_msn(const struct imapd_view *v, uint32_t uid);
 

@@ -60,6 +60,7 @@ fini(struct service *svc)
 	(void)svc;
 	worker_pool_free(&d.pool);
 	imapd_session_free_all(&d);
+	imapd_view_cache_free();
 	imapd_limit_close(&d);
 	mailaccess_fini(&d.tls_ctx, d.sasl_ok);
 }

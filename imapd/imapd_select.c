@@ -9,6 +9,7 @@
  * Linked into: imapd.  Runs as store_owner.  Trust: the store's records
  * are checked by the store; the mailbox name comes from the client.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,115 @@ struct select_job {
 	uint64_t min_modseq;		/* of the messages listed */
 };
 
+/*
+ * The UIDs of recently selected mailboxes, shared by the sessions of the
+ * process: a SELECT of a mailbox that has not changed since (same index,
+ * UIDVALIDITY and HIGHESTMODSEQ: every change moves HIGHESTMODSEQ) copies
+ * them instead of reading every message record again.  Direct-mapped;
+ * only mailboxes up to IMAPD_VIEW_CACHE_MAX messages.
+ */
+#define IMAPD_VIEW_CACHE_SLOTS 64
+#define IMAPD_VIEW_CACHE_MAX 100000
+
+struct view_cache {
+	char *dir;			/* the user's store; NULL: empty */
+	uint64_t index;			/* store_index_id */
+	uint32_t mailbox;
+	uint32_t uidvalidity;
+	uint64_t modseq;
+	uint32_t *uid;
+	size_t n;
+	uint32_t first_unseen;
+	uint64_t min_modseq;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct view_cache cache[IMAPD_VIEW_CACHE_SLOTS];
+
+static struct view_cache *
+cache_slot(const char *dir, uint32_t mailbox)
+{
+	uint32_t h = 2166136261u ^ mailbox;
+
+	for (; *dir != '\0'; dir++)
+		h = (h ^ (unsigned char)*dir) * 16777619u;
+	return &cache[h % IMAPD_VIEW_CACHE_SLOTS];
+}
+
+static bool
+cache_match(const struct view_cache *c, struct store *st,
+    const struct store_mailbox *m)
+{
+	return c->dir != NULL && c->mailbox == m->id &&
+	    c->uidvalidity == m->uidvalidity && c->modseq == m->highestmodseq &&
+	    c->index == store_index_id(st) && strcmp(c->dir, store_dir(st)) == 0;
+}
+
+static void
+view_set(struct imapd_view *v, const uint32_t *uid, size_t n)
+{
+	v->cap = n > 64 ? n : 64;
+	v->uid = xreallocarray(v->uid, v->cap, sizeof(*v->uid));
+	if (n > 0)
+		memcpy(v->uid, uid, n * sizeof(*uid));
+	v->n = n;
+}
+
+/* The view of m from the cache: true when it was there. */
+static bool
+cache_get(struct select_job *j, struct store *st,
+    const struct store_mailbox *m)
+{
+	struct view_cache *c = cache_slot(store_dir(st), m->id);
+	bool hit;
+
+	pthread_mutex_lock(&cache_lock);
+	hit = cache_match(c, st, m);
+	if (hit) {
+		view_set(j->view, c->uid, c->n);
+		j->first_unseen = c->first_unseen;
+		j->min_modseq = c->min_modseq;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return hit;
+}
+
+static void
+cache_put(const struct select_job *j, struct store *st,
+    const struct store_mailbox *m)
+{
+	struct view_cache *c = cache_slot(store_dir(st), m->id);
+	const struct imapd_view *v = j->view;
+
+	if (v->n > IMAPD_VIEW_CACHE_MAX)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	free(c->dir);
+	c->dir = xstrdup(store_dir(st));
+	c->index = store_index_id(st);
+	c->mailbox = m->id;
+	c->uidvalidity = m->uidvalidity;
+	c->modseq = m->highestmodseq;
+	c->uid = xreallocarray(c->uid, v->n > 0 ? v->n : 1, sizeof(*c->uid));
+	if (v->n > 0)
+		memcpy(c->uid, v->uid, v->n * sizeof(*c->uid));
+	c->n = v->n;
+	c->first_unseen = j->first_unseen;
+	c->min_modseq = j->min_modseq;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+void
+imapd_view_cache_free(void)
+{
+	for (size_t i = 0; i < IMAPD_VIEW_CACHE_SLOTS; i++) {
+		free(cache[i].dir);
+		free(cache[i].uid);
+		cache[i].dir = NULL;
+		cache[i].uid = NULL;
+	}
+}
+
 static bool
 add_msg(void *arg, const struct store_msg *m)
 {
@@ -159,8 +269,17 @@ select_work(void *arg)
 	r = store_mailbox_get(st, j->name, &m, &why);
 	if (r == STORE_OK && m.noselect)
 		r = STORE_NOTFOUND;
-	if (r == STORE_OK)
+	/* The list is exact for m's HIGHESTMODSEQ only when nothing changed
+	 * between reading m and listing: then it may be cached. */
+	if (r == STORE_OK && !cache_get(j, st, &m)) {
+		struct store_mailbox again;
+
 		r = store_msg_list(st, m.id, 1, add_msg, j, &why);
+		if (r == STORE_OK && store_mailbox_get(st, j->name, &again,
+			&why) == STORE_OK && again.id == m.id &&
+		    again.highestmodseq == m.highestmodseq)
+			cache_put(j, st, &m);
+	}
 	v->first_recent = UINT32_MAX;
 	if (r == STORE_OK && !j->examine)
 		r = store_claim_recent(st, m.id, &v->first_recent, &why);

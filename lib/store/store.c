@@ -154,8 +154,14 @@ env_open(struct store_env *e, uint64_t mapsize, struct why *why)
 	rc = mdb_env_open(e->env, path, MDB_NOTLS, 0600);
 	if (rc == 0)
 		mdb_reader_check(e->env, &dead);
-	if (rc == 0 && open_dbs(e, why) == STORE_OK)
+	if (rc == 0 && open_dbs(e, why) == STORE_OK) {
+		mdb_filehandle_t fd;
+		struct stat st;
+
+		if (mdb_env_get_fd(e->env, &fd) == 0 && fstat(fd, &st) == 0)
+			e->ino = (uint64_t)st.st_ino;
 		return STORE_OK;
+	}
 	mdb_env_close(e->env);
 	e->env = NULL;
 	if (rc == MDB_INVALID || rc == MDB_CORRUPTED ||
@@ -405,6 +411,12 @@ const char *
 store_rebuilt(const struct store *s)
 {
 	return s->rebuilt[0] != '\0' ? s->rebuilt : NULL;
+}
+
+uint64_t
+store_index_id(const struct store *s)
+{
+	return s->e->ino;
 }
 
 const char *

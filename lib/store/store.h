@@ -105,6 +105,10 @@ int	store_user_name(const char *dirname, struct buf *out);
 const char *store_rebuilt(const struct store *s);
 /* The user's directory (absolute); borrowed, valid while s lives. */
 const char *store_dir(const struct store *s);
+/* Which index s has open (a rebuild makes a new one): with a mailbox's
+ * UIDVALIDITY and HIGHESTMODSEQ it names one state of the mailbox, for
+ * caches of what was read from it. */
+uint64_t store_index_id(const struct store *s);
 /* The user's quota (from authd's record), checked by store_append and
  * store_copy; 0 means unlimited.  Unlimited until set. */
 void	store_set_quota(struct store *s, uint64_t bytes, uint64_t messages);

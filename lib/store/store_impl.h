@@ -42,6 +42,7 @@ struct store_env {
 	MDB_dbi dbi[DB_COUNT];
 	unsigned refs;			/* under the registry lock */
 	bool registered;		/* in the registry (not a rebuild's) */
+	uint64_t ino;			/* of its data.mdb: which index */
 	bool replaced;			/* a rebuild put a new index in its
 					 * place: not handed out again */
 	struct store_env *next;

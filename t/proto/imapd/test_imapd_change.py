@@ -75,6 +75,28 @@ class Change(pt.InstanceTest):
         self.assertEqual([re.search(rb"UID (\d+)", d).group(1) for d in data],
                          [b"1", b"3", b"5", b"6"])
 
+    def test_select_again_after_changes(self):
+        """SELECT of an unchanged mailbox may reuse what imapd read before
+        (shared between sessions); any change by anyone shows."""
+        other = self.login()
+
+        def select(c):
+            typ, data = c.select("INBOX")
+            self.assertEqual(typ, "OK")
+            unseen = c.response("UNSEEN")[1][0]
+            return int(data[0]), unseen and int(unseen)
+        self.assertEqual(select(other), (5, 1))
+        self.assertEqual(select(other), (5, 1))
+        self.c.store("1", "+FLAGS", "(\\Seen)")
+        self.assertEqual(select(other), (5, 2))
+        self.c.store("2", "+FLAGS", "(\\Deleted)")
+        self.c.expunge()
+        self.assertEqual(select(other), (4, 2))
+        self.inst.deliver("alice@example.org", b"Subject: m6\r\n\r\nbody 6\r\n")
+        self.assertEqual(select(other), (5, 2))
+        typ, data = other.fetch("1:*", "(UID)")
+        self.assertEqual([int(x.split()[2].rstrip(b")")) for x in data], [1, 3, 4, 5, 6])
+
     def test_uid_expunge(self):
         self.c.store("1:3", "+FLAGS", "(\\Deleted)")
         typ, data = self.c.uid("EXPUNGE", "2")
