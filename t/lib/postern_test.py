@@ -248,6 +248,9 @@ class InstanceTest(unittest.TestCase):
 
     def setUp(self):
         self.instances = []
+        # A cleanup, not tearDown: it runs when setUp fails half-way too
+        # (an instance started there is not left running).
+        self.addCleanup(self.end_instances)
 
     def instance(self, *a, **kw):
         inst = Instance(*a, **kw)
@@ -255,6 +258,9 @@ class InstanceTest(unittest.TestCase):
         return inst
 
     def tearDown(self):
+        pass
+
+    def end_instances(self):
         for inst in self.instances:
             try:
                 inst.stop()
