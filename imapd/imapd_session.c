@@ -110,44 +110,13 @@ command_done(struct imapd_sess *s)
 	s->tag[0] = '\0';
 }
 
-struct job {
-	struct imapd_sess *s;
-	worker_fn *work;
-	worker_fn *done;
-	void *arg;
-};
-
-static void
-job_work(void *arg)
-{
-	struct job *j = arg;
-
-	j->work(j->arg);
-}
-
-static void
-job_done(void *arg)
-{
-	struct job *j = arg;
-
-	j->done(j->arg);
-	free(j);
-}
-
 void
 imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
     worker_fn *release, void *arg)
 {
-	struct job *j = xcalloc(1, sizeof(*j));
-
-	j->s = s;
-	j->work = work;
-	j->done = done;
-	j->arg = arg;
 	s->busy = true;
 	lineio_pause(s->io);
-	if (worker_submit(s->d->pool, job_work, job_done, j) == -1) {
-		free(j);
+	if (worker_submit(s->d->pool, work, done, arg) == -1) {
 		s->busy = false;
 		lineio_resume(s->io);
 		imapd_tagged(s, "NO", "[UNAVAILABLE] Server busy, try again "
@@ -535,19 +504,6 @@ session_free(struct imapd_sess *s)
 	free(s);
 }
 
-static void
-identify(struct imapd_sess *s, int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	struct sockaddr *sa = (struct sockaddr *)&ss;
-
-	snprintf(s->client_addr, sizeof(s->client_addr), "unknown");
-	if (getpeername(fd, sa, &len) == 0)
-		net_sockaddr_text(sa, s->client_addr, sizeof(s->client_addr),
-		    &s->client_port);
-}
-
 void
 imapd_session_new(struct imapd *d, int fd)
 {
@@ -558,7 +514,8 @@ imapd_session_new(struct imapd *d, int fd)
 
 	s->d = d;
 	snprintf(s->id, sizeof(s->id), "I%lx", ++counter);
-	identify(s, fd);
+	net_peer_text(fd, s->client_addr, sizeof(s->client_addr),
+	    &s->client_port);
 	if (p->imapd_tls_wrappermode) {
 		s->handshaking = true;
 		s->io = tls_lineio_new_server(d->svc->base, fd, d->tls_ctx,

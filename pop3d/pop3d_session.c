@@ -96,44 +96,13 @@ pop3d_close(struct pop3d_sess *s)
 	lineio_close_flush(s->io);
 }
 
-struct job {
-	struct pop3d_sess *s;
-	worker_fn *work;
-	worker_fn *done;
-	void *arg;
-};
-
-static void
-job_work(void *arg)
-{
-	struct job *j = arg;
-
-	j->work(j->arg);
-}
-
-static void
-job_done(void *arg)
-{
-	struct job *j = arg;
-
-	j->done(j->arg);
-	free(j);
-}
-
 void
 pop3d_job(struct pop3d_sess *s, worker_fn *work, worker_fn *done,
     worker_fn *release, void *arg)
 {
-	struct job *j = xcalloc(1, sizeof(*j));
-
-	j->s = s;
-	j->work = work;
-	j->done = done;
-	j->arg = arg;
 	s->busy = true;
 	lineio_pause(s->io);
-	if (worker_submit(s->d->pool, job_work, job_done, j) == -1) {
-		free(j);
+	if (worker_submit(s->d->pool, work, done, arg) == -1) {
 		s->busy = false;
 		lineio_resume(s->io);
 		pop3d_err(s, "[SYS/TEMP] Server busy, try again later");
@@ -399,19 +368,6 @@ session_free(struct pop3d_sess *s)
 	free(s);
 }
 
-static void
-identify(struct pop3d_sess *s, int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	struct sockaddr *sa = (struct sockaddr *)&ss;
-
-	snprintf(s->client_addr, sizeof(s->client_addr), "unknown");
-	if (getpeername(fd, sa, &len) == 0)
-		net_sockaddr_text(sa, s->client_addr, sizeof(s->client_addr),
-		    &s->client_port);
-}
-
 void
 pop3d_session_new(struct pop3d *d, int fd)
 {
@@ -424,7 +380,8 @@ pop3d_session_new(struct pop3d *d, int fd)
 
 	s->d = d;
 	snprintf(s->id, sizeof(s->id), "P%lx", ++counter);
-	identify(s, fd);
+	net_peer_text(fd, s->client_addr, sizeof(s->client_addr),
+	    &s->client_port);
 	if (p->pop3d_tls_wrappermode) {
 		s->handshaking = true;
 		s->io = tls_lineio_new_server(d->svc->base, fd, d->tls_ctx, max,

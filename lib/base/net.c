@@ -586,3 +586,15 @@ net_sockaddr_text(const struct sockaddr *sa, char *out, size_t size,
 	}
 	return -1;
 }
+
+void
+net_peer_text(int fd, char *out, size_t size, uint16_t *port_out)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	snprintf(out, size, "unknown");
+	*port_out = 0;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		net_sockaddr_text((struct sockaddr *)&ss, out, size, port_out);
+}

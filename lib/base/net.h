@@ -140,5 +140,8 @@ struct sockaddr;
  */
 int	net_sockaddr_text(const struct sockaddr *sa, char *out, size_t size,
 	    uint16_t *port_out);
+/* The same for the peer of the connected socket fd; "unknown" (port 0)
+ * when it has none of those families. */
+void	net_peer_text(int fd, char *out, size_t size, uint16_t *port_out);
 
 #endif
