@@ -278,6 +278,9 @@ env_get(const struct store_conf *conf, const char *dir,
 	}
 	e->refs = 1;
 	e->registered = true;
+	pthread_mutex_init(&e->append_lock, NULL);
+	pthread_cond_init(&e->append_done, NULL);
+	e->append_tail = &e->append_queue;
 	e->next = registry;
 	registry = e;
 	*out = e;
@@ -294,6 +297,8 @@ env_put(struct store_env *e)
 		for (pp = &registry; *pp != e; pp = &(*pp)->next)
 			;
 		*pp = e->next;
+		pthread_cond_destroy(&e->append_done);
+		pthread_mutex_destroy(&e->append_lock);
 		mdb_env_close(e->env);
 		free(e->dir);
 		free(e);

@@ -15,6 +15,7 @@
 #define POSTERN_STORE_IMPL_H
 
 #include <lmdb.h>
+#include <pthread.h>
 
 #include "store/store.h"
 
@@ -46,6 +47,12 @@ struct store_env {
 	bool replaced;			/* a rebuild put a new index in its
 					 * place: not handed out again */
 	struct store_env *next;
+	/* Group commit of appends (store_append.c); registered only. */
+	pthread_mutex_t append_lock;
+	pthread_cond_t append_done;	/* a batch was committed */
+	struct store_append_req *append_queue;	/* waiting, oldest first */
+	struct store_append_req **append_tail;
+	bool appending;			/* a thread is committing a batch */
 };
 
 struct store {

@@ -4,12 +4,15 @@
  * changes, expunge, copy and move by hard link, quota, create/delete/
  * rename with RFC 3501 semantics (INBOX too), subscriptions, \Recent,
  * change notification across processes, many mailboxes on one notice
- * descriptor, concurrent appends from two processes, processes opening a
+ * descriptor, concurrent appends from two processes, group commit of
+ * threads' appends (one over quota fails alone), processes opening a
  * new store at once, a rebuild under an open store, check and repair,
  * rebuild from files (index unreadable or marked damaged), and a
  * 10,000-message mailbox.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <ftw.h>
 #include <poll.h>
@@ -733,6 +736,144 @@ test_big(void)
 	store_free(&s);
 }
 
+/* ---- Group commit: threads of one process appending to one index ---- */
+
+#define GC_THREADS 8
+#define GC_EACH 40
+
+struct gc_thread {
+	struct store *s;
+	uint32_t box;
+	int id;
+	bool over_quota;		/* every append must be refused */
+	int good;			/* appends that did what they should */
+};
+
+static void *
+gc_appender(void *arg)
+{
+	struct gc_thread *g = arg;
+	char text[128];
+
+	for (int i = 0; i < GC_EACH; i++) {
+		struct store_append a = { g->box, { 0 }, 0, NULL, 0, 0 };
+		struct store_msg m;
+		struct why why = { "" };
+		enum store_res r;
+
+		snprintf(text, sizeof(text), "Subject: t%d m%d\r\n\r\n%d/%d\r\n",
+		    g->id, i, g->id, i);
+		a.msg = span_str(text);
+		r = store_append(g->s, &a, &m, &why);
+		g->good += g->over_quota ? r == STORE_OVERQUOTA &&
+						strcmp(why.msg, "quota exceeded") == 0 :
+					   r == STORE_OK && m.uid > 0;
+	}
+	return NULL;
+}
+
+/* Entries of dir whose name starts with a digit (message files). */
+static int
+count_msg_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] >= '0' && de->d_name[0] <= '9';
+	closedir(d);
+	return n;
+}
+
+static bool
+gc_check(void *arg, const struct store_msg *m)
+{
+	int *n = arg;
+
+	n[0]++;
+	n[1] += m->uid == (uint32_t)n[0] && m->modseq > 0;
+	return true;
+}
+
+static void
+test_group_commit(void)
+{
+	struct gc_thread g[GC_THREADS];
+	pthread_t th[GC_THREADS];
+	struct store *first = open_user("gc@example.org");
+	uint32_t inbox = box_id(first, "INBOX");
+	struct why why = { "" };
+	struct store_mailbox mb;
+	char path[4200];
+	int n[2] = { 0, 0 };
+	int good = 0, files;
+
+	ok(append(first, inbox, "Subject: first\r\n\r\n1\r\n", 0) == 1,
+	    "the first message");
+	for (int i = 0; i < GC_THREADS; i++) {
+		g[i] = (struct gc_thread){ open_user("gc@example.org"), inbox,
+			i, i % 4 == 3, 0 };
+		/* One message is there already: a quota of one refuses all. */
+		if (g[i].over_quota)
+			store_set_quota(g[i].s, 0, 1);
+	}
+	for (int i = 0; i < GC_THREADS; i++)
+		pthread_create(&th[i], NULL, gc_appender, &g[i]);
+	for (int i = 0; i < GC_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		good += g[i].good;
+	}
+	ok(good == GC_THREADS * GC_EACH,
+	    "every append took or was refused as it should (%d of %d)", good,
+	    GC_THREADS * GC_EACH);
+	ok(store_msg_list(first, inbox, 1, gc_check, n, &why) == STORE_OK &&
+	       n[0] == 1 + 6 * GC_EACH && n[1] == n[0],
+	    "%d messages with UIDs 1..%d (got %d, %d in place)",
+	    1 + 6 * GC_EACH, 1 + 6 * GC_EACH, n[0], n[1]);
+	ok(store_mailbox_get(first, "INBOX", &mb, &why) == STORE_OK &&
+	       mb.messages == 1 + 6 * GC_EACH &&
+	       mb.uidnext == 2 + 6 * GC_EACH,
+	    "the mailbox counts agree (%u, next %u)", mb.messages, mb.uidnext);
+	for (int i = 0; i < GC_THREADS; i++) {
+		struct store_msg m;
+		char want[64];
+		char got[64] = "";
+		int fd;
+		ssize_t r = -1;
+
+		/* Thread i's last message: UIDs interleave, so find it. */
+		snprintf(want, sizeof(want), "%d/%d\r\n", i, GC_EACH - 1);
+		for (uint32_t uid = 2; !g[i].over_quota &&
+		     uid < 2 + 6 * GC_EACH; uid++) {
+			if (store_msg_get(first, inbox, uid, &m, &why) !=
+				STORE_OK ||
+			    store_msg_open(first, inbox, uid, &fd, &why) !=
+				STORE_OK)
+				break;
+			r = pread(fd, got, sizeof(got) - 1,
+			    (off_t)(m.size - strlen(want)));
+			close(fd);
+			got[r > 0 ? r : 0] = '\0';
+			if (strcmp(got, want) == 0)
+				break;
+		}
+		if (!g[i].over_quota)
+			ok(strcmp(got, want) == 0, "thread %d's last message "
+			    "reads back", i);
+		store_free(&g[i].s);
+	}
+	snprintf(path, sizeof(path), "%s/mbox/%u", store_dir(first), inbox);
+	files = count_msg_files(path);
+	ok(files == 1 + 6 * GC_EACH, "one file a message, none of the "
+	    "refused ones (%d)", files);
+	snprintf(path, sizeof(path), "%s/tmp", store_dir(first));
+	ok(count_msg_files(path) == 0, "tmp/ is empty");
+	store_free(&first);
+}
+
 int
 main(void)
 {
@@ -756,6 +897,7 @@ main(void)
 	test_subscriptions(s);
 	store_free(&s);
 	test_concurrency();
+	test_group_commit();
 	test_watchset();
 	test_first_open_race();
 	test_rebuilt_under_us();
