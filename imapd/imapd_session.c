@@ -499,7 +499,7 @@ session_free(struct imapd_sess *s)
 	store_free(&s->store);
 	free(s->user);
 	imapcmd_frame_fini(&s->frame);
-	arena_fini(&s->arena);
+	arena_reset(&s->arena);
 	lineio_free(&s->io);
 	free(s);
 }

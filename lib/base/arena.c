@@ -74,27 +74,8 @@ arena_reset(struct arena *a)
 {
 	struct arena_blk *b = a->blk, *next;
 
-	if (b == NULL)
-		return;
-	/* Keep the oldest block, the smallest: the common command fits.
-	 * What was handed out may have been a password: wipe it. */
-	while (b->next != NULL) {
-		next = b->next;
-		secret_wipe(b->data, b->off);
-		xfree(&b);
-		b = next;
-	}
-	secret_wipe(b->data, b->off);
-	b->off = 0;
-	a->blk = b;
-	a->used = 0;
-}
-
-void
-arena_fini(struct arena *a)
-{
-	struct arena_blk *b = a->blk, *next;
-
+	/* What was handed out may have been a password: wipe it.  No
+	 * block is kept: an idle session holds none. */
 	while (b != NULL) {
 		next = b->next;
 		secret_wipe(b->data, b->off);

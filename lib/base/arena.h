@@ -25,17 +25,15 @@ struct arena {
 /* Start an empty arena that hands out at most max bytes (capped). */
 void	arena_init(struct arena *a, size_t max);
 /*
- * n zeroed bytes aligned for any type, valid until the next arena_reset or
- * arena_fini.  Returns NULL (the arena unchanged) when n would pass max:
- * that is input's fault, so it never aborts.
+ * n zeroed bytes aligned for any type, valid until the next arena_reset.
+ * Returns NULL (the arena unchanged) when n would pass max: that is
+ * input's fault, so it never aborts.
  */
 void	*arena_alloc(struct arena *a, size_t n);
 /* arena_alloc of nmemb * size bytes; NULL on overflow too. */
 void	*arena_allocarray(struct arena *a, size_t nmemb, size_t size);
-/* Forget everything handed out (wiped: it may have held a secret);
- * keeps the first block for reuse. */
+/* Forget everything handed out: wiped (it may have held a secret) and
+ * freed; the arena is empty and usable again. */
 void	arena_reset(struct arena *a);
-/* Wipe and free all memory; the arena is empty and usable again. */
-void	arena_fini(struct arena *a);
 
 #endif

@@ -33,8 +33,13 @@ struct lineio {
 	lineio_drain_fn *drain;	/* output fell to drain_low, or NULL */
 	size_t drain_low;
 	void *arg;
-	unsigned char *line;	/* scratch for one line */
+	unsigned char *line;	/* scratch for one line, grown as needed */
+	size_t line_cap;
 };
+
+/* Scratch kept between lines: a longer line's is freed after it, so an
+ * idle connection holds at most this much. */
+#define LINE_KEEP 1024
 
 static void do_wrap(struct lineio *l);
 
@@ -65,6 +70,20 @@ drain_raw(struct lineio *l, struct evbuffer *in)
 	ASSERT(took <= v.iov_len);
 	evbuffer_drain(in, took);
 	return took == v.iov_len || l->raw == NULL;
+}
+
+/* Make the scratch hold n bytes (n <= max_line + 1). */
+static void
+line_room(struct lineio *l, size_t n)
+{
+	size_t cap = l->line_cap > 0 ? l->line_cap : 256;
+
+	if (n <= l->line_cap)
+		return;
+	while (cap < n)
+		cap *= 2;
+	l->line = xrealloc(l->line, cap);
+	l->line_cap = cap;
 }
 
 /* Deliver complete lines; skip the rest of over-long ones. */
@@ -100,8 +119,14 @@ drain_lines(struct lineio *l)
 			l->skipping = false;
 			continue;
 		}
+		line_room(l, (size_t)eol.pos + 1);
 		evbuffer_remove(in, l->line, (size_t)eol.pos + 1);
 		l->on_line(l->arg, span_make(l->line, (size_t)eol.pos));
+		if (l->line_cap > LINE_KEEP) {
+			free(l->line);
+			l->line = NULL;
+			l->line_cap = 0;
+		}
 	}
 }
 
@@ -218,7 +243,6 @@ lineio_new(struct event_base *base, int fd, size_t max_line,
 		return NULL;
 	}
 	l->max_line = max_line;
-	l->line = xmalloc(max_line + 2);
 	l->on_line = on_line;
 	l->on_event = on_ev;
 	l->arg = arg;

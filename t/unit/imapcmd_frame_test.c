@@ -112,7 +112,7 @@ test_sync(void)
 	       c.name == IMAPCMD_NOOP,
 	   "and it parses");
 	imapcmd_frame_fini(&f);
-	arena_fini(&a);
+	arena_reset(&a);
 }
 
 static void
@@ -270,13 +270,13 @@ test_hostile(void)
 	imapcmd_limits_default(&lim);
 
 	/* An arena too small: LIMIT, not a crash. */
-	arena_fini(&a);
+	arena_reset(&a);
 	arena_init(&a, 64);
 	in.text = span_str("a FETCH 1:* (FLAGS UID ENVELOPE BODY[])");
 	ok(imapcmd_parse(&in, &lim, &a, &c, &why) == -1 &&
 	       c.err == IMAPCMD_ERR_LIMIT && strstr(why.msg, "too complex"),
 	   "a full arena: %s", why.msg);
-	arena_fini(&a);
+	arena_reset(&a);
 	arena_init(&a, 1 << 20);
 
 	/* A sequence set past max_seq ranges. */
@@ -361,7 +361,7 @@ test_hostile(void)
 		in.nlit = 0;
 	}
 	buf_fini(&b);
-	arena_fini(&a);
+	arena_reset(&a);
 }
 
 static void

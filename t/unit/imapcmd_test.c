@@ -799,6 +799,6 @@ main(void)
 	test_prefixes();
 	test_fields();
 	imapcmd_frame_fini(&fr);
-	arena_fini(&ar);
+	arena_reset(&ar);
 	return done_testing();
 }

@@ -473,6 +473,6 @@ main(void)
 	test_dates();
 	test_fold();
 	test_linear();
-	arena_fini(&ar);
+	arena_reset(&ar);
 	return done_testing();
 }

@@ -385,6 +385,50 @@ test_limits(void)
 	teardown();
 }
 
+/* Lines of every size up to max_line: the scratch grows and shrinks. */
+static const size_t sizes_sent[] = { 10, 300, 5999, 2000, 10, 6000, 1023,
+	1025, 1 };
+#define NSIZES (sizeof(sizes_sent) / sizeof(sizes_sent[0]))
+static size_t sizes_got[NSIZES];
+static size_t sizes_bad;
+
+static void
+sizes_hook(struct span line)
+{
+	size_t i = (size_t)T.nline - 1;
+
+	if (i < NSIZES)
+		sizes_got[i] = line.len;
+	for (size_t k = 0; k < line.len; k++)
+		sizes_bad += line.p[k] != (unsigned char)('a' + (k + i) % 26);
+}
+
+static void
+test_line_sizes(void)
+{
+	static char line[6001];
+	size_t good = 0;
+
+	setup(6000, 0);
+	T.hook = sizes_hook;
+	for (size_t i = 0; i < NSIZES; i++) {
+		for (size_t k = 0; k < sizes_sent[i]; k++)
+			line[k] = (char)('a' + (k + i) % 26);
+		put(line, sizes_sent[i]);
+		puts_peer("\n");
+		/* One at a time, so a line never shares a read with the next. */
+		run_until((int)i + 1, 0);
+		T.log[0] = '\0';
+	}
+	for (size_t i = 0; i < NSIZES; i++)
+		good += sizes_got[i] == sizes_sent[i];
+	ok(good == NSIZES && sizes_bad == 0,
+	    "lines of 1 to max_line bytes, growing and shrinking, arrive "
+	    "whole (%zu of %zu, %zu bytes wrong)", good, NSIZES, sizes_bad);
+	ok(!T.guard_fired, "line sizes: no guard");
+	teardown();
+}
+
 static void
 test_eof_timeout(void)
 {
@@ -789,6 +833,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	test_framing();
 	test_limits();
+	test_line_sizes();
 	test_eof_timeout();
 	test_write();
 	test_close_flush();
