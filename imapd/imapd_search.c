@@ -45,8 +45,7 @@ struct search_msg {
 	struct search_job *j;
 	const struct store_msg *rec;
 	int cache_st;			/* 0: not tried, 1: mc is good, -1 */
-	struct buf blob;
-	struct msgcache mc;		/* borrowed from blob */
+	struct msgcache mc;		/* borrowed from the job's snapshot */
 	int head_st;			/* the header block in head */
 	struct buf head;
 	int file_st;			/* the whole file in file */
@@ -66,6 +65,7 @@ struct search_job {
 	size_t next;			/* view index of the next message */
 	struct store_mailbox m;		/* keyword names */
 	struct store_msg *rec;		/* this batch's records */
+	struct store_snap *snap;	/* this batch's reads of caches */
 	size_t nrec;
 	bool list_end;			/* the store has no more records */
 	uint64_t bytes;			/* read in this batch */
@@ -84,12 +84,13 @@ static bool
 load_cache(struct search_msg *x)
 {
 	struct search_job *j = x->j;
+	struct span blob;
 
 	if (x->cache_st == 0) {
 		x->cache_st = -1;
-		if (store_msg_cache(j->s->store, j->s->view->mailbox,
-			x->rec->uid, &x->blob, &j->why) == STORE_OK &&
-		    msgcache_open(buf_span(&x->blob), &x->mc, &j->why) == 0)
+		if (store_snap_cache(j->snap, j->s->view->mailbox,
+			x->rec->uid, &blob, &j->why) == STORE_OK &&
+		    msgcache_open(blob, &x->mc, &j->why) == 0)
 			x->cache_st = 1;
 	}
 	return x->cache_st == 1;
@@ -326,7 +327,6 @@ msg_reset(struct search_msg *x, const struct store_msg *rec)
 	x->rec = rec;
 	x->cache_st = x->head_st = x->file_st = 0;
 	x->body_st = x->text_st = 0;
-	buf_reset(&x->blob);
 	buf_reset(&x->head);
 	buf_reset(&x->file);
 	buf_reset(&x->body);
@@ -393,6 +393,10 @@ search_work(void *arg)
 		return;
 	}
 	j->list_end = j->nrec < SEARCH_BATCH_MSGS;
+	if (store_snap_begin(st, &j->snap, &j->why) != STORE_OK) {
+		j->failed = true;
+		return;
+	}
 	/* Both lists ascend; a message of the view that the store no
 	 * longer has (expunged elsewhere, not yet announced) matches
 	 * nothing. */
@@ -404,6 +408,7 @@ search_work(void *arg)
 			j->next++;
 		}
 	}
+	store_snap_end(&j->snap);
 	if (i == j->nrec && j->list_end)
 		j->next = v->n;
 }
@@ -472,7 +477,6 @@ search_free(void *arg)
 {
 	struct search_job *j = arg;
 
-	buf_fini(&j->x.blob);
 	buf_fini(&j->x.head);
 	buf_fini(&j->x.file);
 	buf_fini(&j->x.body);
@@ -579,7 +583,6 @@ imapd_search(struct imapd_sess *s)
 	}
 	j->rec = xcalloc(SEARCH_BATCH_MSGS, sizeof(*j->rec));
 	j->x.j = j;
-	buf_init(&j->x.blob, 64 * 1024 * 1024);
 	buf_init(&j->x.head, 64 * 1024 * 1024);
 	buf_init(&j->x.file, SEARCH_MAX_FILE);
 	buf_init(&j->x.body, SEARCH_MAX_TEXT);

@@ -47,6 +47,7 @@ struct retr_job {
 	bool eof;			/* nothing more to read */
 	struct buf in;			/* read, not yet encoded from in_at */
 	size_t in_at;
+	size_t in_room;			/* reserved in in: read at most */
 	struct smtpstuff stuff;
 	struct buf out;			/* this batch's output */
 	bool started;
@@ -66,7 +67,7 @@ fill(struct retr_job *j)
 	buf_reset(&j->in);
 	j->in_at = 0;
 	do
-		r = pread(j->fd, j->in.p, POP3D_RETR_CHUNK, (off_t)j->off);
+		r = pread(j->fd, j->in.p, j->in_room, (off_t)j->off);
 	while (r == -1 && errno == EINTR);
 	if (r == -1)
 		return why_syserr(&j->why, "pread");
@@ -223,8 +224,12 @@ pop3d_retr(struct pop3d_sess *s)
 	pop3top_init(&j->cut, s->cmd.lines);
 	smtpstuff_init(&j->stuff);
 	j->fd = -1;
+	/* Most messages are small: a buffer their size (the read that
+	 * finds the end then reads nothing), not a chunk's mapping each. */
+	j->in_room = m->size < POP3D_RETR_CHUNK ? (size_t)m->size + 1 :
+						  POP3D_RETR_CHUNK;
 	buf_init(&j->in, POP3D_RETR_CHUNK);
-	buf_reserve(&j->in, POP3D_RETR_CHUNK);
+	buf_reserve(&j->in, j->in_room);
 	buf_init(&j->out, 2 * POP3D_RETR_CHUNK);
 	pop3d_job(s, retr_work, retr_done, retr_free, j);
 }

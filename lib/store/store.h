@@ -204,6 +204,19 @@ enum store_res store_msg_get(struct store *s, uint32_t mailbox,
 /* The message's cache blob (lib/mail/msgcache), appended to out. */
 enum store_res store_msg_cache(struct store *s, uint32_t mailbox,
 	    uint32_t uid, struct buf *out, struct why *why);
+/*
+ * A read snapshot for a batch of lookups: one index read transaction
+ * for all of them instead of one each.  The blob store_snap_cache hands
+ * out points into the index (no copy) and is valid until
+ * store_snap_end.  Hold a snapshot briefly (one batch of work): while it
+ * is open the index cannot reuse the pages it sees.
+ */
+struct store_snap;
+enum store_res store_snap_begin(struct store *s, struct store_snap **out,
+	    struct why *why);
+enum store_res store_snap_cache(struct store_snap *sn, uint32_t mailbox,
+	    uint32_t uid, struct span *out, struct why *why);
+void	store_snap_end(struct store_snap **sn);
 /* Open the message file read-only: a descriptor to pread byte ranges
  * from (the caller closes it).  The file never changes while open, even
  * if the message is expunged meanwhile. */

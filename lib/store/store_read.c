@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/compat.h"
+#include "base/xmem.h"
 #include "store/store_impl.h"
 
 /* Walk the keys of db from "id, start" while they belong to id. */
@@ -89,22 +90,64 @@ store_msg_get(struct store *s, uint32_t mailbox, uint32_t uid,
 	return r;
 }
 
+struct store_snap {
+	struct store *s;
+	MDB_txn *t;
+};
+
+enum store_res
+store_snap_begin(struct store *s, struct store_snap **out, struct why *why)
+{
+	MDB_txn *t;
+	enum store_res r = store_txn(s, false, &t, why);
+
+	*out = NULL;
+	if (r != STORE_OK)
+		return r;
+	*out = xmalloc(sizeof(**out));
+	(*out)->s = s;
+	(*out)->t = t;
+	return STORE_OK;
+}
+
+void
+store_snap_end(struct store_snap **snp)
+{
+	if (*snp == NULL)
+		return;
+	mdb_txn_abort((*snp)->t);
+	xfree(snp);
+}
+
+enum store_res
+store_snap_cache(struct store_snap *sn, uint32_t mailbox, uint32_t uid,
+    struct span *out, struct why *why)
+{
+	struct store_key k;
+	MDB_val v;
+	enum store_res r;
+
+	store_key_msg(&k, mailbox, uid);
+	r = store_mdb(mdb_get(sn->t, sn->s->e->dbi[DB_CACHE], &k.v, &v),
+	    "cache", why);
+	*out = r == STORE_OK ? span_make(v.mv_data, v.mv_size) :
+			       span_make(NULL, 0);
+	return r;
+}
+
 enum store_res
 store_msg_cache(struct store *s, uint32_t mailbox, uint32_t uid,
     struct buf *out, struct why *why)
 {
-	struct store_key k;
-	MDB_val v;
-	MDB_txn *t;
-	enum store_res r = store_txn(s, false, &t, why);
+	struct store_snap *sn;
+	struct span blob;
+	enum store_res r = store_snap_begin(s, &sn, why);
 
-	if (r != STORE_OK)
-		return r;
-	store_key_msg(&k, mailbox, uid);
-	r = store_mdb(mdb_get(t, s->e->dbi[DB_CACHE], &k.v, &v), "cache", why);
-	if (r == STORE_OK && buf_add(out, v.mv_data, v.mv_size) == -1)
+	if (r == STORE_OK)
+		r = store_snap_cache(sn, mailbox, uid, &blob, why);
+	if (r == STORE_OK && buf_add(out, blob.p, blob.len) == -1)
 		r = (why_set(why, "cache too big"), STORE_TEMP);
-	mdb_txn_abort(t);
+	store_snap_end(&sn);
 	return r;
 }
 

@@ -166,6 +166,8 @@ test_append_read(struct store *s)
 	struct store_msg msg;
 	struct store_usage u;
 	struct buf cache;
+	struct store_snap *snap = NULL;
+	struct span blob;
 	struct why why;
 	char got[64] = "";
 	int fd;
@@ -186,6 +188,15 @@ test_append_read(struct store *s)
 	buf_init(&cache, 1 << 20);
 	ok(store_msg_cache(s, inbox, 2, &cache, &why) == STORE_OK &&
 	       cache.len > 0, "its cache");
+	ok(store_snap_begin(s, &snap, &why) == STORE_OK &&
+	       store_snap_cache(snap, inbox, 2, &blob, &why) == STORE_OK &&
+	       blob.len == cache.len &&
+	       memcmp(blob.p, cache.p, cache.len) == 0 &&
+	       store_snap_cache(snap, inbox, 9, &blob, &why) ==
+		   STORE_NOTFOUND && blob.len == 0,
+	    "the same cache through a snapshot; none for UID 9");
+	store_snap_end(&snap);
+	ok(snap == NULL, "snapshot ended");
 	buf_fini(&cache);
 	ok(store_msg_open(s, inbox, 2, &fd, &why) == STORE_OK &&
 	       pread(fd, got, sizeof(got), 0) == (ssize_t)strlen(text) &&
