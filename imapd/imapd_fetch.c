@@ -60,6 +60,7 @@ struct fetch_job {
 	bool started;			/* keywords read, \Seen set */
 	struct store_mailbox m;		/* keywords, for FLAGS */
 	struct buf out;			/* this batch's output */
+	struct store_snap *snap;	/* this batch's reads of the index */
 	/* The message in progress: its response, sent segment by segment. */
 	struct buf text;		/* the built bytes */
 	size_t text_mark;		/* text not yet in a segment from here */
@@ -286,21 +287,20 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 	const char *names[STORE_MAX_KEYWORDS];
 	struct store_msg msg;
 	struct msgcache mc;
-	struct buf blob;
+	struct span blob;
 	bool have_cache = false, flags_done = false;
 	int r = 0;
 	const char *sep = "";
 	size_t i;
 	enum store_res sr;
 
-	sr = store_msg_get(st, v->mailbox, uid, &msg, &j->why);
+	sr = store_snap_msg(j->snap, v->mailbox, uid, &msg, &j->why);
 	if (sr == STORE_NOTFOUND)
 		return 0;	/* expunged by another session meanwhile */
 	if (sr != STORE_OK)
 		return -1;
 	for (i = 0; i < j->m.nkeywords; i++)
 		names[i] = j->m.keywords[i];
-	buf_init(&blob, 16 * 1024 * 1024);
 	buf_addf(&j->text, "* %u FETCH (", msn);
 	if (j->uid_cmd || (f->items & (1u << IMAPCMD_FI_UID))) {
 		buf_addf(&j->text, "UID %u", uid);
@@ -336,10 +336,9 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 			break;
 		default:
 			if (!have_cache) {
-				if (store_msg_cache(st, v->mailbox, uid, &blob,
-					&j->why) != STORE_OK ||
-				    msgcache_open(buf_span(&blob), &mc,
-					&j->why) == -1) {
+				if (store_snap_cache(j->snap, v->mailbox, uid,
+					&blob, &j->why) != STORE_OK ||
+				    msgcache_open(blob, &mc, &j->why) == -1) {
 					r = -1;
 					break;
 				}
@@ -376,7 +375,6 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 	}
 	buf_adds(&j->text, ")\r\n");
 	end_text_seg(j);
-	buf_fini(&blob);
 	return r;
 }
 
@@ -425,6 +423,27 @@ changed_only(struct fetch_job *j)
 		   j->msn, &j->n, &j->out, &j->why) == STORE_OK ? 0 : -1;
 }
 
+/* Responses until a chunk is ready or the messages are done. */
+static void
+fetch_batch(struct fetch_job *j)
+{
+	for (;;) {
+		if (render(j) == -1) {
+			j->broken = true;
+			return;
+		}
+		if (j->nseg > 0 || j->out.len >= IMAPD_FETCH_CHUNK ||
+		    j->next == j->n)
+			return;
+		if (fetch_one(j, j->msn[j->next++]) == -1) {
+			/* Nothing of this response went out: drop it. */
+			msg_reset(j);
+			j->failed = true;
+			return;
+		}
+	}
+}
+
 static void
 fetch_work(void *arg)
 {
@@ -443,21 +462,13 @@ fetch_work(void *arg)
 		}
 		set_seen(j);
 	}
-	for (;;) {
-		if (render(j) == -1) {
-			j->broken = true;
-			return;
-		}
-		if (j->nseg > 0 || j->out.len >= IMAPD_FETCH_CHUNK ||
-		    j->next == j->n)
-			return;
-		if (fetch_one(j, j->msn[j->next++]) == -1) {
-			/* Nothing of this response went out: drop it. */
-			msg_reset(j);
-			j->failed = true;
-			return;
-		}
+	/* The batch's records and caches: one snapshot. */
+	if (store_snap_begin(j->s->store, &j->snap, &j->why) != STORE_OK) {
+		j->failed = true;
+		return;
 	}
+	fetch_batch(j);
+	store_snap_end(&j->snap);
 }
 
 static void

@@ -214,6 +214,8 @@ enum store_res store_msg_cache(struct store *s, uint32_t mailbox,
 struct store_snap;
 enum store_res store_snap_begin(struct store *s, struct store_snap **out,
 	    struct why *why);
+enum store_res store_snap_msg(struct store_snap *sn, uint32_t mailbox,
+	    uint32_t uid, struct store_msg *out, struct why *why);
 enum store_res store_snap_cache(struct store_snap *sn, uint32_t mailbox,
 	    uint32_t uid, struct span *out, struct why *why);
 void	store_snap_end(struct store_snap **sn);

@@ -136,6 +136,13 @@ store_snap_cache(struct store_snap *sn, uint32_t mailbox, uint32_t uid,
 }
 
 enum store_res
+store_snap_msg(struct store_snap *sn, uint32_t mailbox, uint32_t uid,
+    struct store_msg *out, struct why *why)
+{
+	return store_msg_load(sn->s, sn->t, mailbox, uid, out, why);
+}
+
+enum store_res
 store_msg_cache(struct store *s, uint32_t mailbox, uint32_t uid,
     struct buf *out, struct why *why)
 {
