@@ -44,6 +44,7 @@ struct shcount;
 #include "mail/imapcmd.h"
 #include "mail/maillogin.h"
 #include "mail/service.h"
+#include "mail/uidmap.h"
 #include "store/store.h"
 
 struct imapd {
@@ -87,9 +88,8 @@ struct imapd_view {
 	uint32_t uidvalidity;
 	uint32_t uidnext;
 	uint64_t modseq;		/* changes seen up to here */
-	uint32_t *uid;			/* MSN i+1 is uid[i] */
-	size_t n;
-	size_t cap;
+	struct uidmap uids;		/* MSN i+1 is the UID at index i,
+					 * kept as runs of consecutive UIDs */
 	uint32_t first_recent;
 	struct imapd_own *own;		/* changes shown, past modseq */
 	size_t nown;
@@ -211,8 +211,6 @@ void	imapd_updates(struct imapd_sess *s, bool tagged);
 void	imapd_view_free(struct imapd_view **vp);
 /* At exit: the process's cache of selected mailboxes' UIDs. */
 void	imapd_view_cache_free(void);
-/* The message number of uid (1-based), or 0 when the view lacks it. */
-size_t	imapd_view_msn(const struct imapd_view *v, uint32_t uid);
 
 /* imapd_change.c: STORE, EXPUNGE, UID EXPUNGE, COPY, MOVE. */
 void	imapd_change(struct imapd_sess *s);

@@ -113,7 +113,7 @@ static void
 report_stored(struct change_job *j, const struct store_msg *m)
 {
 	const struct imapd_view *v = j->s->view;
-	size_t msn = imapd_view_msn(v, m->uid);
+	size_t msn = uidmap_msn(&v->uids, m->uid);
 
 	if (msn == 0 || (j->silent && !j->unchangedsince))
 		return;
@@ -133,7 +133,7 @@ modified_numbers(struct change_job *j)
 	size_t i, n = j->modified.len / sizeof(*u);
 
 	for (i = 0; !j->uid_cmd && i < n; i++)
-		u[i] = (uint32_t)imapd_view_msn(j->s->view, u[i]);
+		u[i] = (uint32_t)uidmap_msn(&j->s->view->uids, u[i]);
 }
 
 static void
@@ -443,7 +443,7 @@ imapd_change(struct imapd_sess *s)
 	j->n = n;
 	j->uid = xcalloc(n + 1, sizeof(*j->uid));
 	for (i = 0; i < n; i++)
-		j->uid[i] = s->view->uid[msn[i] - 1];
+		j->uid[i] = uidmap_uid(&s->view->uids, msn[i] - 1);
 	free(msn);
 	buf_init(&j->out, 256 * 1024 * 1024);
 	buf_init(&j->modified, 64 * 1024 * 1024);

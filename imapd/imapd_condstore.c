@@ -143,29 +143,22 @@ imapd_view_expunge(struct imapd_sess *s, uint32_t *uids, size_t n,
 {
 	struct imapd_view *v = s->view;
 	struct uids gone = { NULL, 0, 0 };
-	size_t i, k, at = 0, removed = 0;
+	size_t i, k, *idx;
 
+	if (n == 0)
+		return;
 	if (n > 1)
 		qsort(uids, n, sizeof(*uids), cmp_u32);
-	/* One pass in UID order: a message's number when it goes is its
-	 * place less the ones already gone before it (RFC 3501 7.4.1). */
-	for (i = k = 0; i < v->n; i++) {
-		uint32_t uid = v->uid[i];
-
-		while (at < n && uids[at] < uid)
-			at++;
-		if (at < n && uids[at] == uid) {
-			if (s->qresync)
-				uids_add(&gone, uid, uid);
-			else
-				buf_addf(out, "* %zu EXPUNGE\r\n",
-				    i + 1 - removed);
-			removed++;
-			continue;
-		}
-		v->uid[k++] = uid;
-	}
-	v->n = k;
+	idx = xcalloc(n, sizeof(*idx));
+	k = uidmap_remove(&v->uids, uids, n, idx);
+	/* In UID order: a message's number when it goes is its place less
+	 * the ones already gone before it (RFC 3501 7.4.1). */
+	for (i = 0; i < k; i++)
+		if (s->qresync)
+			uids_add(&gone, uids[i], uids[i]);
+		else
+			buf_addf(out, "* %zu EXPUNGE\r\n", idx[i] + 1 - i);
+	free(idx);
 	/* RFC 7162 3.2.10: after ENABLE QRESYNC, never EXPUNGE. */
 	uids_vanished(&gone, false, out);
 	free(gone.r);
@@ -280,23 +273,15 @@ static void
 add_missing(struct uids *u, const struct imapd_view *v, uint32_t lo,
     uint32_t hi)
 {
-	size_t a = 0, b = v->n;
-	uint32_t cur = lo;
+	size_t a = uidmap_lower(&v->uids, lo), n = uidmap_count(&v->uids);
+	uint32_t cur = lo, uid;
 
-	while (a < b) {
-		size_t mid = a + (b - a) / 2;
-
-		if (v->uid[mid] < lo)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	for (; a < v->n && v->uid[a] <= hi; a++) {
-		if (v->uid[a] > cur)
-			uids_add(u, cur, v->uid[a] - 1);
-		if (v->uid[a] == hi)
+	for (; a < n && (uid = uidmap_uid(&v->uids, a)) <= hi; a++) {
+		if (uid > cur)
+			uids_add(u, cur, uid - 1);
+		if (uid == hi)
 			return;
-		cur = v->uid[a] + 1;
+		cur = uid + 1;
 	}
 	uids_add(u, cur, hi);
 }
@@ -322,7 +307,7 @@ vanished_earlier(const struct imapd_view *v, const struct resync *rs,
 		uint32_t g = rs->gone[i];
 
 		if (g <= top && (set == NULL || imapseq_has(set, g, 0)) &&
-		    imapd_view_msn(v, g) == 0)
+		    uidmap_msn(&v->uids, g) == 0)
 			uids_add(&u, g, g);
 	}
 	if (deep && top > 0 && set == NULL)
@@ -372,7 +357,7 @@ imapd_qresync_select(struct store *st, const struct imapd_view *v,
 	if (rs.nchg > 1)
 		qsort(rs.chg, rs.nchg, sizeof(*rs.chg), cmp_msg_uid);
 	for (i = 0; i < rs.nchg; i++) {
-		msn = imapd_view_msn(v, rs.chg[i].uid);
+		msn = uidmap_msn(&v->uids, rs.chg[i].uid);
 		if (msn == 0 ||
 		    (known != NULL && !imapseq_has(known, rs.chg[i].uid, 0)))
 			continue;
@@ -404,18 +389,21 @@ imapd_changedsince(struct store *st, const struct imapd_view *v,
 	cu = xcalloc(rs.nchg + 1, sizeof(*cu));
 	for (i = 0; i < rs.nchg; i++) {
 		cu[i] = rs.chg[i].uid;
-		inview += imapd_view_msn(v, cu[i]) != 0;
+		inview += uidmap_msn(&v->uids, cu[i]) != 0;
 	}
 	if (rs.nchg > 1)
 		qsort(cu, rs.nchg, sizeof(*cu), cmp_u32);
-	if (vset != NULL && vanished_earlier(v, &rs, vset, since < highest &&
-				inview == v->n, out) == -1)
+	if (vset != NULL &&
+	    vanished_earlier(v, &rs, vset,
+		since < highest && inview == uidmap_count(&v->uids), out) == -1)
 		r = (why_set(why, "response too large"), STORE_TEMP);
 	/* RFC 7162 3.1.4.1: only the messages changed since. */
-	for (i = k = 0; i < *n; i++)
-		if (bsearch(&v->uid[msn[i] - 1], cu, rs.nchg, sizeof(*cu),
-			cmp_u32) != NULL)
+	for (i = k = 0; i < *n; i++) {
+		uint32_t uid = uidmap_uid(&v->uids, msn[i] - 1);
+
+		if (bsearch(&uid, cu, rs.nchg, sizeof(*cu), cmp_u32) != NULL)
 			msn[k++] = msn[i];
+	}
 	*n = k;
 	free(cu);
 	resync_fini(&rs);

@@ -10,8 +10,9 @@
 
 /* A CONDSTORE-enabling command came (tells HIGHESTMODSEQ if selected). */
 void	imapd_condstore_on(struct imapd_sess *s);
-/* Take uids[0..n) (sorted here; those the view lacks are skipped) out of
- * s's view, and append "* VANISHED" (QRESYNC) or "* N EXPUNGE" to out. */
+/* Take uids[0..n) (sorted here; those the view lacks are skipped; the
+ * array is reused) out of s's view, and append "* VANISHED" (QRESYNC)
+ * or "* N EXPUNGE" to out. */
 void	imapd_view_expunge(struct imapd_sess *s, uint32_t *uids, size_t n,
 	    struct buf *out);
 /* The client has been shown uid's flags as of modseq (its own STORE). */

@@ -283,7 +283,7 @@ fetch_one(struct fetch_job *j, uint32_t msn)
 	const struct imapd_view *v = j->s->view;
 	const struct imapcmd_fetch *f = j->f;
 	struct store *st = j->s->store;
-	uint32_t uid = v->uid[msn - 1];
+	uint32_t uid = uidmap_uid(&v->uids, msn - 1);
 	const char *names[STORE_MAX_KEYWORDS];
 	struct store_msg msg;
 	struct msgcache mc;
@@ -403,7 +403,7 @@ set_seen(struct fetch_job *j)
 		return;
 	uids = xcalloc(j->n, sizeof(*uids));
 	for (i = k = 0; i < j->n; i++)
-		uids[k++] = v->uid[j->msn[i] - 1];
+		uids[k++] = uidmap_uid(&v->uids, j->msn[i] - 1);
 	/* The FLAGS the client sees in the response are the new ones. */
 	if (store_flags_change(j->s->store, v->mailbox, uids, k, &fl,
 		seen_shown, j, &j->why) != STORE_OK)
@@ -543,6 +543,23 @@ fetch_done(void *arg)
 	imapd_job_end(s);
 }
 
+/* Append to *msn (n long) the message numbers of the UIDs in r; returns
+ * the new length. */
+static size_t
+range_msns(const struct uidmap *m, const struct imapseq_range *r,
+    uint32_t **msn, size_t n)
+{
+	size_t a = uidmap_lower(m, r->lo), b;
+
+	b = r->hi == UINT32_MAX ? uidmap_count(m) : uidmap_lower(m, r->hi + 1);
+	if (a >= b)
+		return n;
+	*msn = xreallocarray(*msn, n + (b - a), sizeof(**msn));
+	for (; a < b; a++)
+		(*msn)[n++] = (uint32_t)(a + 1);
+	return n;
+}
+
 /* The message numbers a command's set names (UIDs or numbers); -1 when
  * a message number is out of range. */
 int
@@ -555,15 +572,13 @@ imapd_set_msns(struct imapd_sess *s, struct imapseq *set, bool uid,
 	size_t n = 0, i;
 
 	if (uid) {
-		imapseq_resolve(set, v->n > 0 ? v->uid[v->n - 1] : 0);
-		for (i = 0; i < v->n; i++)
-			if (imapseq_has(set, v->uid[i], 0)) {
-				msn = xreallocarray(msn, n + 1, sizeof(*msn));
-				msn[n++] = (uint32_t)(i + 1);
-			}
+		imapseq_resolve(set, uidmap_last(&v->uids));
+		/* The ranges ascend apart: so do the numbers they hold. */
+		for (i = 0; i < set->n; i++)
+			n = range_msns(&v->uids, &set->r[i], &msn, n);
 	} else {
-		imapseq_resolve(set, (uint32_t)v->n);
-		if (set->n > 0 && imapseq_max(set) > v->n) {
+		imapseq_resolve(set, (uint32_t)uidmap_count(&v->uids));
+		if (set->n > 0 && imapseq_max(set) > uidmap_count(&v->uids)) {
 			free(msn);
 			return -1;
 		}

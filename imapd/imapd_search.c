@@ -315,7 +315,7 @@ collect(void *arg, const struct store_msg *m)
 	const struct imapd_view *v = j->s->view;
 
 	/* Messages the session has not been told of are not searched. */
-	if (m->uid > v->uid[v->n - 1])
+	if (m->uid > uidmap_last(&v->uids))
 		return false;
 	j->rec[j->nrec++] = *m;
 	return j->nrec < SEARCH_BATCH_MSGS;
@@ -365,7 +365,8 @@ match_one(struct search_job *j, const struct store_msg *r, uint32_t msn)
 	m.keyword = cb_keyword;
 	m.header = cb_header;
 	m.text = cb_text;
-	if (imapsearch_eval(j->q, &m, (uint32_t)v->n, v->uid[v->n - 1]))
+	if (imapsearch_eval(j->q, &m, (uint32_t)uidmap_count(&v->uids),
+		uidmap_last(&v->uids)))
 		add_hit(j, msn, r->modseq);
 }
 
@@ -375,7 +376,7 @@ search_work(void *arg)
 	struct search_job *j = arg;
 	const struct imapd_view *v = j->s->view;
 	struct store *st = j->s->store;
-	size_t i;
+	size_t i, n = uidmap_count(&v->uids);
 
 	if (!j->started) {
 		j->started = true;
@@ -387,8 +388,8 @@ search_work(void *arg)
 	}
 	j->nrec = 0;
 	j->bytes = 0;
-	if (store_msg_list(st, v->mailbox, v->uid[j->next], collect, j,
-		&j->why) != STORE_OK) {
+	if (store_msg_list(st, v->mailbox, uidmap_uid(&v->uids, j->next),
+		collect, j, &j->why) != STORE_OK) {
 		j->failed = true;
 		return;
 	}
@@ -401,16 +402,19 @@ search_work(void *arg)
 	 * longer has (expunged elsewhere, not yet announced) matches
 	 * nothing. */
 	for (i = 0; i < j->nrec && j->bytes < SEARCH_BATCH_BYTES; i++) {
-		while (j->next < v->n && v->uid[j->next] < j->rec[i].uid)
-			j->next++;
-		if (j->next < v->n && v->uid[j->next] == j->rec[i].uid) {
+		size_t at = uidmap_lower(&v->uids, j->rec[i].uid);
+
+		if (at > j->next)
+			j->next = at;
+		if (j->next < n &&
+		    uidmap_uid(&v->uids, j->next) == j->rec[i].uid) {
 			match_one(j, &j->rec[i], (uint32_t)(j->next + 1));
 			j->next++;
 		}
 	}
 	store_snap_end(&j->snap);
 	if (i == j->nrec && j->list_end)
-		j->next = v->n;
+		j->next = n;
 }
 
 /* ---- The answer ---- */
@@ -446,7 +450,7 @@ answer(struct search_job *j, struct buf *out)
 
 	/* Message numbers become UIDs in place: both ascend. */
 	for (i = 0; j->uid_cmd && i < j->nhit; i++)
-		j->hit[i] = v->uid[j->hit[i] - 1];
+		j->hit[i] = uidmap_uid(&v->uids, j->hit[i] - 1);
 	if (!j->q->esearch) {
 		buf_adds(out, "* SEARCH");
 		for (i = 0; i < j->nhit; i++)
@@ -517,7 +521,7 @@ search_done(void *arg)
 		log_warn("%s: search: %s", s->id, j->why.msg);
 		imapd_tagged(s, "NO", "[UNAVAILABLE] SEARCH failed, try again "
 				      "later");
-	} else if (j->next < s->view->n) {
+	} else if (j->next < uidmap_count(&s->view->uids)) {
 		/* The next batch, on the same job (the session stays busy,
 		 * and so the view stays as it is). */
 		if (worker_submit(s->d->pool, search_work, search_done, j) == 0)
@@ -564,7 +568,7 @@ imapd_search(struct imapd_sess *s)
 		imapd_tagged(s, "BAD", "RETURN (SAVE) is not supported");
 		return;
 	}
-	if (past_end(q->root, s->view->n)) {
+	if (past_end(q->root, uidmap_count(&s->view->uids))) {
 		imapd_tagged(s, "BAD", "Invalid message number");
 		return;
 	}
@@ -575,7 +579,7 @@ imapd_search(struct imapd_sess *s)
 	j->s = s;
 	j->q = q;
 	j->uid_cmd = s->cmd.uid;
-	if (s->view->n == 0) {
+	if (uidmap_count(&s->view->uids) == 0) {
 		/* Nothing to read: the answer is empty. */
 		reply(j);
 		search_free(j);

@@ -34,38 +34,10 @@ imapd_view_free(struct imapd_view **vp)
 
 	if (v == NULL)
 		return;
-	free(v->uid);
+	uidmap_fini(&v->uids);
 	free(v->own);
 	free(v);
 	*vp = NULL;
-}
-
-static void
-view_add(struct imapd_view *v, uint32_t uid)
-{
-	if (v->n == v->cap) {
-		v->cap = v->cap == 0 ? 64 : v->cap * 2;
-		v->uid = xreallocarray(v->uid, v->cap, sizeof(*v->uid));
-	}
-	v->uid[v->n++] = uid;
-}
-
-size_t
-imapd_view_msn(const struct imapd_view *v, uint32_t uid)
-{
-	size_t lo = 0, hi = v->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v->uid[mid] == uid)
-			return mid + 1;
-		if (v->uid[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
 }
 
 /* "(\Answered ... keywords)" of a mailbox. */
@@ -112,8 +84,7 @@ struct view_cache {
 	uint32_t mailbox;
 	uint32_t uidvalidity;
 	uint64_t modseq;
-	uint32_t *uid;
-	size_t n;
+	struct uidmap uids;
 	uint32_t first_unseen;
 	uint64_t min_modseq;
 };
@@ -140,16 +111,6 @@ cache_match(const struct view_cache *c, struct store *st,
 	    c->index == store_index_id(st) && strcmp(c->dir, store_dir(st)) == 0;
 }
 
-static void
-view_set(struct imapd_view *v, const uint32_t *uid, size_t n)
-{
-	v->cap = n > 64 ? n : 64;
-	v->uid = xreallocarray(v->uid, v->cap, sizeof(*v->uid));
-	if (n > 0)
-		memcpy(v->uid, uid, n * sizeof(*uid));
-	v->n = n;
-}
-
 /* The view of m from the cache: true when it was there. */
 static bool
 cache_get(struct select_job *j, struct store *st,
@@ -161,7 +122,7 @@ cache_get(struct select_job *j, struct store *st,
 	pthread_mutex_lock(&cache_lock);
 	hit = cache_match(c, st, m);
 	if (hit) {
-		view_set(j->view, c->uid, c->n);
+		uidmap_copy(&j->view->uids, &c->uids);
 		j->first_unseen = c->first_unseen;
 		j->min_modseq = c->min_modseq;
 	}
@@ -176,7 +137,7 @@ cache_put(const struct select_job *j, struct store *st,
 	struct view_cache *c = cache_slot(store_dir(st), m->id);
 	const struct imapd_view *v = j->view;
 
-	if (v->n > IMAPD_VIEW_CACHE_MAX)
+	if (uidmap_count(&v->uids) > IMAPD_VIEW_CACHE_MAX)
 		return;
 	pthread_mutex_lock(&cache_lock);
 	free(c->dir);
@@ -185,10 +146,7 @@ cache_put(const struct select_job *j, struct store *st,
 	c->mailbox = m->id;
 	c->uidvalidity = m->uidvalidity;
 	c->modseq = m->highestmodseq;
-	c->uid = xreallocarray(c->uid, v->n > 0 ? v->n : 1, sizeof(*c->uid));
-	if (v->n > 0)
-		memcpy(c->uid, v->uid, v->n * sizeof(*c->uid));
-	c->n = v->n;
+	uidmap_copy(&c->uids, &v->uids);
 	c->first_unseen = j->first_unseen;
 	c->min_modseq = j->min_modseq;
 	pthread_mutex_unlock(&cache_lock);
@@ -199,9 +157,8 @@ imapd_view_cache_free(void)
 {
 	for (size_t i = 0; i < IMAPD_VIEW_CACHE_SLOTS; i++) {
 		free(cache[i].dir);
-		free(cache[i].uid);
+		uidmap_fini(&cache[i].uids);
 		cache[i].dir = NULL;
-		cache[i].uid = NULL;
 	}
 }
 
@@ -210,9 +167,9 @@ add_msg(void *arg, const struct store_msg *m)
 {
 	struct select_job *j = arg;
 
-	view_add(j->view, m->uid);
+	uidmap_append(&j->view->uids, m->uid);
 	if (j->first_unseen == 0 && !(m->flags & STORE_SEEN))
-		j->first_unseen = (uint32_t)j->view->n;
+		j->first_unseen = (uint32_t)uidmap_count(&j->view->uids);
 	if (m->modseq < j->min_modseq)
 		j->min_modseq = m->modseq;
 	return true;
@@ -223,14 +180,13 @@ static int
 select_responses(struct select_job *j, const struct store_mailbox *m)
 {
 	const struct imapd_view *v = j->view;
-	size_t i, recent = 0;
+	size_t n = uidmap_count(&v->uids);
+	size_t recent = n - uidmap_lower(&v->uids, v->first_recent);
 	int r;
 
-	for (i = 0; i < v->n; i++)
-		recent += v->uid[i] >= v->first_recent;
 	r = buf_adds(&j->out, "* FLAGS ");
 	flag_names(&j->out, m, false);
-	r |= buf_addf(&j->out, "\r\n* %zu EXISTS\r\n* %zu RECENT\r\n", v->n,
+	r |= buf_addf(&j->out, "\r\n* %zu EXISTS\r\n* %zu RECENT\r\n", n,
 	    recent);
 	if (j->first_unseen != 0)
 		r |= buf_addf(&j->out, "* OK [UNSEEN %u] First unseen\r\n",
@@ -289,8 +245,9 @@ select_work(void *arg)
 		v->readonly = j->examine;
 		v->uidvalidity = m.uidvalidity;
 		v->uidnext = m.uidnext;
-		if (v->n > 0 && v->uid[v->n - 1] >= v->uidnext)
-			v->uidnext = v->uid[v->n - 1] + 1;
+		if (uidmap_count(&v->uids) > 0 &&
+		    uidmap_last(&v->uids) >= v->uidnext)
+			v->uidnext = uidmap_last(&v->uids) + 1;
 		v->modseq = m.highestmodseq;
 		if (select_responses(j, &m) == -1)
 			r = (why_set(&why, "response too large"), STORE_TEMP);
@@ -467,7 +424,7 @@ report_flags(struct update_job *j, size_t known)
 
 		if (m->modseq > v->modseq)
 			v->modseq = m->modseq;
-		msn = imapd_view_msn(v, m->uid);
+		msn = uidmap_msn(&v->uids, m->uid);
 		if (msn == 0 || msn > known || shown(v, m))
 			continue;
 		imapd_fetch_flags(&j->out, v, msn, &j->m, m, j->s->condstore,
@@ -501,16 +458,17 @@ update_work(void *arg)
 	if (j->nchanged > 1)
 		qsort(j->changed, j->nchanged, sizeof(*j->changed),
 		    cmp_msg_uid);
-	k = v->n;
+	k = uidmap_count(&v->uids);
+	/* UIDs are above 0: the first is above an empty view's last. */
 	for (i = 0; i < j->nchanged; i++)
 		if (j->changed[i].uid >= v->uidnext &&
-		    (v->n == 0 || j->changed[i].uid > v->uid[v->n - 1]))
-			view_add(v, j->changed[i].uid);
-	if (v->n != k)
-		buf_addf(&j->out, "* %zu EXISTS\r\n", v->n);
+		    j->changed[i].uid > uidmap_last(&v->uids))
+			uidmap_append(&v->uids, j->changed[i].uid);
+	if (uidmap_count(&v->uids) != k)
+		buf_addf(&j->out, "* %zu EXISTS\r\n", uidmap_count(&v->uids));
 	report_flags(j, k);
-	if (v->n > 0 && v->uid[v->n - 1] >= v->uidnext)
-		v->uidnext = v->uid[v->n - 1] + 1;
+	if (uidmap_count(&v->uids) > 0 && uidmap_last(&v->uids) >= v->uidnext)
+		v->uidnext = uidmap_last(&v->uids) + 1;
 	if (j->m.uidnext > v->uidnext)
 		v->uidnext = j->m.uidnext;
 	if (j->m.highestmodseq > v->modseq)

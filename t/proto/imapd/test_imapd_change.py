@@ -1,6 +1,7 @@
 """STORE, EXPUNGE, UID EXPUNGE, COPY and MOVE (COPYUID), read-only
 EXAMINE refusing changes, and a second session seeing flags, expunges and
-new mail at its next NOOP with message numbers renumbered."""
+new mail at its next NOOP with message numbers renumbered (also for
+scattered expunges in a long mailbox, its UIDs then in many runs)."""
 
 import os
 import re
@@ -96,6 +97,102 @@ class Change(pt.InstanceTest):
         self.assertEqual(select(other), (5, 2))
         typ, data = other.fetch("1:*", "(UID)")
         self.assertEqual([int(x.split()[2].rstrip(b")")) for x in data], [1, 3, 4, 5, 6])
+
+    def deliver_many(self, n, first):
+        """n messages over one LMTP connection, subjects mFIRST on."""
+        c = self.inst.lmtp()
+        for i in range(first, first + n):
+            c.mail("sender@remote.example")
+            c.rcpt("alice@example.org")
+            self.assertEqual(pt.lmtp_data(c, b"Subject: m%d\r\n\r\nx\r\n" % i,
+                                          1)[0][0], 250)
+        c.quit()
+
+    def uid_map(self, c, what="1:*"):
+        """{message number: UID} of FETCH what (UID)."""
+        typ, data = c.fetch(what, "(UID)")
+        self.assertEqual(typ, "OK")
+        got = {}
+        for d in data:
+            m = re.match(rb"(\d+) \(UID (\d+)\)", d)
+            got[int(m.group(1))] = int(m.group(2))
+        return got
+
+    def expunge_numbers(self, view, gone):
+        """The EXPUNGE numbers of gone (ascending UIDs) out of view (a
+        list, changed here), one at a time as RFC 3501 7.4.1 numbers
+        them."""
+        out = []
+        for u in sorted(gone):
+            if u in view:
+                out.append(b"%d" % (view.index(u) + 1))
+                view.remove(u)
+        return out
+
+    def check_view(self, c, view):
+        """c's message numbers map to view's UIDs, whichever way asked."""
+        self.assertEqual(self.uid_map(c), {i + 1: u for i, u in enumerate(view)})
+        picks = [1, len(view) // 3, len(view) // 2, len(view)]
+        got = self.uid_map(c, ",".join(str(i) for i in picks))
+        self.assertEqual(got, {i: view[i - 1] for i in picks})
+        # UID ranges, some starting or ending in gaps.
+        lo, hi = view[len(view) // 4] - 1, view[len(view) // 2] + 1
+        typ, data = c.uid("FETCH", "%d:%d,%d:*" % (lo, hi, view[-3]), "(UID)")
+        want = [(i + 1, u) for i, u in enumerate(view)
+                if lo <= u <= hi or u >= view[-3]]
+        self.assertEqual([tuple(int(x) for x in re.match(rb"(\d+) \(UID (\d+)\)",
+                                                          d).groups())
+                          for d in data], want)
+        typ, data = c.search(None, "UID %d:%d" % (lo, hi))
+        self.assertEqual([int(x) for x in data[0].split()],
+                         [i + 1 for i, u in enumerate(view) if lo <= u <= hi])
+        typ, data = c.uid("SEARCH", "%d:*" % (len(view) - 5))
+        self.assertEqual([int(x) for x in data[0].split()],
+                         view[len(view) - 6:])
+        # A flag new each time, so that the STORE changes something.
+        self.stores = getattr(self, "stores", 0) + 1
+        typ, data = c.uid("STORE", str(view[-2]), "+FLAGS", "($k%d)" % self.stores)
+        self.assertRegex(data[0], rb"^%d \(.*UID %d" % (len(view) - 1, view[-2]))
+
+    def test_scattered_expunges_in_long_mailbox(self):
+        """300 messages, one stretch of UIDs; another session expunges a
+        scattered set (first, last, run ends, a whole stretch, singles)
+        and then more after new mail: numbers and UIDs stay right."""
+        self.deliver_many(295, 6)
+        other = self.login()
+        self.assertEqual(other.select("INBOX")[1], [b"300"])
+        self.c.noop()
+        view = list(range(1, 301))
+        mine = list(view)
+        gone = ([1, 2, 300, 150] + list(range(100, 121)) +
+                list(range(160, 260, 7)) + [121, 123, 99, 299])
+        self.c.uid("STORE", ",".join(map(str, gone)), "+FLAGS", "(\\Deleted)")
+        typ, data = self.c.expunge()
+        self.assertEqual(data, self.expunge_numbers(mine, gone))
+        self.check_view(self.c, mine)
+        other.noop()
+        self.assertEqual(other.response("EXPUNGE")[1],
+                         self.expunge_numbers(view, gone))
+        other.response("FETCH")
+        self.assertEqual(view, mine)
+        self.check_view(other, view)
+
+        # New mail, then expunges of old and new UIDs together.
+        self.deliver_many(20, 301)
+        other.noop()
+        self.assertEqual(other.response("EXISTS")[1][-1], b"%d" % (len(view) + 20))
+        other.response("FETCH")
+        view += list(range(301, 321))
+        self.check_view(other, view)
+        gone = [3, 122, 124, 298, 301, 310, 311, 320, 5000]
+        self.c.noop()
+        self.c.uid("STORE", ",".join(map(str, gone)), "+FLAGS", "(\\Deleted)")
+        self.c.expunge()
+        other.noop()
+        self.assertEqual(other.response("EXPUNGE")[1],
+                         self.expunge_numbers(view, gone))
+        other.response("FETCH")
+        self.check_view(other, view)
 
     def test_uid_expunge(self):
         self.c.store("1:3", "+FLAGS", "(\\Deleted)")
