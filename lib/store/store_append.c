@@ -168,7 +168,15 @@ commit_batch(struct store_append_req *batch)
 	struct why why;
 	enum store_res r = store_txn(batch->s, true, &t, &why);
 
-	for (q = batch; r == STORE_OK && q != NULL; q = q->next) {
+	/* One alone needs no nested transaction (LMDB allocates each a
+	 * dirty-page list): its failure aborts the whole. */
+	if (r == STORE_OK && batch->next == NULL &&
+	    (batch->r = append_txn(batch, t)) != STORE_OK) {
+		mdb_txn_abort(t);
+		return;
+	}
+	for (q = batch; r == STORE_OK && q != NULL && batch->next != NULL;
+	     q = q->next) {
 		q->r = store_mdb(mdb_txn_begin(q->s->e->env, t, 0, &nested),
 		    "begin", q->why);
 		if (q->r != STORE_OK)
