@@ -284,8 +284,9 @@ class _TapResult(unittest.TestResult):
 
     def _fail(self, test, err):
         self._line(False, test)
+        # On stderr: prove shows it without -v, so a CI log says why.
         for line in "".join(traceback.format_exception(*err)).splitlines():
-            print("# " + line)
+            print("# " + line, file=sys.stderr)
 
     def addFailure(self, test, err):
         super().addFailure(test, err)
