@@ -9,7 +9,7 @@
  * While a job runs on the worker pool (anything that touches authd or the
  * store) the session reads nothing and is freed only when the job's done
  * callback has run; a job waiting for the client to read its output
- * (imapd_wait_output, a long FETCH) is released when the connection
+ * (mailjob_wait_output, a long FETCH) is released when the connection
  * ends.  Sessions in IDLE are linked from the watch of their mailbox
  * (imapd_idle.c), which the last of them frees.  The view holds the
  * UIDs of the selected mailbox in message-number order, so that untagged
@@ -42,6 +42,7 @@ struct shcount;
 #include "base/lineio.h"
 #include "base/worker.h"
 #include "mail/imapcmd.h"
+#include "mail/mailjob.h"
 #include "mail/maillogin.h"
 #include "mail/service.h"
 #include "mail/uidmap.h"
@@ -129,10 +130,7 @@ struct imapd_sess {
 	bool counted_addr;		/* in d->conns under its address */
 	bool over_limit;		/* refused: BYE as the greeting */
 	bool counted_user;		/* and under user and address */
-	bool busy;			/* a job is in flight */
-	worker_fn *wait_more;		/* imapd_wait_output, or NULL */
-	worker_fn *wait_release;
-	void *wait_arg;			/* owned by the waiting job */
+	struct mailjob job;		/* the job in flight, if busy */
 	bool ended;			/* connection gone */
 	bool quitting;
 	struct imapd_sess *next;
@@ -158,14 +156,6 @@ void	imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
 void	imapd_job_end(struct imapd_sess *s);
 /* The same without ending the command (IDLE goes on). */
 void	imapd_job_resume(struct imapd_sess *s);
-/*
- * Inside a job's done callback, instead of ending the job: call
- * more(arg) on the loop once the client has left no more than low bytes
- * of its output unread (at once when it already has), or release(arg)
- * when the connection ends first.  The session stays busy meanwhile.
- */
-void	imapd_wait_output(struct imapd_sess *s, size_t low, worker_fn *more,
-	    worker_fn *release, void *arg);
 /* BYE and close. */
 void	imapd_bye(struct imapd_sess *s, const char *text);
 /* The CAPABILITY list for s's state (into out). */

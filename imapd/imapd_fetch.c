@@ -532,7 +532,7 @@ fetch_done(void *arg)
 	} else if (j->nseg > 0 || j->next < j->n) {
 		/* The session stays busy; the job goes on once the client
 		 * has read most of what is queued (back-pressure). */
-		imapd_wait_output(s, IMAPD_FETCH_LOW, fetch_next, fetch_free,
+		mailjob_wait_output(&s->job, IMAPD_FETCH_LOW, fetch_next, fetch_free,
 		    j);
 		return;
 	} else {

@@ -47,7 +47,7 @@ id_key(const int *id)
 static void
 wake(struct imapd_sess *s)
 {
-	if (s->busy)
+	if (s->job.busy)
 		s->idle_pending = true;	/* the running update covers it */
 	else
 		imapd_updates(s, false);

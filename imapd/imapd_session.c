@@ -114,11 +114,7 @@ void
 imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
     worker_fn *release, void *arg)
 {
-	s->busy = true;
-	lineio_pause(s->io);
-	if (worker_submit(s->d->pool, work, done, arg) == -1) {
-		s->busy = false;
-		lineio_resume(s->io);
+	if (mailjob_submit(&s->job, s->d->pool, work, done, arg) == -1) {
 		imapd_tagged(s, "NO", "[UNAVAILABLE] Server busy, try again "
 				      "later");
 		release(arg);
@@ -128,7 +124,7 @@ imapd_job(struct imapd_sess *s, worker_fn *work, worker_fn *done,
 void
 imapd_job_resume(struct imapd_sess *s)
 {
-	s->busy = false;
+	s->job.busy = false;
 	if (s->ended) {
 		session_free(s);
 		return;
@@ -142,33 +138,6 @@ imapd_job_end(struct imapd_sess *s)
 {
 	command_done(s);
 	imapd_job_resume(s);
-}
-
-static void
-on_drain(void *arg)
-{
-	struct imapd_sess *s = arg;
-	worker_fn *more = s->wait_more;
-
-	lineio_set_drain(s->io, 0, NULL);
-	s->wait_more = NULL;
-	s->wait_release = NULL;
-	more(s->wait_arg);
-}
-
-void
-imapd_wait_output(struct imapd_sess *s, size_t low, worker_fn *more,
-    worker_fn *release, void *arg)
-{
-	ASSERT(s->busy && s->wait_more == NULL);
-	if (lineio_pending(s->io) <= low) {
-		more(arg);
-		return;
-	}
-	s->wait_more = more;
-	s->wait_release = release;
-	s->wait_arg = arg;
-	lineio_set_drain(s->io, low, on_drain);
 }
 
 /* ---- commands that need no store ---- */
@@ -403,7 +372,7 @@ on_line(void *arg, struct span line)
 		return;
 	case IMAPCMD_FRAME_DONE:
 		dispatch(s);
-		if (!s->busy)
+		if (!s->job.busy)
 			command_done(s);
 		return;
 	case IMAPCMD_FRAME_REFUSED:
@@ -477,7 +446,7 @@ on_event(void *arg, enum lineio_event ev)
 	    s->user != NULL ? s->user : "");
 	s->ended = true;
 	/* A job waiting for the client to read is released with it. */
-	if (!s->busy || s->wait_release != NULL)
+	if (!s->job.busy || mailjob_waiting(&s->job))
 		session_free(s);
 }
 
@@ -488,10 +457,7 @@ session_free(struct imapd_sess *s)
 	if (s->next != NULL)
 		s->next->prevp = s->prevp;
 	s->d->nsessions--;
-	if (s->wait_release != NULL) {
-		s->wait_release(s->wait_arg);
-		s->wait_release = NULL;
-	}
+	mailjob_release(&s->job);
 	imapd_idle_end(s);
 	imapd_auth_end(s);
 	imapd_limit_end(s);
@@ -531,6 +497,7 @@ imapd_session_new(struct imapd *d, int fd)
 		free(s);
 		return;
 	}
+	s->job.io = s->io;
 	lineio_set_farewell(s->io, "* BYE Autologout; idle for too long\r\n");
 	imapcmd_frame_init(&s->frame, &d->lim);
 	arena_init(&s->arena, d->lim.max_command + 1024 * 1024);

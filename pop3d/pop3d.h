@@ -8,7 +8,7 @@
  * and its maildrop, which holds the mailbox lock.  While a job runs on
  * the worker pool (anything that touches authd or the store) the session
  * reads nothing and is freed only when the job's done callback has run;
- * a job waiting for the client to read its output (pop3d_wait_output, a
+ * a job waiting for the client to read its output (mailjob_wait_output, a
  * long RETR) is released when the connection ends.  A session that ends
  * without QUIT hands its store and maildrop to a last job that sets the
  * \Seen flags of the messages it sent (pop3d_maildrop_end); nothing is
@@ -36,6 +36,7 @@ struct shcount;
 #include "base/buf.h"
 #include "base/lineio.h"
 #include "base/worker.h"
+#include "mail/mailjob.h"
 #include "mail/maillogin.h"
 #include "mail/pop3cmd.h"
 #include "mail/service.h"
@@ -104,10 +105,7 @@ struct pop3d_sess {
 	struct event_timer *auth_delay;	/* holds back a failed login's -ERR */
 	bool counted_addr;		/* in d->conns under its address */
 	bool over_limit;		/* refused: -ERR as the greeting */
-	bool busy;			/* a job is in flight */
-	worker_fn *wait_more;		/* pop3d_wait_output, or NULL */
-	worker_fn *wait_release;
-	void *wait_arg;			/* owned by the waiting job */
+	struct mailjob job;		/* the job in flight, if busy */
 	bool ended;			/* connection gone */
 	bool quitting;
 	struct pop3d_sess *next;
@@ -137,14 +135,6 @@ void	pop3d_job(struct pop3d_sess *s, worker_fn *work, worker_fn *done,
 	    worker_fn *release, void *arg);
 /* The job's done callback ends with this (may free an ended session). */
 void	pop3d_job_end(struct pop3d_sess *s);
-/*
- * Inside a job's done callback, instead of ending the job: call
- * more(arg) on the loop once the client has left no more than low bytes
- * of its output unread (at once when it already has), or release(arg)
- * when the connection ends first.  The session stays busy meanwhile.
- */
-void	pop3d_wait_output(struct pop3d_sess *s, size_t low, worker_fn *more,
-	    worker_fn *release, void *arg);
 
 /* pop3d_auth.c: USER, PASS, AUTH and the maildrop opened after them. */
 void	pop3d_user(struct pop3d_sess *s);

@@ -194,7 +194,7 @@ retr_done(void *arg)
 		    j->why.msg);
 		pop3d_close(s);
 	} else if (!j->finished) {
-		pop3d_wait_output(s, POP3D_RETR_LOW, retr_next, retr_free, j);
+		mailjob_wait_output(&s->job, POP3D_RETR_LOW, retr_next, retr_free, j);
 		return;
 	} else {
 		s->errors = 0;

@@ -100,11 +100,7 @@ void
 pop3d_job(struct pop3d_sess *s, worker_fn *work, worker_fn *done,
     worker_fn *release, void *arg)
 {
-	s->busy = true;
-	lineio_pause(s->io);
-	if (worker_submit(s->d->pool, work, done, arg) == -1) {
-		s->busy = false;
-		lineio_resume(s->io);
+	if (mailjob_submit(&s->job, s->d->pool, work, done, arg) == -1) {
 		pop3d_err(s, "[SYS/TEMP] Server busy, try again later");
 		release(arg);
 	}
@@ -113,40 +109,13 @@ pop3d_job(struct pop3d_sess *s, worker_fn *work, worker_fn *done,
 void
 pop3d_job_end(struct pop3d_sess *s)
 {
-	s->busy = false;
+	s->job.busy = false;
 	if (s->ended) {
 		session_free(s);
 		return;
 	}
 	if (!s->quitting)
 		lineio_resume(s->io);
-}
-
-static void
-on_drain(void *arg)
-{
-	struct pop3d_sess *s = arg;
-	worker_fn *more = s->wait_more;
-
-	lineio_set_drain(s->io, 0, NULL);
-	s->wait_more = NULL;
-	s->wait_release = NULL;
-	more(s->wait_arg);
-}
-
-void
-pop3d_wait_output(struct pop3d_sess *s, size_t low, worker_fn *more,
-    worker_fn *release, void *arg)
-{
-	ASSERT(s->busy && s->wait_more == NULL);
-	if (lineio_pending(s->io) <= low) {
-		more(arg);
-		return;
-	}
-	s->wait_more = more;
-	s->wait_release = release;
-	s->wait_arg = arg;
-	lineio_set_drain(s->io, low, on_drain);
 }
 
 /* ---- commands that need no store ---- */
@@ -343,7 +312,7 @@ on_event(void *arg, enum lineio_event ev)
 	    s->user != NULL ? s->user : "");
 	s->ended = true;
 	/* A job waiting for the client to read is released with it. */
-	if (!s->busy || s->wait_release != NULL)
+	if (!s->job.busy || mailjob_waiting(&s->job))
 		session_free(s);
 }
 
@@ -354,10 +323,7 @@ session_free(struct pop3d_sess *s)
 	if (s->next != NULL)
 		s->next->prevp = s->prevp;
 	s->d->nsessions--;
-	if (s->wait_release != NULL) {
-		s->wait_release(s->wait_arg);
-		s->wait_release = NULL;
-	}
+	mailjob_release(&s->job);
 	pop3d_auth_end(s);
 	pop3d_limit_end(s);
 	/* Not after QUIT: \Seen for what was sent, no deletions. */
@@ -396,6 +362,7 @@ pop3d_session_new(struct pop3d *d, int fd)
 		free(s);
 		return;
 	}
+	s->job.io = s->io;
 	s->state = POP3D_AUTHORIZATION;
 	s->next = d->sessions;
 	if (s->next != NULL)

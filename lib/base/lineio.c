@@ -32,6 +32,7 @@ struct lineio {
 	lineio_raw_fn *raw;	/* raw mode when set */
 	lineio_drain_fn *drain;	/* output fell to drain_low, or NULL */
 	size_t drain_low;
+	void *drain_arg;
 	void *arg;
 	unsigned char *line;	/* scratch for one line, grown as needed */
 	size_t line_cap;
@@ -157,7 +158,7 @@ on_write(struct bufferevent *bev, void *arg)
 	}
 	/* Only called at or below the low mark (the write watermark). */
 	if (l->drain != NULL && !l->closing && l->wrap == NULL && !l->ended)
-		l->drain(l->arg);
+		l->drain(l->drain_arg);
 }
 
 static void
@@ -356,9 +357,11 @@ lineio_pending(const struct lineio *l)
 }
 
 void
-lineio_set_drain(struct lineio *l, size_t low, lineio_drain_fn *fn)
+lineio_set_drain(struct lineio *l, size_t low, lineio_drain_fn *fn,
+    void *arg)
 {
 	l->drain = fn;
+	l->drain_arg = arg;
 	l->drain_low = fn != NULL ? low : 0;
 	bufferevent_setwatermark(l->bev, EV_WRITE, l->drain_low, 0);
 }

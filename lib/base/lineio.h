@@ -89,7 +89,8 @@ size_t	lineio_pending(const struct lineio *l);
  * called while closing, while a lineio_wrap is pending, or after the
  * end.  fn may write; like the line callback it must not free l.
  */
-void	lineio_set_drain(struct lineio *l, size_t low, lineio_drain_fn *fn);
+void	lineio_set_drain(struct lineio *l, size_t low, lineio_drain_fn *fn,
+	    void *arg);
 /* Stop reading; close once the queued output is sent (LINEIO_CLOSED). */
 void	lineio_close_flush(struct lineio *l);
 /*

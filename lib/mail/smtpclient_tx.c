@@ -345,7 +345,7 @@ smtpclient_tx_pump(void *arg)
 		if (lineio_write(c->io, c->out.p, c->out.len) == -1)
 			return;		/* ending: the event follows */
 		if (c->body_off == content.len) {
-			lineio_set_drain(c->io, 0, NULL);
+			lineio_set_drain(c->io, 0, NULL, NULL);
 			lineio_resume(c->io);
 			smtpclient_wait(c, SC_DOT, c->to.data_done);
 			return;
@@ -365,7 +365,7 @@ start_body(struct smtpclient *c)
 	c->body_off = 0;
 	lineio_pause(c->io);
 	smtpclient_wait(c, SC_BODY, c->to.data_xfer);
-	lineio_set_drain(c->io, BODY_LOW, smtpclient_tx_pump);
+	lineio_set_drain(c->io, BODY_LOW, smtpclient_tx_pump, c);
 	smtpclient_tx_pump(c);
 }
 

@@ -777,7 +777,7 @@ drain_refill(void *arg)
 	if (lineio_pending(T.l) > D.max_pending)
 		D.max_pending = lineio_pending(T.l);
 	if (D.written == DRAIN_TOTAL) {
-		lineio_set_drain(T.l, 0, NULL);
+		lineio_set_drain(T.l, 0, NULL, NULL);
 		D.stopped = true;
 	}
 }
@@ -805,7 +805,7 @@ test_drain(void)
 
 	setup(64, 0);
 	memset(&D, 0, sizeof(D));
-	lineio_set_drain(T.l, DRAIN_LOW, drain_refill);
+	lineio_set_drain(T.l, DRAIN_LOW, drain_refill, NULL);
 	drain_refill(NULL);	/* the first chunk; then the callback */
 	run_while_not(drain_peer_read);
 	is_int((long long)D.got, DRAIN_TOTAL, "drain: the peer got it all");
